@@ -1,0 +1,47 @@
+# Two commands: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+GENJIN_DB ?= data/demo.db
+PORT ?= 8501
+export GENJIN_DB
+
+.PHONY: run test check lint base demo clean
+
+$(VENV)/.app-installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.app-installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## make run: set up, create the demo base if none exists, serve http://localhost:8501
+run: $(VENV)/.app-installed
+	@test -f "$(GENJIN_DB)" || $(PY) -m db create --demo "$(GENJIN_DB)"
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address localhost
+
+## make test: set up with the test tools and run every test
+test: $(VENV)/.dev-installed
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+
+## make check: lint, then every test (before every commit)
+check: lint test
+
+## make base BASE=path: a real, empty base (the CRM template, no demo rows)
+base: $(VENV)/.app-installed
+	@test -n "$(BASE)" || (echo "usage: make base BASE=path/to/base.db" && exit 2)
+	$(PY) -m db create "$(BASE)"
+
+## make demo: rebuild the demo base from scratch
+demo: $(VENV)/.app-installed
+	rm -f "$(GENJIN_DB)" "$(GENJIN_DB)-wal" "$(GENJIN_DB)-shm"
+	$(PY) -m db create --demo "$(GENJIN_DB)"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

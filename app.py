@@ -1,0 +1,37 @@
+"""Genjin's entry point: page setup, the base opened and migrated once, sidebar, navigation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from db.connection import base_path, opened
+from db.demo import create_base
+from db.migrations import migrate
+from ui.i18n import t
+from ui.session import sidebar
+
+
+@st.cache_resource(show_spinner=False)
+def prepare_base(path: str) -> str:
+    """Create an empty base at ``path`` if there is none, else bring it up to date (once per process)."""
+    if not Path(path).exists():
+        create_base(path)
+    else:
+        with opened(path) as db:
+            migrate(db)
+    return path
+
+
+st.set_page_config(page_title="跟进 Genjin", page_icon=":material/contacts:", layout="wide")
+prepare_base(str(base_path()))
+sidebar()
+navigation = st.navigation([
+    st.Page("pages/customers.py", title=t("nav.customers"), icon=":material/groups:", url_path="customers",
+            default=True),
+    st.Page("pages/follow_ups.py", title=t("nav.follow_ups"), icon=":material/edit_note:", url_path="follow_ups"),
+    st.Page("pages/charts.py", title=t("nav.charts"), icon=":material/monitoring:", url_path="charts"),
+])
+st.sidebar.caption(t("app.base", path=base_path().name))
+navigation.run()

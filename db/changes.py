@@ -1,0 +1,264 @@
+"""Writing rows: validated change sets applied in one transaction, or not at all.
+
+A :class:`ChangeSet` is what a grid (or a form) wants written: edited cells
+with the row version the user saw, new rows, deleted rows. :func:`apply`
+parses every value by its column type, reports every problem together
+(:class:`InvalidChanges`), refuses any row that changed since it was read
+(:class:`StaleRow`), and writes all of it in one ``BEGIN IMMEDIATE``
+transaction, or nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from db.connection import write_transaction
+from db.errors import InvalidChanges, Problem, StaleRow
+from db.queries import quote
+from schema.crm import CRM
+from schema.model import Base, Column, Table, UnknownColumn
+from schema.types import NOW, AutoNumber, CreatedOn, Date, InvalidValue, is_empty
+
+
+@dataclass(frozen=True)
+class RowEdit:
+    """New values for some cells of an existing row.
+
+    ``version`` is the row version the user saw; ``row`` names the row in
+    messages (the row number on screen), nothing else.
+    """
+
+    row_id: int
+    version: int
+    values: Mapping[str, Any]
+    row: Any = None
+
+
+@dataclass(frozen=True)
+class NewRow:
+    """A row to add; ``row`` numbers new rows in messages (新增第 1 行)."""
+
+    values: Mapping[str, Any]
+    row: Any = None
+
+
+@dataclass(frozen=True)
+class RowDelete:
+    """A row to delete, at the version the user saw."""
+
+    row_id: int
+    version: int
+    row: Any = None
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """Everything one save wants written to one table."""
+
+    table: str
+    edits: tuple[RowEdit, ...] = ()
+    inserts: tuple[NewRow, ...] = ()
+    deletes: tuple[RowDelete, ...] = ()
+
+    def is_empty(self) -> bool:
+        """Whether there is nothing to write."""
+        return not (self.edits or self.inserts or self.deletes)
+
+
+@dataclass
+class Applied:
+    """What a save wrote: how many rows were updated, the new ids, how many deleted."""
+
+    updated: int = 0
+    inserted: list[int] = field(default_factory=list)
+    deleted: int = 0
+
+
+def _parse_cells(
+    table: Table, values: Mapping[str, Any], row: Any, problems: list[Problem]
+) -> dict[str, Any]:
+    parsed = {}
+    for name, raw in values.items():
+        try:
+            column = table.column(name)
+        except UnknownColumn:
+            problems.append(Problem(row, name, raw, "invalid.unknown_column"))
+            continue
+        if not column.editable:
+            problems.append(Problem(row, name, raw, "invalid.read_only"))
+            continue
+        try:
+            value = column.type.parse(raw)
+        except InvalidValue as error:
+            problems.append(Problem(row, name, error.value, error.reason, error.params))
+            continue
+        if value is None and column.required:
+            problems.append(Problem(row, name, raw, "invalid.required"))
+            continue
+        parsed[name] = value
+    return parsed
+
+
+def _default(column: Column, now: dt.datetime) -> Any:
+    if column.default == NOW:
+        return now.date().isoformat() if isinstance(column.type, Date) else now.strftime("%Y-%m-%d %H:%M")
+    return column.default
+
+
+def validate(changes: ChangeSet, *, now: dt.datetime, base: Base = CRM) -> ChangeSet:
+    """The change set with every value parsed to its stored form.
+
+    New rows get their columns' defaults. Raises InvalidChanges listing every
+    problem (row, column, value, reason); pure, touches no database.
+    """
+    table = base.table(changes.table)
+    problems: list[Problem] = []
+    edits = tuple(
+        RowEdit(int(e.row_id), int(e.version), _parse_cells(table, e.values, e.row, problems), e.row)
+        for e in changes.edits
+    )
+    inserts = []
+    for new in changes.inserts:
+        values = _parse_cells(table, new.values, new.row, problems)
+        for column in table.editable_columns:
+            if values.get(column.name) is None and column.default is not None:
+                values[column.name] = _default(column, now)
+            if column.required and values.get(column.name) is None and not _reported(problems, new.row, column):
+                problems.append(Problem(new.row, column.name, None, "invalid.required"))
+        inserts.append(NewRow(values, new.row))
+    if problems:
+        raise InvalidChanges(table.name, problems)
+    return ChangeSet(table.name, edits, tuple(inserts), changes.deletes)
+
+
+def _reported(problems: list[Problem], row: Any, column: Column) -> bool:
+    return any(p.row == row and p.column == column.name for p in problems)
+
+
+def _check_links(db: sqlite_utils.Database, table: Table, changes: ChangeSet, base: Base) -> None:
+    """Refuse links to rows that do not exist, with a message rather than a constraint error."""
+    problems = []
+    rows = [(e.row, e.values) for e in changes.edits] + [(n.row, n.values) for n in changes.inserts]
+    for column in table.links():
+        target = quote(base.table(column.type.table).name)
+        for row, values in rows:
+            value = values.get(column.name)
+            if value is not None and db.execute(f"SELECT 1 FROM {target} WHERE id = ?", [value]).fetchone() is None:
+                problems.append(Problem(row, column.name, value, "invalid.link_missing"))
+    if problems:
+        raise InvalidChanges(table.name, problems)
+
+
+def next_number(db: sqlite_utils.Database, table: Table, column: Column, today: dt.date) -> str:
+    """The next automatic number for ``column`` this month: 202611001, 202611002, …
+
+    Must run inside a write transaction: the sequence row is incremented under
+    the write lock, so two people adding at once never get the same number.
+    """
+    digits = column.type.digits if isinstance(column.type, AutoNumber) else 3
+    prefix = today.strftime("%Y%m")
+    sequence = f"{table.name}.{column.name}.{prefix}"
+    taken = f"SELECT 1 FROM {quote(table.name)} WHERE {quote(column.name)} = ?"
+    while True:
+        value = db.execute(
+            "INSERT INTO sequences(name, value) VALUES (?, 1) "
+            "ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
+            [sequence],
+        ).fetchall()[0][0]
+        number = f"{prefix}{value:0{digits}d}"
+        if db.execute(taken, [number]).fetchone() is None:  # skip numbers an import already used
+            return number
+
+
+def _stale(db: sqlite_utils.Database, table: Table, row_id: int, row: Any) -> StaleRow:
+    current = db.execute(
+        f"SELECT t.updated_at, u.display_name FROM {quote(table.name)} t "
+        "LEFT JOIN users u ON u.id = t.updated_by WHERE t.id = ?",
+        [row_id],
+    ).fetchone()
+    if current is None:
+        return StaleRow(table.name, row_id, row, None, None)
+    return StaleRow(table.name, row_id, row, current[1], current[0])
+
+
+_UNIQUE = re.compile(r"UNIQUE constraint failed: \w+\.(\w+)")
+
+
+def apply(
+    db: sqlite_utils.Database,
+    changes: ChangeSet,
+    *,
+    user_id: int | None,
+    now: dt.datetime | None = None,
+    base: Base = CRM,
+) -> Applied:
+    """Validate and write ``changes`` in one transaction; return what was written.
+
+    Raises InvalidChanges (bad values, nothing written) or StaleRow (a row was
+    changed or deleted by someone else since it was read, nothing written).
+    """
+    now = now or dt.datetime.now()
+    table = base.table(changes.table)
+    parsed = validate(changes, now=now, base=base)
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S")
+    applied = Applied()
+    try:
+        with write_transaction(db):
+            _check_links(db, table, parsed, base)
+            for edit in parsed.edits:
+                _update(db, table, edit, user_id, stamp)
+                applied.updated += 1
+            for new in parsed.inserts:
+                applied.inserted.append(_insert(db, table, new, user_id, stamp, now.date()))
+            for gone in parsed.deletes:
+                applied.deleted += _delete(db, table, gone)
+    except sqlite3.IntegrityError as error:
+        match = _UNIQUE.search(str(error))
+        column = match.group(1) if match else ""
+        raise InvalidChanges(table.name, [Problem(None, column, None, "invalid.unique")]) from error
+    return applied
+
+
+def _update(db: sqlite_utils.Database, table: Table, edit: RowEdit, user_id: int | None, stamp: str) -> None:
+    assignments = [f"{quote(name)} = ?" for name in edit.values]
+    assignments += ["version = version + 1", "updated_at = ?", "updated_by = ?"]
+    sql = f"UPDATE {quote(table.name)} SET {', '.join(assignments)} WHERE id = ? AND version = ?"
+    cursor = db.execute(sql, [*edit.values.values(), stamp, user_id, edit.row_id, edit.version])
+    if cursor.rowcount != 1:
+        raise _stale(db, table, edit.row_id, edit.row)
+
+
+def _insert(
+    db: sqlite_utils.Database, table: Table, new: NewRow, user_id: int | None, stamp: str, today: dt.date
+) -> int:
+    values = {name: value for name, value in new.values.items() if not is_empty(value)}
+    for column in table.stored_columns:
+        if isinstance(column.type, AutoNumber):
+            values[column.name] = next_number(db, table, column, today)
+        elif isinstance(column.type, CreatedOn):
+            values[column.name] = today.isoformat()
+    values.update(updated_at=stamp, updated_by=user_id)
+    names = ", ".join(quote(name) for name in values)
+    marks = ", ".join("?" for _ in values)
+    cursor = db.execute(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", list(values.values()))
+    return int(cursor.lastrowid)
+
+
+def _delete(db: sqlite_utils.Database, table: Table, gone: RowDelete) -> int:
+    cursor = db.execute(
+        f"DELETE FROM {quote(table.name)} WHERE id = ? AND version = ?", [int(gone.row_id), int(gone.version)]
+    )
+    if cursor.rowcount == 1:
+        return 1
+    stale = _stale(db, table, int(gone.row_id), gone.row)
+    if stale.deleted:
+        return 0  # already gone: what the user wanted
+    raise stale
+

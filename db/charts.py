@@ -1,0 +1,79 @@
+"""Chart aggregates: a handful of counts computed in SQL, never raw rows.
+
+Functions return small lists ready for a chart; labels are the UI's business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from db.queries import quote
+from schema.crm import CRM, FUNNEL_STAGES
+from schema.model import Base
+from schema.types import Choice
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """One funnel stage.
+
+    ``current``: customers at this stage now; ``reached``: customers at this
+    stage or a later one (a won customer went through every stage before);
+    ``step_rate``: reached here ÷ reached at the previous stage;
+    ``overall_rate``: reached here ÷ reached at the first stage.
+    Rates are ``None`` where they would divide by zero.
+    """
+
+    stage: str
+    current: int
+    reached: int
+    step_rate: float | None
+    overall_rate: float | None
+
+
+def counts_by(db: sqlite_utils.Database, table_name: str, column_name: str, *, base: Base = CRM) -> dict:
+    """``{stored value: row count}`` for one column (``None`` for empty cells)."""
+    table = base.table(table_name)
+    name = quote(table.column(column_name).name)
+    sql = f"SELECT {name}, COUNT(*) FROM {quote(table.name)} GROUP BY {name}"
+    return {value: count for value, count in db.execute(sql).fetchall()}
+
+
+def distribution(db: sqlite_utils.Database, table_name: str, column_name: str, *, base: Base = CRM) -> list[tuple]:
+    """``[(code, count), …]`` in the column's option order, empty cells last as ``None``.
+
+    Every option is listed, with 0 where no row has it, so charts keep their shape.
+    """
+    column = base.table(table_name).column(column_name)
+    counts = counts_by(db, table_name, column_name, base=base)
+    codes = [o.code for o in column.type.options] if isinstance(column.type, Choice) else sorted(
+        (c for c in counts if c is not None), key=str)
+    result = [(code, counts.get(code, 0)) for code in codes]
+    if counts.get(None):
+        result.append((None, counts[None]))
+    return result
+
+
+def funnel(db: sqlite_utils.Database) -> list[FunnelStep]:
+    """The sales funnel 线索→意向→方案→谈判→成交 with stage and overall conversion.
+
+    输单 customers are left out: where in the funnel they were lost is not recorded.
+    """
+    counts = counts_by(db, "customers", "stage")
+    steps = []
+    first = None
+    previous = None
+    for index, stage in enumerate(FUNNEL_STAGES):
+        reached = sum(counts.get(later, 0) for later in FUNNEL_STAGES[index:])
+        first = reached if first is None else first
+        steps.append(FunnelStep(
+            stage=stage,
+            current=counts.get(stage, 0),
+            reached=reached,
+            step_rate=None if previous is None else (reached / previous if previous else None),
+            overall_rate=reached / first if first else None,
+        ))
+        previous = reached
+    return steps

@@ -1,0 +1,68 @@
+"""Opening the base: one short-lived connection per script run or callback.
+
+Never keep a connection in Streamlit's session state or resource cache: every
+rerun runs on another thread. Connections are cheap (well under a millisecond).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+#: Environment variable naming the base file.
+BASE_ENV = "GENJIN_DB"
+DEFAULT_BASE = Path("data") / "demo.db"
+
+
+def base_path() -> Path:
+    """The base file named by ``GENJIN_DB``, else ``data/demo.db``."""
+    return Path(os.environ.get(BASE_ENV) or DEFAULT_BASE)
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    """Open the base at ``path`` with foreign keys on and a 5 s busy timeout.
+
+    The file is put in WAL mode (kept by SQLite in the file itself) so that
+    readers never wait for a writer.
+    """
+    conn = sqlite3.connect(str(path), timeout=5.0)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 5000")
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    return sqlite_utils.Database(conn)
+
+
+@contextmanager
+def opened(path: str | Path) -> Iterator[sqlite_utils.Database]:
+    """``connect`` as a context manager that closes the connection."""
+    db = connect(path)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One atomic write: ``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any error.
+
+    IMMEDIATE takes the write lock up front, so concurrent savers queue on
+    the busy timeout instead of failing half-way with "database is locked".
+    sqlite-utils calls made inside nest as savepoints.
+    """
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")

@@ -1,0 +1,100 @@
+"""Migrations: append-only, frozen SQL literals.
+
+A migration never imports ``schema/`` (a later change to the template must not
+rewrite history) and never removes or renames a column. ``tests/test_base.py``
+checks that the migrated base has exactly the stored columns the schema declares.
+Never use ``create(..., transform=True)`` to sync a schema: it drops columns.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("genjin")
+
+# Every row carries version/updated_at/updated_by: an UPDATE checks the version
+# the user saw, so two editors never silently overwrite each other.
+_ROW_META = """
+    version INTEGER NOT NULL DEFAULT 1,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime')),
+    updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL
+"""
+
+
+@migrations()
+def m001_core(db: sqlite_utils.Database) -> None:
+    """Users, customers, follow-ups and the sequences behind customer numbers."""
+    db.execute(f"""
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE,
+            display_name TEXT NOT NULL,
+            role TEXT NOT NULL DEFAULT 'sales',
+            active INTEGER NOT NULL DEFAULT 1,
+            {_ROW_META}
+        )""")
+    db.execute(f"""
+        CREATE TABLE customers (
+            id INTEGER PRIMARY KEY,
+            number TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            industry TEXT,
+            region TEXT,
+            address TEXT,
+            contact TEXT,
+            contact_title TEXT,
+            phone TEXT,
+            email TEXT,
+            source TEXT,
+            scale TEXT,
+            urgency TEXT,
+            grade TEXT,
+            stage TEXT,
+            tags TEXT,
+            needs TEXT,
+            budget TEXT,
+            owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_on TEXT NOT NULL,
+            notes TEXT,
+            {_ROW_META}
+        )""")
+    db.execute(f"""
+        CREATE TABLE follow_ups (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            time TEXT NOT NULL,
+            method TEXT,
+            content TEXT,
+            feedback TEXT,
+            solution TEXT,
+            next_action TEXT,
+            next_follow_up_on TEXT,
+            person_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            status TEXT,
+            {_ROW_META}
+        )""")
+    db.execute("CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+    for statement in (
+        "CREATE INDEX customers_owner ON customers(owner_id)",
+        "CREATE INDEX customers_stage ON customers(stage)",
+        "CREATE INDEX customers_grade ON customers(grade)",
+        # The computed follow-up columns are one index seek per customer shown.
+        "CREATE INDEX follow_ups_customer_time ON follow_ups(customer_id, time)",
+        "CREATE INDEX follow_ups_customer_next ON follow_ups(customer_id, next_follow_up_on)",
+        "CREATE INDEX follow_ups_time ON follow_ups(time)",
+        "CREATE INDEX follow_ups_person ON follow_ups(person_id)",
+    ):
+        db.execute(statement)
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply pending migrations; return the names of those applied."""
+    pending = [migration.name for migration in migrations.pending(db)]
+    migrations.apply(db)
+    return pending
+
+
+def is_current(db: sqlite_utils.Database) -> bool:
+    """Whether every migration has been applied."""
+    return not migrations.pending(db)

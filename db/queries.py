@@ -1,0 +1,290 @@
+"""Reading rows: one page at a time, with computed columns done in SQL.
+
+A :class:`Query` is data (table, search text, filters, sort, page). It is
+compiled to SQL here and nowhere else. Computed columns (:class:`Rollup`,
+:class:`DaysSince`) become correlated subqueries; they are evaluated only for
+the rows of the page shown, unless the query sorts or filters by them.
+Identifiers come from the schema and are quoted; every value is a parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from db.errors import RowNotFound
+from schema.crm import CRM
+from schema.model import Base, Column, Table
+from schema.types import Choice, DaysSince, Link, MultiChoice, Phone, Rollup
+
+#: Filter operations a :class:`Filter` may use.
+FILTER_OPS = ("in", "any_tag", "between", "older_than_days")
+
+
+def quote(identifier: str) -> str:
+    """``identifier`` as a quoted SQL name (only ever applied to schema names)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One condition on one column.
+
+    - ``in``: the stored value is one of ``values`` (``None`` stands for empty);
+    - ``any_tag``: a multi-choice cell holds at least one of ``values``;
+    - ``between``: ``values`` is ``(low, high)``, either may be ``None``; dates
+      compare by day, so a high of ``2026-11-08`` includes that whole day;
+    - ``older_than_days``: the date is more than ``values[0]`` days before
+      today, or empty (未跟进超过 30 天 includes customers never followed up).
+    """
+
+    column: str
+    op: str
+    values: tuple[Any, ...]
+
+    def __post_init__(self) -> None:
+        if self.op not in FILTER_OPS:
+            raise ValueError(f"unknown filter operation {self.op!r}")
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a grid asks for: one page of a table."""
+
+    table: str
+    search: str = ""
+    filters: tuple[Filter, ...] = ()
+    sort: str | None = None
+    descending: bool = False
+    page: int = 1
+    page_size: int = 100
+
+    @property
+    def offset(self) -> int:
+        """Rows skipped before this page."""
+        return (max(self.page, 1) - 1) * self.page_size
+
+
+@dataclass
+class Compiler:
+    """Turns schema columns and queries into SQL text plus named parameters."""
+
+    base: Base
+    today: dt.date
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def param(self, value: Any) -> str:
+        """A fresh named parameter bound to ``value``."""
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    def expression(self, table: Table, column: Column, alias: str = "t") -> str:
+        """SQL for the value of ``column`` on a row of ``table`` aliased ``alias``."""
+        kind = column.type
+        if isinstance(kind, Rollup):
+            return self._rollup(kind, alias)
+        if isinstance(kind, DaysSince):
+            source = self.expression(table, table.column(kind.column), alias)
+            return f"CAST(julianday({self.param(self.today.isoformat())}) - julianday(date({source})) AS INTEGER)"
+        return f"{alias}.{quote(column.name)}"
+
+    def _rollup(self, rollup: Rollup, alias: str) -> str:
+        source = quote(rollup.table)
+        link = f"r.{quote(rollup.via)} = {alias}.id"
+        if rollup.aggregate == "count":
+            return f"(SELECT COUNT(*) FROM {source} r WHERE {link})"
+        value = f"r.{quote(rollup.column)}"
+        if rollup.aggregate in ("max", "min"):
+            return f"(SELECT {rollup.aggregate.upper()}({value}) FROM {source} r WHERE {link})"
+        if rollup.aggregate == "next":
+            today = self.param(self.today.isoformat())
+            return f"(SELECT MIN({value}) FROM {source} r WHERE {link} AND {value} >= {today})"
+        if rollup.aggregate == "latest":
+            order = f"r.{quote(rollup.order_by)}"
+            return f"(SELECT {value} FROM {source} r WHERE {link} ORDER BY {order} DESC, r.id DESC LIMIT 1)"
+        raise ValueError(f"unknown rollup aggregate {rollup.aggregate!r}")
+
+    def sort_key(self, table: Table, column: Column) -> str:
+        """SQL to order rows by ``column`` as a person expects.
+
+        Options sort in their declared order (线索 before 意向), links by the
+        linked row's label, everything else by value.
+        """
+        value = self.expression(table, column)
+        kind = column.type
+        if isinstance(kind, Link):
+            target = self.base.table(kind.table)
+            return f"(SELECT l.{quote(target.label_column)} FROM {quote(target.name)} l WHERE l.id = {value})"
+        if isinstance(kind, Choice) and not isinstance(kind, MultiChoice):
+            cases = " ".join(
+                f"WHEN {self.param(option.code)} THEN {index}" for index, option in enumerate(kind.options)
+            )
+            return f"(CASE {value} {cases} ELSE {len(kind.options)} END)"
+        return value
+
+    def condition(self, table: Table, flt: Filter) -> str:
+        """SQL for one filter."""
+        column = table.column(flt.column)
+        value = self.expression(table, column)
+        if flt.op == "in":
+            present = [v for v in flt.values if v is not None]
+            parts = []
+            if present:
+                parts.append(f"{value} IN ({', '.join(self.param(v) for v in present)})")
+            if len(present) < len(flt.values):
+                parts.append(f"{value} IS NULL")
+            return "(" + " OR ".join(parts) + ")" if parts else "0"
+        if flt.op == "any_tag":
+            tags = ", ".join(self.param(v) for v in flt.values)
+            return f"EXISTS (SELECT 1 FROM json_each({value}) WHERE json_each.value IN ({tags}))" if tags else "1"
+        if flt.op == "between":
+            low, high = flt.values
+            parts = []
+            if low is not None:
+                parts.append(f"{value} >= {self.param(str(low))}")
+            if high is not None:
+                # "up to 2026-11-08" includes 2026-11-08 14:30.
+                day_after = dt.date.fromisoformat(str(high)[:10]) + dt.timedelta(days=1)
+                parts.append(f"{value} < {self.param(day_after.isoformat())}")
+            return " AND ".join(parts) or "1"
+        if flt.op == "older_than_days":
+            cutoff = self.today - dt.timedelta(days=int(flt.values[0]))
+            return f"({value} IS NULL OR date({value}) < {self.param(cutoff.isoformat())})"
+        raise ValueError(flt.op)  # pragma: no cover - checked in Filter
+
+    def search(self, table: Table, text: str) -> str:
+        """SQL matching ``text`` anywhere in the table's searchable columns."""
+        parts = []
+        for column in table.columns:
+            if not column.searchable:
+                continue
+            needle = text
+            if isinstance(column.type, Phone):
+                needle = "".join(ch for ch in text if ch not in " -") or text
+            pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            parts.append(f"{self.expression(table, column)} LIKE {self.param(pattern)} ESCAPE '\\'")
+        return "(" + " OR ".join(parts) + ")" if parts else "1"
+
+    def where(self, table: Table, query: Query) -> str:
+        """The WHERE clause of ``query`` (``1`` when it has no condition)."""
+        parts = [self.condition(table, flt) for flt in query.filters]
+        if query.search.strip():
+            parts.append(self.search(table, query.search.strip()))
+        return " AND ".join(parts) or "1"
+
+    def select_list(self, table: Table) -> str:
+        """Every stored column, the row metadata and every computed column."""
+        parts = [f"t.{quote(name)}" for name in ("id", "version", "updated_at", "updated_by")]
+        parts += [f"{self.expression(table, column)} AS {quote(column.name)}" for column in table.columns]
+        return ", ".join(parts)
+
+
+def count_rows(db: sqlite_utils.Database, query: Query, *, today: dt.date | None = None, base: Base = CRM) -> int:
+    """How many rows match ``query``'s search and filters (all pages)."""
+    table = base.table(query.table)
+    compiler = Compiler(base, today or dt.date.today())
+    where = compiler.where(table, query)
+    sql = f"SELECT COUNT(*) FROM {quote(table.name)} t WHERE {where}"
+    return db.execute(sql, compiler.params).fetchone()[0]
+
+
+def fetch_page(
+    db: sqlite_utils.Database, query: Query, *, today: dt.date | None = None, base: Base = CRM
+) -> list[dict[str, Any]]:
+    """The rows of ``query``'s page, in order, each a dict of every column.
+
+    Two statements: the ids of the page (sorting and filtering in SQL), then
+    those rows with their computed columns, so each computed value is worked
+    out for at most ``page_size`` rows unless the sort or a filter needs it.
+    """
+    table = base.table(query.table)
+    today = today or dt.date.today()
+    compiler = Compiler(base, today)
+    where = compiler.where(table, query)
+    if query.sort:
+        key = compiler.sort_key(table, table.column(query.sort))
+        direction = "DESC" if query.descending else "ASC"
+        order = f"({key}) IS NULL, {key} {direction}, t.id {direction}"
+    else:
+        default = table.column(table.default_order) if table.default_order != "id" else None
+        direction = "DESC" if table.default_descending else "ASC"
+        key = compiler.expression(table, default) if default else "t.id"
+        order = f"{key} {direction}, t.id {direction}"
+    id_sql = (
+        f"SELECT t.id FROM {quote(table.name)} t WHERE {where} ORDER BY {order} "
+        f"LIMIT {compiler.param(query.page_size)} OFFSET {compiler.param(query.offset)}"
+    )
+    ids = [row[0] for row in db.execute(id_sql, compiler.params).fetchall()]
+    return rows_by_id(db, table, ids, today=today, base=base)
+
+
+def rows_by_id(
+    db: sqlite_utils.Database, table: Table, ids: list[int], *, today: dt.date, base: Base = CRM
+) -> list[dict[str, Any]]:
+    """The rows with these ids, in the order given, computed columns included."""
+    if not ids:
+        return []
+    compiler = Compiler(base, today)
+    placeholders = ", ".join(compiler.param(int(i)) for i in ids)
+    sql = f"SELECT {compiler.select_list(table)} FROM {quote(table.name)} t WHERE t.id IN ({placeholders})"
+    cursor = db.execute(sql, compiler.params)
+    names = [d[0] for d in cursor.description]
+    by_id = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def get_row(
+    db: sqlite_utils.Database, table_name: str, row_id: int, *, today: dt.date | None = None, base: Base = CRM
+) -> dict[str, Any]:
+    """One row with its computed columns; raises RowNotFound."""
+    rows = rows_by_id(db, base.table(table_name), [int(row_id)], today=today or dt.date.today(), base=base)
+    if not rows:
+        raise RowNotFound(table_name, row_id)
+    return rows[0]
+
+
+def link_options(
+    db: sqlite_utils.Database, table_name: str, *, active_only: bool = False, base: Base = CRM
+) -> dict[int, str]:
+    """``{id: label}`` for every row of ``table_name``, ordered by label.
+
+    These feed the select of a link column (负责人, 客户). ``active_only``
+    leaves out users who are no longer active.
+    """
+    table = base.table(table_name)
+    where = "WHERE active = 1" if active_only and table.has_column("active") else ""
+    label = quote(table.label_column)
+    sql = f"SELECT id, {label} FROM {quote(table.name)} {where} ORDER BY {label}, id"
+    return {row[0]: row[1] for row in db.execute(sql).fetchall()}
+
+
+def distinct_values(db: sqlite_utils.Database, table_name: str, column_name: str, *, base: Base = CRM) -> list[Any]:
+    """The distinct non-empty stored values of a plain column, sorted."""
+    table = base.table(table_name)
+    column = table.column(column_name)
+    name = quote(column.name)
+    sql = f"SELECT DISTINCT {name} FROM {quote(table.name)} WHERE {name} IS NOT NULL ORDER BY {name}"
+    return [row[0] for row in db.execute(sql).fetchall()]
+
+
+def dependent_counts(
+    db: sqlite_utils.Database, table_name: str, ids: list[int], *, base: Base = CRM
+) -> dict[str, int]:
+    """For rows about to be deleted: how many rows of each table go with them.
+
+    Only links declared ``ON DELETE CASCADE`` count (a customer's follow-ups).
+    """
+    counts = {}
+    if not ids:
+        return counts
+    placeholders = ", ".join("?" for _ in ids)
+    for other, column in base.links_to(table_name):
+        if column.type.on_delete.upper() != "CASCADE":
+            continue
+        sql = f"SELECT COUNT(*) FROM {quote(other.name)} WHERE {quote(column.name)} IN ({placeholders})"
+        counts[other.name] = db.execute(sql, [int(i) for i in ids]).fetchone()[0]
+    return counts

@@ -1,0 +1,183 @@
+"""The built-in CRM template: users, 客户信息表 and 客户跟进记录表.
+
+Fields follow the seed documents (模板1 客户信息基础表, 模板2 客户跟进计划表,
+模板3 客户跟进记录表, 模板4 销售漏斗阶段表). It is an ordinary :class:`Base`, the
+same model user-defined tables will use.
+"""
+
+from __future__ import annotations
+
+from schema.labels import L
+from schema.model import Base, Column, Table
+from schema.types import (
+    NOW,
+    AutoNumber,
+    Checkbox,
+    Choice,
+    CreatedOn,
+    DateTime,
+    DaysSince,
+    Email,
+    Link,
+    LongText,
+    MultiChoice,
+    Number,
+    Option,
+    Phone,
+    Rollup,
+    Text,
+)
+from schema.types import (
+    Date as DateType,
+)
+
+
+def options(*triples: tuple[str, str, str]) -> tuple[Option, ...]:
+    """Options from ``(code, 中文, English)`` triples."""
+    return tuple(Option(code, L(zh, en)) for code, zh, en in triples)
+
+
+ROLES = options(("admin", "管理员", "Administrator"), ("manager", "经理", "Manager"), ("sales", "销售", "Sales"))
+
+INDUSTRIES = options(
+    ("manufacturing", "制造业", "Manufacturing"),
+    ("retail", "零售", "Retail"),
+    ("it", "IT/互联网", "IT / Internet"),
+    ("finance", "金融", "Finance"),
+    ("education", "教育", "Education"),
+    ("healthcare", "医疗健康", "Healthcare"),
+    ("logistics", "物流", "Logistics"),
+    ("construction", "建筑地产", "Construction & real estate"),
+    ("hospitality", "餐饮酒店", "Hospitality"),
+    ("other", "其他", "Other"),
+)
+SOURCES = options(
+    ("expo", "展会", "Trade show"),
+    ("website", "官网表单", "Website form"),
+    ("referral", "转介绍", "Referral"),
+    ("phone", "电话咨询", "Phone enquiry"),
+    ("online", "线上咨询", "Online enquiry"),
+    ("other", "其他", "Other"),
+)
+SCALES = options(
+    ("large", "大型企业", "Large enterprise"),
+    ("sme", "中小企业", "SME"),
+    ("individual", "个体商户", "Sole trader"),
+)
+URGENCIES = options(("high", "高", "High"), ("medium", "中", "Medium"), ("low", "低", "Low"))
+GRADES = options(("A", "A级", "A"), ("B", "B级", "B"), ("C", "C级", "C"))
+STAGES = options(
+    ("lead", "线索", "Lead"),
+    ("intent", "意向", "Interest"),
+    ("proposal", "方案", "Proposal"),
+    ("negotiation", "谈判", "Negotiation"),
+    ("won", "成交", "Won"),
+    ("lost", "输单", "Lost"),
+)
+#: The funnel: every stage a won customer passes through, in order.
+FUNNEL_STAGES = ("lead", "intent", "proposal", "negotiation", "won")
+TAGS = options(
+    ("strong_intent", "意向强烈", "Strong intent"),
+    ("budget_pending", "预算待确认", "Budget to confirm"),
+    ("comparing", "竞品对比中", "Comparing competitors"),
+    ("decision_maker", "已接触决策人", "Decision maker reached"),
+    ("price_sensitive", "价格敏感", "Price sensitive"),
+    ("needs_demo", "需要演示", "Wants a demo"),
+    ("repeat", "老客户复购", "Repeat customer"),
+)
+METHODS = options(
+    ("phone", "电话", "Phone"),
+    ("visit", "拜访", "Visit"),
+    ("meeting", "线上会议", "Online meeting"),
+    ("email", "邮件", "E-mail"),
+    ("wechat", "微信", "WeChat"),
+)
+FOLLOW_UP_STATUSES = options(
+    ("proposal_sent", "已发送方案", "Proposal sent"),
+    ("awaiting_feedback", "等待反馈", "Awaiting feedback"),
+    ("visit_scheduled", "约见拜访", "Visit scheduled"),
+    ("done", "已完成", "Done"),
+)
+
+USERS = Table(
+    name="users",
+    label=L("成员", "Members"),
+    label_column="display_name",
+    default_order="id",
+    default_descending=False,
+    columns=(
+        Column("username", Text(max_length=40), L("用户名", "Username"), required=True),
+        Column("display_name", Text(max_length=40), L("姓名", "Name"), required=True, searchable=True),
+        Column("role", Choice(ROLES), L("角色", "Role"), required=True, default="sales"),
+        Column("active", Checkbox(), L("在职", "Active"), default=1),
+    ),
+)
+
+CUSTOMERS = Table(
+    name="customers",
+    label=L("客户信息表", "Customers"),
+    label_column="name",
+    columns=(
+        Column("number", AutoNumber(), L("客户编号", "Customer no."),
+               help=L("年份+月份+序号，自动生成", "Year, month and sequence, given automatically")),
+        Column("name", Text(), L("客户名称", "Customer name"), required=True, searchable=True,
+               help=L("客户公司全称", "The company's full name"), width="medium"),
+        Column("industry", Choice(INDUSTRIES), L("所属行业", "Industry"), filterable=True),
+        Column("region", Text(max_length=40), L("地区", "Region"), help=L("客户所在城市", "City")),
+        Column("address", Text(), L("地址", "Address")),
+        Column("contact", Text(max_length=40), L("联系人", "Contact"), searchable=True),
+        Column("contact_title", Text(max_length=40), L("职务", "Job title")),
+        Column("phone", Phone(), L("联系电话", "Phone"), searchable=True,
+               help=L("手机或带区号的座机", "A mobile, or a landline with its area code")),
+        Column("email", Email(), L("邮箱", "E-mail")),
+        Column("source", Choice(SOURCES), L("来源渠道", "Source"), filterable=True),
+        Column("scale", Choice(SCALES), L("客户规模", "Company size"), filterable=True),
+        Column("urgency", Choice(URGENCIES), L("紧急度", "Urgency"), filterable=True),
+        Column("grade", Choice(GRADES), L("潜力等级", "Potential"), filterable=True,
+               help=L("A级为最高", "A is the highest")),
+        Column("stage", Choice(STAGES), L("销售阶段", "Sales stage"), filterable=True, default="lead"),
+        Column("tags", MultiChoice(TAGS), L("标签", "Tags"), filterable=True),
+        Column("needs", LongText(), L("初步需求", "Initial needs")),
+        Column("budget", Text(max_length=60), L("预算范围", "Budget"), help=L("例：50-80万元", "e.g. 500-800k CNY")),
+        Column("owner_id", Link("users"), L("负责人", "Owner"), filterable=True),
+        Column("created_on", CreatedOn(), L("建档日期", "Created on")),
+        Column("notes", LongText(), L("备注", "Notes")),
+        Column("last_follow_up_at", Rollup("follow_ups", "customer_id", "time", "max", result=DateTime()),
+               L("最近跟进时间", "Last follow-up")),
+        Column("follow_up_count", Rollup("follow_ups", "customer_id", None, "count", result=Number(integer=True)),
+               L("跟进次数", "Follow-ups")),
+        Column("days_since_follow_up", DaysSince("last_follow_up_at"), L("距上次跟进天数", "Days since follow-up")),
+        Column("next_follow_up_on", Rollup("follow_ups", "customer_id", "next_follow_up_on", "next",
+                                           result=DateType()),
+               L("下次跟进时间", "Next follow-up"),
+               help=L("最早一个今天或以后的计划跟进", "The earliest planned follow-up from today on")),
+        Column("last_method", Rollup("follow_ups", "customer_id", "method", "latest", order_by="time",
+                                     result=Choice(METHODS)),
+               L("最近跟进方式", "Last method")),
+        Column("last_content", Rollup("follow_ups", "customer_id", "content", "latest", order_by="time",
+                                      result=LongText()),
+               L("最近跟进内容", "Last follow-up notes"), width="medium"),
+    ),
+)
+
+FOLLOW_UPS = Table(
+    name="follow_ups",
+    label=L("客户跟进记录表", "Follow-ups"),
+    label_column="time",
+    default_order="time",
+    columns=(
+        Column("customer_id", Link("customers", on_delete="CASCADE"), L("客户", "Customer"),
+               required=True, filterable=True, width="medium"),
+        Column("time", DateTime(), L("跟进时间", "Time"), required=True, default=NOW),
+        Column("method", Choice(METHODS), L("跟进方式", "Method"), filterable=True, default="phone"),
+        Column("content", LongText(), L("沟通内容", "What was discussed"), searchable=True, width="medium"),
+        Column("feedback", LongText(), L("客户反馈", "Customer feedback"), searchable=True),
+        Column("solution", LongText(), L("解决方案", "Solution")),
+        Column("next_action", LongText(), L("下一步行动", "Next step")),
+        Column("next_follow_up_on", DateType(), L("下次跟进时间", "Next follow-up on")),
+        Column("person_id", Link("users"), L("跟进人", "Followed up by"), filterable=True),
+        Column("status", Choice(FOLLOW_UP_STATUSES), L("跟进状态", "Status"), filterable=True),
+    ),
+)
+
+CRM = Base(tables=(USERS, CUSTOMERS, FOLLOW_UPS))

@@ -1,0 +1,452 @@
+"""Column types: how each kind of value is stored, parsed and described.
+
+A type is a small frozen dataclass. ``parse(raw)`` turns what a person typed
+(or what a grid cell holds) into the value stored in SQLite, or raises
+:class:`InvalidValue` with a reason code that the UI translates. ``None`` comes
+back for an empty cell; whether empty is allowed is the column's business.
+
+Computed types (:class:`Rollup`, :class:`DaysSince`) are declared here too, so
+that a computed column is a column like any other; ``db/`` turns them into SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from schema.labels import Label
+
+#: A column default meaning "the moment the row is created" (DateTime) or "today" (Date).
+NOW = "@now"
+
+
+class InvalidValue(ValueError):
+    """A raw value does not fit its column type.
+
+    ``reason`` is a message key (``invalid.phone``) and ``params`` fill it in;
+    the UI turns them into a sentence in the user's language.
+    """
+
+    def __init__(self, reason: str, value: Any, **params: Any) -> None:
+        super().__init__(f"{reason}: {value!r}")
+        self.reason = reason
+        self.value = value
+        self.params = params
+
+
+def is_empty(raw: Any) -> bool:
+    """Whether a raw cell value means "nothing here".
+
+    >>> [is_empty(v) for v in (None, "", "  ", float("nan"), [], 0, "0")]
+    [True, True, True, True, True, False, False]
+    """
+    if raw is None:
+        return True
+    if isinstance(raw, float) and math.isnan(raw):
+        return True
+    if isinstance(raw, str) and not raw.strip():
+        return True
+    if isinstance(raw, (list, tuple)) and not raw:
+        return True
+    try:  # pandas' NA and NaT
+        import pandas as pd
+
+        return raw is pd.NA or raw is pd.NaT
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        return False
+
+
+_FULL_WIDTH = str.maketrans(
+    {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
+)
+
+
+def to_half_width(text: str) -> str:
+    """Full-width ASCII (ＡＢＣ１２３，) to half-width, as typed by Chinese IMEs.
+
+    >>> to_half_width("１３８ ００１３ ８０００")
+    '138 0013 8000'
+    """
+    return text.translate(_FULL_WIDTH)
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    """Base of every column type."""
+
+    storage = "TEXT"
+    computed = False
+
+    def parse(self, raw: Any) -> Any:
+        """Return the stored form of ``raw``, ``None`` when empty; raise InvalidValue."""
+        if is_empty(raw):
+            return None
+        return self.parse_value(raw)
+
+    def parse_value(self, raw: Any) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Text(ColumnType):
+    """One line of text."""
+
+    max_length: int = 200
+
+    def parse_value(self, raw: Any) -> str:
+        text = str(raw).strip()
+        if "\n" in text or "\r" in text:
+            text = " ".join(text.split())
+        if len(text) > self.max_length:
+            raise InvalidValue("invalid.too_long", raw, limit=self.max_length)
+        return text
+
+
+@dataclass(frozen=True)
+class LongText(Text):
+    """Several lines of text (notes, meeting content)."""
+
+    max_length: int = 5000
+
+    def parse_value(self, raw: Any) -> str:
+        text = str(raw).strip()
+        if len(text) > self.max_length:
+            raise InvalidValue("invalid.too_long", raw, limit=self.max_length)
+        return text
+
+
+@dataclass(frozen=True)
+class Number(ColumnType):
+    """A number; commas, spaces and a leading ¥ are accepted."""
+
+    integer: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def storage(self) -> str:  # type: ignore[override]
+        return "INTEGER" if self.integer else "REAL"
+
+    def parse_value(self, raw: Any) -> float | int:
+        if isinstance(raw, bool):
+            raise InvalidValue("invalid.number", raw)
+        if isinstance(raw, (int, float)):
+            number = raw
+        else:
+            text = to_half_width(str(raw)).strip().replace(",", "").replace(" ", "")
+            text = text.lstrip("¥￥")
+            try:
+                number = float(text)
+            except ValueError:
+                raise InvalidValue("invalid.number", raw) from None
+        if isinstance(number, float) and not math.isfinite(number):
+            raise InvalidValue("invalid.number", raw)
+        if self.integer:
+            if float(number) != int(number):
+                raise InvalidValue("invalid.integer", raw)
+            number = int(number)
+        if self.minimum is not None and number < self.minimum:
+            raise InvalidValue("invalid.too_small", raw, limit=self.minimum)
+        if self.maximum is not None and number > self.maximum:
+            raise InvalidValue("invalid.too_large", raw, limit=self.maximum)
+        return number
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_TIME_PATTERN = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2})(?:\.\d+)?)?$")
+
+
+def _parse_date_text(text: str, raw: Any) -> dt.date:
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            year, month, day = (int(part) for part in match.groups())
+            try:
+                return dt.date(year, month, day)
+            except ValueError:
+                raise InvalidValue("invalid.date", raw) from None
+    raise InvalidValue("invalid.date", raw)
+
+
+def _split_date_time(raw: Any) -> tuple[str, str]:
+    text = to_half_width(str(raw)).strip()
+    text = re.sub(r"(Z|[+-]\d{2}:?\d{2})$", "", text)  # a grid's ISO suffix
+    date_part, _, time_part = re.sub(r"[T ]+", " ", text, count=1).partition(" ")
+    return date_part, time_part.strip()
+
+
+@dataclass(frozen=True)
+class Date(ColumnType):
+    """A calendar date, stored as ``YYYY-MM-DD``."""
+
+    def parse_value(self, raw: Any) -> str:
+        if isinstance(raw, dt.datetime):
+            return raw.date().isoformat()
+        if isinstance(raw, dt.date):
+            return raw.isoformat()
+        date_part, time_part = _split_date_time(raw)
+        if time_part and not _TIME_PATTERN.match(time_part):
+            raise InvalidValue("invalid.date", raw)
+        return _parse_date_text(date_part, raw).isoformat()
+
+
+@dataclass(frozen=True)
+class DateTime(ColumnType):
+    """A date and time to the minute, stored as ``YYYY-MM-DD HH:MM``."""
+
+    def parse_value(self, raw: Any) -> str:
+        if isinstance(raw, dt.datetime):
+            return raw.strftime("%Y-%m-%d %H:%M")
+        if isinstance(raw, dt.date):
+            return f"{raw.isoformat()} 00:00"
+        date_part, time_part = _split_date_time(raw)
+        day = _parse_date_text(date_part, raw)
+        hour = minute = 0
+        if time_part:
+            match = _TIME_PATTERN.match(time_part)
+            if not match:
+                raise InvalidValue("invalid.datetime", raw)
+            hour, minute = int(match.group(1)), int(match.group(2))
+            if hour > 23 or minute > 59:
+                raise InvalidValue("invalid.datetime", raw)
+        return f"{day.isoformat()} {hour:02d}:{minute:02d}"
+
+
+@dataclass(frozen=True)
+class Checkbox(ColumnType):
+    """Yes or no, stored as 1 or 0."""
+
+    storage = "INTEGER"
+    _TRUE = frozenset({"1", "true", "yes", "y", "是", "对", "✓", "√"})
+    _FALSE = frozenset({"0", "false", "no", "n", "否", "不是", "✗", "×"})
+
+    def parse(self, raw: Any) -> int:
+        if is_empty(raw):
+            return 0
+        if isinstance(raw, bool):
+            return int(raw)
+        if isinstance(raw, (int, float)) and raw in (0, 1):
+            return int(raw)
+        text = str(raw).strip().lower()
+        if text in self._TRUE:
+            return 1
+        if text in self._FALSE:
+            return 0
+        raise InvalidValue("invalid.checkbox", raw)
+
+
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
+
+
+@dataclass(frozen=True)
+class Email(ColumnType):
+    """An e-mail address, stored lower-cased."""
+
+    def parse_value(self, raw: Any) -> str:
+        text = to_half_width(str(raw)).strip().replace("＠", "@")
+        if len(text) > 254 or not _EMAIL.match(text):
+            raise InvalidValue("invalid.email", raw)
+        return text.lower()
+
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^(0\d{2,3})(\d{7,8})$")
+_SERVICE = re.compile(r"^([48]00)(\d{3})(\d{4})$")
+
+
+@dataclass(frozen=True)
+class Phone(ColumnType):
+    """A mainland phone number, normalised.
+
+    Mobiles become eleven digits (``13800138000``); landlines keep their area
+    code (``021-62345678``), an extension after ``-`` or ``转``; 400/800
+    numbers become ``400-820-8820``. ``+86``, spaces, dashes and brackets are
+    ignored on input.
+    """
+
+    def parse_value(self, raw: Any) -> str:
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)
+        text = to_half_width(str(raw)).strip()
+        main, extension, *_ = [*re.split(r"\s*(?:转|ext\.?|x)\s*", text, maxsplit=1), ""]
+        digits = re.sub(r"[\s\-()（）.]", "", main)
+        if digits.startswith("+"):
+            digits = digits[1:]
+            if not digits.startswith("86"):
+                raise InvalidValue("invalid.phone", raw)
+        if digits.startswith("0086"):
+            digits = digits[4:]
+        elif digits.startswith("86") and len(digits) == 13:
+            digits = digits[2:]
+        if digits.startswith("86") and len(digits) in (11, 12):  # +86 21 62345678
+            digits = "0" + digits[2:]
+        if not digits.isdigit() or (extension and not extension.isdigit()):
+            raise InvalidValue("invalid.phone", raw)
+        suffix = f"-{extension}" if extension else ""
+        if _MOBILE.match(digits) and not extension:
+            return digits
+        if match := _SERVICE.match(digits):
+            return "-".join(match.groups()) + suffix
+        if match := _LANDLINE.match(digits):
+            area, number = match.groups()
+            # Beijing, Shanghai, Tianjin, Chongqing and the 02x cities use
+            # two-digit codes after the 0; everyone else three.
+            if area[1] in "12" and len(area) == 4:
+                area, number = area[:3], area[3] + number
+            if 7 <= len(number) <= 8:
+                return f"{area}-{number}{suffix}"
+        raise InvalidValue("invalid.phone", raw)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice: a stable code that is stored, and its label that is shown."""
+
+    code: str
+    label: Label
+
+
+def _match_option(options: tuple[Option, ...], raw: Any) -> str | None:
+    text = to_half_width(str(raw)).strip().casefold()
+    for option in options:
+        if text in (option.code.casefold(), option.label.zh.casefold(), option.label.en.casefold()):
+            return option.code
+    return None
+
+
+@dataclass(frozen=True)
+class Choice(ColumnType):
+    """One of a fixed list of options; the code is stored, labels are accepted."""
+
+    options: tuple[Option, ...] = ()
+
+    def parse_value(self, raw: Any) -> str:
+        code = _match_option(self.options, raw)
+        if code is None:
+            raise InvalidValue("invalid.choice", raw, options=self.options)
+        return code
+
+    def label(self, code: str | None, lang: str) -> str:
+        """The label of ``code`` in ``lang``; an unknown code is shown as it is."""
+        for option in self.options:
+            if option.code == code:
+                return option.label.get(lang)
+        return "" if code is None else str(code)
+
+
+@dataclass(frozen=True)
+class MultiChoice(Choice):
+    """Several options (tags), stored as a JSON list of codes in option order."""
+
+    def parse_value(self, raw: Any) -> str | None:
+        if isinstance(raw, str):
+            text = raw.strip()
+            if text.startswith("["):
+                try:
+                    items = json.loads(text)
+                except json.JSONDecodeError:
+                    raise InvalidValue("invalid.choice", raw, options=self.options) from None
+            else:
+                items = [part for part in re.split(r"[,，;；、]", text) if part.strip()]
+        else:
+            items = list(raw)
+        codes = set()
+        for item in items:
+            code = _match_option(self.options, item)
+            if code is None:
+                raise InvalidValue("invalid.choice", item, options=self.options)
+            codes.add(code)
+        ordered = [option.code for option in self.options if option.code in codes]
+        return json.dumps(ordered, ensure_ascii=False) if ordered else None
+
+    @staticmethod
+    def codes(stored: str | None) -> list[str]:
+        """The list of codes in a stored value."""
+        return json.loads(stored) if stored else []
+
+
+@dataclass(frozen=True)
+class Link(ColumnType):
+    """A reference to one row of another table, stored as its id."""
+
+    table: str = ""
+    on_delete: str = "SET NULL"
+    storage = "INTEGER"
+
+    def parse_value(self, raw: Any) -> int:
+        if isinstance(raw, bool):
+            raise InvalidValue("invalid.link", raw)
+        try:
+            number = int(raw)  # also turns numpy integers into plain ints
+        except (TypeError, ValueError):
+            raise InvalidValue("invalid.link", raw) from None
+        if number != raw and str(number) != str(raw).strip():
+            raise InvalidValue("invalid.link", raw)
+        return number
+
+
+@dataclass(frozen=True)
+class AutoNumber(ColumnType):
+    """A number given by the base on insert: year, month and a sequence.
+
+    ``digits`` is the least width of the sequence (202611001); past 999 in
+    one month it simply grows (2026111000) and stays unique.
+    """
+
+    digits: int = 3
+
+    def parse(self, raw: Any) -> Any:
+        raise InvalidValue("invalid.read_only", raw)
+
+
+@dataclass(frozen=True)
+class CreatedOn(ColumnType):
+    """The date a row was created, set by the base."""
+
+    def parse(self, raw: Any) -> Any:
+        raise InvalidValue("invalid.read_only", raw)
+
+
+@dataclass(frozen=True)
+class Rollup(ColumnType):
+    """A value computed from the rows of ``table`` that link here by ``via``.
+
+    ``aggregate`` is one of ``count``, ``max``, ``min``, ``latest`` (the value
+    of ``column`` on the row latest by ``order_by``) or ``next`` (the least
+    value of ``column`` that is today or later).
+    """
+
+    table: str = ""
+    via: str = ""
+    column: str | None = None
+    aggregate: str = "count"
+    order_by: str | None = None
+    result: ColumnType = field(default_factory=Text)
+    computed = True
+
+    @property
+    def storage(self) -> str:  # type: ignore[override]
+        return self.result.storage
+
+    def parse(self, raw: Any) -> Any:
+        raise InvalidValue("invalid.read_only", raw)
+
+
+@dataclass(frozen=True)
+class DaysSince(ColumnType):
+    """Whole days from the date in another (usually computed) column to today."""
+
+    column: str = ""
+    storage = "INTEGER"
+    computed = True
+
+    def parse(self, raw: Any) -> Any:
+        raise InvalidValue("invalid.read_only", raw)

@@ -1,0 +1,1 @@
+"""Shared Streamlit pieces: grid, filters, charts, messages, the language catalog."""

@@ -1,0 +1,73 @@
+"""A customer's detail: its computed follow-up figures, its profile and its follow-ups grid.
+
+Opened from the customer grid's 详情 box or deep-linked as ``?customer=ID``.
+New follow-ups added here are linked to the customer already.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from db.connection import base_path, opened
+from db.errors import RowNotFound
+from db.queries import Filter, Query, count_rows, fetch_page, get_row, link_options
+from schema.crm import CUSTOMERS, FOLLOW_UPS
+from schema.types import Choice
+from ui import filters, grid
+from ui.i18n import lang, t
+from ui.text import md_escape
+
+_FIGURES = ("last_follow_up_at", "follow_up_count", "days_since_follow_up", "next_follow_up_on", "last_method")
+
+
+def _back() -> None:
+    st.query_params.pop("customer", None)
+
+
+def _figure(name: str, value) -> str:
+    kind = CUSTOMERS.column(name).type
+    kind = getattr(kind, "result", kind)  # a rollup shows as the type it yields
+    if value is None:
+        return "—"
+    return kind.label(value, lang()) if isinstance(kind, Choice) else str(value)
+
+
+def show_customer(raw_id: str) -> None:
+    """Draw the detail of customer ``raw_id`` (as found in the URL), or say it is not there."""
+    st.button(t("customers.back"), on_click=_back, key="customer.back")
+    try:
+        customer_id = int(raw_id)
+        with opened(base_path()) as db:
+            customer = get_row(db, "customers", customer_id)
+            users = link_options(db, "users")
+            prefix = f"customer.{customer_id}.follow_ups"
+            query = Query("follow_ups", filters=(Filter("customer_id", "in", (customer_id,)),), sort="time",
+                          descending=True, page_size=50)
+            total = count_rows(db, query)
+            pages = filters.page_count(total, query.page_size)
+            page = filters.current_page(prefix, pages)
+            follow_ups = fetch_page(db, replace(query, page=page))
+    except (ValueError, RowNotFound):
+        st.warning(md_escape(t("customers.not_found", id=raw_id)))
+        return
+
+    st.title(md_escape(customer["name"]))
+    owner = users.get(customer["owner_id"], "—")
+    stage = CUSTOMERS.column("stage").type.label(customer["stage"], lang())
+    st.caption(md_escape(f"{customer['number']} · {stage} · {owner}"))
+    for cell, name in zip(st.columns([3, 1, 2, 2, 2]), _FIGURES, strict=True):
+        cell.metric(CUSTOMERS.column(name).label.get(lang()), _figure(name, customer[name]))
+
+    st.subheader(t("customers.profile"))
+    profile = grid.Grid(CUSTOMERS, key=f"customer.{customer_id}.profile",
+                        columns=tuple(c.name for c in CUSTOMERS.stored_columns), can_add=False, can_delete=False)
+    grid.show(profile, [customer], {"owner_id": users})
+
+    st.subheader(t("customers.follow_ups"))
+    st.caption(t("customers.add_follow_up_hint") if total else t("customers.no_follow_ups"))
+    records = grid.Grid(FOLLOW_UPS, key=prefix + ".editor", columns=tuple(c.name for c in FOLLOW_UPS.columns),
+                        fixed={"customer_id": customer_id})
+    grid.show(records, follow_ups, {"person_id": users}, page=page)
+    filters.pager(prefix, pages)

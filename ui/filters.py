@@ -1,0 +1,128 @@
+"""Search, filter, sort and page controls that build a :class:`db.queries.Query`.
+
+Filters are derived from the schema: every ``filterable`` column gets a
+multi-select of its options (or of the linked rows). Widget keys are
+namespaced by the page (``customers.filters.stage``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+
+import streamlit as st
+
+from db.queries import Filter
+from schema.model import Table
+from schema.types import Choice, Link, MultiChoice
+from ui.i18n import lang, t
+
+PAGE_SIZES = (50, 100, 200)
+STALE_DAYS = (0, 7, 15, 30, 60, 90)
+_DEFAULT_SORT = ""
+
+
+def search_box(table: Table, prefix: str) -> str:
+    """A search input over the table's searchable columns; returns the text."""
+    columns = "、".join(c.label.get(lang()) for c in table.columns if c.searchable)
+    return st.text_input(t("filters.search"), key=f"{prefix}.search", placeholder=t("filters.search_placeholder"),
+                         help=t("filters.search_help", columns=columns))
+
+
+def column_filters(table: Table, prefix: str, links: Mapping[str, Mapping[int, str]],
+                   columns: tuple[str, ...] | None = None, per_row: int = 4) -> list[Filter]:
+    """A multi-select per filterable column; returns the filters that are set."""
+    chosen = [c for c in table.columns if c.filterable and (columns is None or c.name in columns)]
+    filters = []
+    for start in range(0, len(chosen), per_row):
+        cells = st.columns(per_row)
+        for cell, column in zip(cells, chosen[start:start + per_row], strict=False):
+            with cell:
+                picked = _multiselect(column, prefix, links.get(column.name, {}))
+            if picked:
+                op = "any_tag" if isinstance(column.type, MultiChoice) else "in"
+                filters.append(Filter(column.name, op, tuple(picked)))
+    return filters
+
+
+def _multiselect(column, prefix: str, links: Mapping[int, str]) -> list:
+    if isinstance(column.type, Choice):
+        labels = {o.code: o.label.get(lang()) for o in column.type.options}
+    elif isinstance(column.type, Link):
+        labels = dict(links)
+    else:
+        return []
+    if not isinstance(column.type, MultiChoice):
+        labels[None] = t("filters.empty_value")
+    return st.multiselect(column.label.get(lang()), list(labels), format_func=lambda v: labels.get(v, str(v)),
+                          key=f"{prefix}.{column.name}", placeholder=t("filters.all"))
+
+
+def stale_filter(prefix: str, column: str) -> list[Filter]:
+    """未跟进超过 N 天: a select of day counts; returns the filter when one is chosen."""
+    days = st.selectbox(t("filters.stale"), STALE_DAYS, key=f"{prefix}.stale",
+                        format_func=lambda d: t("filters.stale_days", days=d) if d else t("filters.stale_off"))
+    return [Filter(column, "older_than_days", (days,))] if days else []
+
+
+def date_range(prefix: str, column: str) -> list[Filter]:
+    """Two date inputs; returns a ``between`` filter when either is set."""
+    left, right = st.columns(2)
+    start = left.date_input(t("filters.date_from"), value=None, key=f"{prefix}.{column}.from", format="YYYY-MM-DD")
+    end = right.date_input(t("filters.date_to"), value=None, key=f"{prefix}.{column}.to", format="YYYY-MM-DD")
+    if start is None and end is None:
+        return []
+    return [Filter(column, "between", (_iso(start), _iso(end)))]
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def sort_control(table: Table, prefix: str) -> tuple[str | None, bool]:
+    """A select of every column to sort by, and a descending toggle."""
+    labels = {_DEFAULT_SORT: t("filters.sort_default")} | {c.name: c.label.get(lang()) for c in table.columns}
+    left, right = st.columns([3, 1])
+    sort = left.selectbox(t("filters.sort"), list(labels), format_func=labels.get, key=f"{prefix}.sort")
+    descending = right.toggle(t("filters.descending"), key=f"{prefix}.descending", value=True)
+    return (sort or None), descending
+
+
+def page_size(prefix: str) -> int:
+    """Rows per page (50/100/200)."""
+    return st.selectbox(t("grid.page_size"), PAGE_SIZES, key=f"{prefix}.page_size")
+
+
+def page_count(total: int, size: int) -> int:
+    """How many pages ``total`` rows make (at least one)."""
+    return max(1, math.ceil(total / size))
+
+
+def current_page(prefix: str, pages: int) -> int:
+    """The page chosen in the pager (drawn later, under the grid), kept within range."""
+    key = f"{prefix}.page"
+    if st.session_state.get(key, 1) > pages:  # the filters shrank the result
+        st.session_state[key] = 1
+    return st.session_state.get(key, 1)
+
+
+def pager(prefix: str, pages: int) -> None:
+    """The page buttons; the choice is read by :func:`current_page` on the next run."""
+    if pages > 1:
+        st.pagination(pages, key=f"{prefix}.page")
+
+
+def clear(prefix: str) -> None:
+    """Forget every filter widget's value under ``prefix`` (a button callback)."""
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{prefix}.")]:
+        del st.session_state[key]
+
+
+def summary(total: int, query, page: int, shown: int) -> None:
+    """One line above a grid: how many rows match and which are shown, or what to do when none."""
+    if total == 0:
+        st.info(t("grid.no_match") if (query.search or query.filters) else t("grid.empty"))
+        return
+    first = (page - 1) * query.page_size + 1
+    st.caption(t("grid.rows", total=f"{total:,}", first=f"{first:,}", last=f"{first + shown - 1:,}"))

@@ -1,0 +1,367 @@
+"""Editable grids derived from the schema: column config, frames, and the save callback.
+
+The pattern (see DESIGN.md §4): the page loads one page of rows from SQL on
+every run and draws ``st.data_editor`` under a key that carries a version.
+The ``on_change`` callback turns the editor's state (edits by position, added
+rows, deleted rows) into a :class:`ChangeSet` with the ids and row versions
+bound at render time, applies it in one transaction, and bumps the version so
+the grid remounts from the database. A rejected save leaves the editor as the
+user left it and shows every problem; deletions wait for a confirmation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import singledispatch
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
+from db.connection import base_path, opened
+from db.errors import InvalidChanges, StaleRow
+from db.queries import dependent_counts
+from schema.crm import CRM
+from schema.model import Column, Table
+from schema.types import (
+    AutoNumber,
+    Checkbox,
+    Choice,
+    ColumnType,
+    CreatedOn,
+    Date,
+    DateTime,
+    DaysSince,
+    Link,
+    LongText,
+    MultiChoice,
+    Number,
+    Rollup,
+    Text,
+    is_empty,
+)
+from ui.i18n import lang, t
+from ui.messages import describe, flash
+from ui.session import current_user_id
+from ui.text import md_escape
+
+#: The checkbox column that opens a row's detail; never stored.
+OPEN = "_open"
+
+
+@dataclass(frozen=True)
+class NewRowName:
+    """How a new row is named in messages: 新增第 1 行."""
+
+    number: int
+
+    def __str__(self) -> str:
+        return t("grid.new_row", row=self.number)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """One editable grid of a table.
+
+    ``fixed`` values go into every new row and their columns are hidden (the
+    customer of a customer's own follow-ups); ``open_param`` names the query
+    parameter that the 详情 checkbox sets to the row's id.
+    """
+
+    table: Table
+    key: str
+    columns: tuple[str, ...]
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    can_add: bool = True
+    can_delete: bool = True
+    open_param: str | None = None
+
+    @property
+    def visible(self) -> tuple[str, ...]:
+        """The columns shown, in order."""
+        return tuple(name for name in self.columns if name not in self.fixed)
+
+
+# --- session state ---------------------------------------------------------
+
+def _state(grid: Grid, name: str) -> str:
+    return f"{grid.key}.{name}"
+
+
+def editor_key(grid: Grid, page: int) -> str:
+    """The widget key for this grid's page at its current version."""
+    return f"{grid.key}.p{page}.v{st.session_state.get(_state(grid, 'version'), 0)}"
+
+
+def reload(grid: Grid) -> None:
+    """Forget unsaved edits, messages and pending deletions; remount from the base."""
+    st.session_state[_state(grid, "version")] = st.session_state.get(_state(grid, "version"), 0) + 1
+    st.session_state.pop(_state(grid, "errors"), None)
+    st.session_state.pop(_state(grid, "pending"), None)
+
+
+# --- schema -> grid ----------------------------------------------------------
+
+@singledispatch
+def cell_config(kind: ColumnType, label: str, help_text: str | None, links: Mapping[int, str]) -> Any:
+    """The Streamlit column config for a column of type ``kind``."""
+    return st.column_config.TextColumn(label, help=help_text)
+
+
+@cell_config.register
+def _(kind: Text, label, help_text, links):
+    return st.column_config.TextColumn(label, help=help_text, max_chars=kind.max_length)
+
+
+@cell_config.register
+def _(kind: LongText, label, help_text, links):
+    return st.column_config.TextColumn(label, help=help_text, max_chars=kind.max_length, width="medium")
+
+
+@cell_config.register
+def _(kind: Number, label, help_text, links):
+    return st.column_config.NumberColumn(
+        label, help=help_text, step=1 if kind.integer else None, min_value=kind.minimum, max_value=kind.maximum
+    )
+
+
+@cell_config.register
+def _(kind: Date, label, help_text, links):
+    return st.column_config.DateColumn(label, help=help_text, format="YYYY-MM-DD")
+
+
+@cell_config.register
+def _(kind: DateTime, label, help_text, links):
+    return st.column_config.DatetimeColumn(label, help=help_text, format="YYYY-MM-DD HH:mm", step=60)
+
+
+@cell_config.register
+def _(kind: Checkbox, label, help_text, links):
+    return st.column_config.CheckboxColumn(label, help=help_text)
+
+
+@cell_config.register
+def _(kind: Choice, label, help_text, links):
+    labels = {o.code: o.label.get(lang()) for o in kind.options}
+    return st.column_config.SelectboxColumn(
+        label, help=help_text, options=list(labels), format_func=lambda code: labels.get(code, code)
+    )
+
+
+@cell_config.register
+def _(kind: MultiChoice, label, help_text, links):
+    labels = {o.code: o.label.get(lang()) for o in kind.options}
+    return st.column_config.MultiselectColumn(
+        label, help=help_text, options=list(labels), format_func=lambda code: labels.get(code, code)
+    )
+
+
+@cell_config.register
+def _(kind: Link, label, help_text, links):
+    return st.column_config.SelectboxColumn(
+        label, help=help_text, options=list(links), format_func=lambda i: links.get(i, str(i))
+    )
+
+
+@cell_config.register
+def _(kind: Rollup, label, help_text, links):
+    if isinstance(kind.result, Choice):  # the latest method: show its label as text
+        return st.column_config.TextColumn(label, help=help_text)
+    return cell_config(kind.result, label, help_text, links)
+
+
+@cell_config.register
+def _(kind: DaysSince, label, help_text, links):
+    return st.column_config.NumberColumn(label, help=help_text, format="%d")
+
+
+def column_config(grid: Grid, links: Mapping[str, Mapping[int, str]]) -> dict[str, Any]:
+    """Column configs for every visible column, labelled in the session's language."""
+    config: dict[str, Any] = {}
+    if grid.open_param:
+        config[OPEN] = st.column_config.CheckboxColumn(t("grid.open"), help=t("grid.open_help"), width="small",
+                                                       pinned=True)
+    for name in grid.visible:
+        column = grid.table.column(name)
+        help_text = column.help.get(lang()) if column.help else None
+        cell = cell_config(column.type, column.label.get(lang()), help_text, links.get(name, {}))
+        cell["disabled"] = not column.editable
+        if column.width:
+            cell["width"] = column.width
+        if name == grid.table.label_column:
+            cell["pinned"] = True
+        config[name] = cell
+    return config
+
+
+def _cell(column: Column, value: Any) -> Any:
+    kind = column.type.result if isinstance(column.type, Rollup) else column.type
+    if value is None:
+        return [] if isinstance(kind, MultiChoice) else None
+    if isinstance(kind, MultiChoice):
+        return MultiChoice.codes(value)
+    if isinstance(kind, Choice) and column.computed:
+        return kind.label(value, lang())
+    if isinstance(kind, Date):
+        return dt.date.fromisoformat(value[:10])
+    if isinstance(kind, DateTime):
+        return dt.datetime.strptime(value[:16], "%Y-%m-%d %H:%M")
+    if isinstance(kind, Checkbox):
+        return bool(value)
+    return value
+
+
+def _dtype(column: Column) -> str | None:
+    kind = column.type.result if isinstance(column.type, Rollup) else column.type
+    if isinstance(kind, (Link, DaysSince)) or (isinstance(kind, Number) and kind.integer):
+        return "Int64"
+    if isinstance(kind, DateTime):
+        return "datetime64[s]"
+    if isinstance(kind, (Text, Choice, AutoNumber, CreatedOn)) and not isinstance(kind, MultiChoice):
+        return "object"
+    return None
+
+
+def to_frame(grid: Grid, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The rows as a DataFrame with one column per visible column, typed for the grid."""
+    data: dict[str, Any] = {}
+    if grid.open_param:
+        data[OPEN] = pd.Series([False] * len(rows), dtype="bool")
+    for name in grid.visible:
+        column = grid.table.column(name)
+        data[name] = pd.Series([_cell(column, row.get(name)) for row in rows], dtype=_dtype(column))
+    return pd.DataFrame(data)
+
+
+# --- grid -> change set -------------------------------------------------------
+
+def changes_from_editor(
+    grid: Grid, state: Mapping[str, Any], ids: list[int], versions: list[int]
+) -> tuple[ChangeSet, list[int]]:
+    """The change set an editor's state asks for, and the ids ticked to open.
+
+    ``state`` is the data editor's session value (``edited_rows`` by position,
+    ``added_rows``, ``deleted_rows``); ``ids`` and ``versions`` are those of
+    the rows as drawn. New rows left completely empty are not changes yet;
+    edits to rows that are also deleted are dropped.
+    """
+    deleted = sorted({int(pos) for pos in state.get("deleted_rows", [])})
+    opened_ids = []
+    edits = []
+    for pos, cells in sorted(state.get("edited_rows", {}).items(), key=lambda item: int(item[0])):
+        pos = int(pos)
+        cells = dict(cells)
+        if cells.pop(OPEN, False):
+            opened_ids.append(int(ids[pos]))
+        if cells and pos not in deleted:
+            edits.append(RowEdit(int(ids[pos]), int(versions[pos]), cells, row=pos + 1))
+    inserts = []
+    for number, cells in enumerate(state.get("added_rows", []), start=1):
+        values = {name: value for name, value in cells.items() if name != OPEN and not is_empty(value)}
+        if values:
+            inserts.append(NewRow({**values, **grid.fixed}, row=NewRowName(number)))
+    deletes = tuple(RowDelete(int(ids[pos]), int(versions[pos]), row=pos + 1) for pos in deleted)
+    return ChangeSet(grid.table.name, tuple(edits), tuple(inserts), deletes), opened_ids
+
+
+def save(grid: Grid, changes: ChangeSet) -> bool:
+    """Apply ``changes``; on success reload the grid and flash what was written.
+
+    On a rejected save, keep the editor as it is and remember the messages.
+    Returns whether anything was written.
+    """
+    try:
+        with opened(base_path()) as db:
+            applied = apply(db, changes, user_id=current_user_id())
+    except (InvalidChanges, StaleRow) as error:
+        st.session_state[_state(grid, "errors")] = describe(error)
+        st.session_state[_state(grid, "stale")] = isinstance(error, StaleRow)
+        return False
+    reload(grid)
+    flash("success", t("grid.saved", updated=applied.updated, inserted=len(applied.inserted),
+                       deleted=applied.deleted))
+    return True
+
+
+def _on_change(grid: Grid, key: str, ids: list[int], versions: list[int], names: list[str]) -> None:
+    changes, opened_ids = changes_from_editor(grid, st.session_state[key], ids, versions)
+    if opened_ids and grid.open_param:
+        st.query_params[grid.open_param] = str(opened_ids[-1])
+    if changes.deletes:
+        gone = [names[ids.index(d.row_id)] for d in changes.deletes]
+        st.session_state[_state(grid, "pending")] = (changes, gone)
+        return
+    if changes.is_empty():
+        if opened_ids:
+            reload(grid)  # untick the box
+        return
+    save(grid, changes)
+
+
+def _confirm_delete(grid: Grid) -> None:
+    changes, _ = st.session_state.pop(_state(grid, "pending"))
+    save(grid, changes)
+
+
+def _cancel_delete(grid: Grid) -> None:
+    changes, _ = st.session_state.pop(_state(grid, "pending"))
+    kept = replace(changes, deletes=())
+    if kept.is_empty() or save(grid, kept):
+        reload(grid)
+        flash("info", t("delete.cancelled"))
+
+
+def _show_pending_delete(grid: Grid) -> None:
+    changes, names = st.session_state[_state(grid, "pending")]
+    ids = [d.row_id for d in changes.deletes]
+    with opened(base_path()) as db:
+        cascades = dependent_counts(db, grid.table.name, ids)
+    with st.container(border=True):
+        st.warning(md_escape(t("delete.confirm_title", count=len(ids))))
+        st.caption(md_escape(t("delete.names", names="、".join(str(n) for n in names))))
+        for table_name, count in cascades.items():
+            if count:
+                st.caption(md_escape(t("delete.cascade", count=count,
+                                       table=CRM.table(table_name).label.get(lang()))))
+        left, right, _ = st.columns([1, 1, 4])
+        left.button(t("delete.confirm"), type="primary", on_click=_confirm_delete, args=(grid,),
+                    key=_state(grid, "confirm"))
+        right.button(t("delete.cancel"), on_click=_cancel_delete, args=(grid,), key=_state(grid, "cancel"))
+
+
+def _discard(grid: Grid) -> None:
+    reload(grid)
+    flash("info", t("grid.discarded"))
+
+
+def show(grid: Grid, rows: list[dict[str, Any]], links: Mapping[str, Mapping[int, str]], *, page: int = 1) -> None:
+    """Draw the grid for ``rows``, with any messages and a pending deletion above it."""
+    errors = st.session_state.get(_state(grid, "errors"))
+    if errors:
+        st.error(md_escape(t("grid.rejected")) + "\n\n" + "\n".join(f"- {line}" for line in errors))
+        st.button(t("grid.discard"), on_click=_discard, args=(grid,), key=_state(grid, "discard"))
+    if st.session_state.get(_state(grid, "pending")):
+        _show_pending_delete(grid)
+    ids = [int(row["id"]) for row in rows]
+    versions = [int(row["version"]) for row in rows]
+    names = [str(row.get(grid.table.label_column) or "") for row in rows]
+    num_rows = {(True, True): "dynamic", (True, False): "add", (False, True): "delete"}.get(
+        (grid.can_add, grid.can_delete), "fixed")
+    key = editor_key(grid, page)
+    st.data_editor(
+        to_frame(grid, rows),
+        key=key,
+        column_config=column_config(grid, links),
+        column_order=([OPEN] if grid.open_param else []) + list(grid.visible),
+        hide_index=True,
+        num_rows=num_rows,
+        width="stretch",
+        height=min(len(rows) + 2, 16) * 35 + 3,
+        placeholder="",
+        on_change=_on_change,
+        args=(grid, key, ids, versions, names),
+    )
+

@@ -1,0 +1,87 @@
+"""Messages: core errors turned into sentences, once, and flashes that survive a rerun.
+
+A callback cannot draw on the page; it queues a message with :func:`flash`
+and the page shows it with :func:`show_flashes` on the next run (Flask's
+``flash()``, in Streamlit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from db.errors import InvalidChanges, Problem, StaleRow
+from schema.crm import CRM
+from schema.model import UnknownColumn
+from schema.types import Choice
+from ui.i18n import lang, t
+from ui.text import md_escape
+
+_FLASHES = "app.flashes"
+
+
+def flash(kind: str, text: str) -> None:
+    """Queue ``text`` (already safe Markdown) to show as ``kind`` (success, info, warning, error)."""
+    st.session_state.setdefault(_FLASHES, []).append((kind, text))
+
+
+def show_flashes() -> None:
+    """Show and forget the queued messages."""
+    for kind, text in st.session_state.pop(_FLASHES, []):
+        getattr(st, kind)(text)
+
+
+def row_text(row: object) -> str:
+    """How a row is named in messages: a number becomes 第 12 行; a text (新增第 1 行) stays."""
+    if row is None:
+        return ""
+    return t("grid.row", row=row) if isinstance(row, int) else str(row)
+
+
+def problem_text(table_name: str, problem: Problem) -> str:
+    """One problem as a sentence: 「联系电话」第 12 行：“1380013” 不是有效的手机号…"""
+    table = CRM.table(table_name)
+    try:
+        column_label = table.column(problem.column).label.get(lang())
+    except UnknownColumn:
+        column_label = problem.column
+    params = dict(problem.params)
+    if "options" in params:
+        params["options"] = "、".join(o.label.get(lang()) for o in params["options"])
+    reason = t(problem.reason, **params)
+    row = row_text(problem.row)
+    value = problem.value
+    kind = table.column(problem.column).type if table.has_column(problem.column) else None
+    if isinstance(kind, Choice) and isinstance(value, str):
+        value = kind.label(value, lang())
+    if value is None or value == "":
+        return md_escape(t("message.problem_no_value", column=column_label, row=row, reason=reason))
+    return md_escape(t("message.problem", column=column_label, row=row, value=value, reason=reason))
+
+
+def stale_text(error: StaleRow) -> str:
+    """The conflict message: who changed the row and when."""
+    row = row_text(error.row)
+    if error.deleted:
+        return md_escape(t("stale.deleted", row=row))
+    who = error.changed_by or t("stale.someone")
+    return md_escape(t("stale.changed", row=row, who=who, when=error.changed_at))
+
+
+def describe(error: Exception) -> list[str]:
+    """The sentences for a core error; raises it again if it is not one of ours."""
+    if isinstance(error, InvalidChanges):
+        return [problem_text(error.table, p) for p in error.problems]
+    if isinstance(error, StaleRow):
+        return [stale_text(error)]
+    raise error
+
+
+def guarded(action: Callable[[], None]) -> list[str]:
+    """Run ``action``; return the messages for an expected core error, ``[]`` on success."""
+    try:
+        action()
+    except (InvalidChanges, StaleRow) as error:
+        return describe(error)
+    return []
