@@ -175,12 +175,14 @@ def _mobile(rng: random.Random) -> str:
 def _customers(rng: random.Random, today: dt.date, count: int, owners: list[int]) -> list[dict]:
     used: set[str] = set()
     rows = []
-    for _ in range(count):
+    for index in range(count):
         name, industry, scale, pinyin, (city, area, streets) = _company(rng, used)
         stage = _pick(rng, _STAGE_WEIGHTS)
         grade = _pick(rng, (("A", 45), ("B", 40), ("C", 15)) if stage in ("negotiation", "won")
                       else (("A", 15), ("B", 45), ("C", 40)))
-        age_days = int(rng.triangular(1, 365, 120))  # created yesterday at the latest
+        # Most customers are recent; the first dozen are spread one per month so the
+        # base covers a whole year. Created yesterday at the latest.
+        age_days = 30 * index + rng.randrange(5, 30) if index < 12 else int(rng.triangular(1, 365, 120))
         created = today - dt.timedelta(days=age_days)
         contact = rng.choice(_SURNAMES) + rng.choice(_GIVEN)
         phone = _mobile(rng) if rng.random() < 0.8 else f"{area}-{rng.randrange(10**7, 10**8)}"

@@ -162,11 +162,12 @@ class Compiler:
         for column in table.columns:
             if not column.searchable:
                 continue
-            needle = text
-            if isinstance(column.type, Phone):
+            needle, value = text, self.expression(table, column)
+            if isinstance(column.type, Phone):  # 138 0013 and 021-6234 find 13800138000 and 021-62345678
                 needle = "".join(ch for ch in text if ch not in " -") or text
+                value = f"REPLACE({value}, '-', '')"
             pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            parts.append(f"{self.expression(table, column)} LIKE {self.param(pattern)} ESCAPE '\\'")
+            parts.append(f"{value} LIKE {self.param(pattern)} ESCAPE '\\'")
         return "(" + " OR ".join(parts) + ")" if parts else "1"
 
     def where(self, table: Table, query: Query) -> str:

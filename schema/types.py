@@ -176,6 +176,13 @@ def _parse_date_text(text: str, raw: Any) -> dt.date:
     raise InvalidValue("invalid.date", raw)
 
 
+def _parse_time(text: str, raw: Any, reason: str) -> tuple[int, int]:
+    match = _TIME_PATTERN.match(text)
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise InvalidValue(reason, raw)
+    return int(match.group(1)), int(match.group(2))
+
+
 def _split_date_time(raw: Any) -> tuple[str, str]:
     text = to_half_width(str(raw)).strip()
     text = re.sub(r"(Z|[+-]\d{2}:?\d{2})$", "", text)  # a grid's ISO suffix
@@ -193,8 +200,8 @@ class Date(ColumnType):
         if isinstance(raw, dt.date):
             return raw.isoformat()
         date_part, time_part = _split_date_time(raw)
-        if time_part and not _TIME_PATTERN.match(time_part):
-            raise InvalidValue("invalid.date", raw)
+        if time_part:  # a grid may send midnight along; anything else must still be a time
+            _parse_time(time_part, raw, "invalid.date")
         return _parse_date_text(date_part, raw).isoformat()
 
 
@@ -209,14 +216,7 @@ class DateTime(ColumnType):
             return f"{raw.isoformat()} 00:00"
         date_part, time_part = _split_date_time(raw)
         day = _parse_date_text(date_part, raw)
-        hour = minute = 0
-        if time_part:
-            match = _TIME_PATTERN.match(time_part)
-            if not match:
-                raise InvalidValue("invalid.datetime", raw)
-            hour, minute = int(match.group(1)), int(match.group(2))
-            if hour > 23 or minute > 59:
-                raise InvalidValue("invalid.datetime", raw)
+        hour, minute = _parse_time(time_part, raw, "invalid.datetime") if time_part else (0, 0)
         return f"{day.isoformat()} {hour:02d}:{minute:02d}"
 
 

@@ -53,13 +53,17 @@ OPEN = "_open"
 
 
 @dataclass(frozen=True)
-class NewRowName:
-    """How a new row is named in messages: 新增第 1 行."""
+class RowName:
+    """How a row is named in messages: 第 3 行（华东精密）, or 新增第 1 行."""
 
     number: int
+    label: str = ""
+    new: bool = False
 
     def __str__(self) -> str:
-        return t("grid.new_row", row=self.number)
+        if self.new:
+            return t("grid.new_row", row=self.number)
+        return t("grid.row", row=self.number) + (f"（{self.label}）" if self.label else "")
 
 
 @dataclass(frozen=True)
@@ -239,15 +243,17 @@ def to_frame(grid: Grid, rows: list[dict[str, Any]]) -> pd.DataFrame:
 # --- grid -> change set -------------------------------------------------------
 
 def changes_from_editor(
-    grid: Grid, state: Mapping[str, Any], ids: list[int], versions: list[int]
+    grid: Grid, state: Mapping[str, Any], ids: list[int], versions: list[int], names: list[str] | None = None
 ) -> tuple[ChangeSet, list[int]]:
     """The change set an editor's state asks for, and the ids ticked to open.
 
     ``state`` is the data editor's session value (``edited_rows`` by position,
     ``added_rows``, ``deleted_rows``); ``ids`` and ``versions`` are those of
-    the rows as drawn. New rows left completely empty are not changes yet;
-    edits to rows that are also deleted are dropped.
+    the rows as drawn, ``names`` their labels for messages. New rows left
+    completely empty are not changes yet; edits to rows that are also deleted
+    are dropped.
     """
+    names = names or [""] * len(ids)
     deleted = sorted({int(pos) for pos in state.get("deleted_rows", [])})
     opened_ids = []
     edits = []
@@ -257,13 +263,13 @@ def changes_from_editor(
         if cells.pop(OPEN, False):
             opened_ids.append(int(ids[pos]))
         if cells and pos not in deleted:
-            edits.append(RowEdit(int(ids[pos]), int(versions[pos]), cells, row=pos + 1))
+            edits.append(RowEdit(int(ids[pos]), int(versions[pos]), cells, row=RowName(pos + 1, names[pos])))
     inserts = []
     for number, cells in enumerate(state.get("added_rows", []), start=1):
         values = {name: value for name, value in cells.items() if name != OPEN and not is_empty(value)}
         if values:
-            inserts.append(NewRow({**values, **grid.fixed}, row=NewRowName(number)))
-    deletes = tuple(RowDelete(int(ids[pos]), int(versions[pos]), row=pos + 1) for pos in deleted)
+            inserts.append(NewRow({**values, **grid.fixed}, row=RowName(number, new=True)))
+    deletes = tuple(RowDelete(int(ids[pos]), int(versions[pos]), row=RowName(pos + 1, names[pos])) for pos in deleted)
     return ChangeSet(grid.table.name, tuple(edits), tuple(inserts), deletes), opened_ids
 
 
@@ -287,7 +293,7 @@ def save(grid: Grid, changes: ChangeSet) -> bool:
 
 
 def _on_change(grid: Grid, key: str, ids: list[int], versions: list[int], names: list[str]) -> None:
-    changes, opened_ids = changes_from_editor(grid, st.session_state[key], ids, versions)
+    changes, opened_ids = changes_from_editor(grid, st.session_state[key], ids, versions, names)
     if opened_ids and grid.open_param:
         st.query_params[grid.open_param] = str(opened_ids[-1])
     if changes.deletes:

@@ -1,0 +1,33 @@
+"""Chart aggregates: the funnel's conversion rates and the distributions, from SQL counts."""
+
+from __future__ import annotations
+
+import pytest
+
+from db.charts import FunnelStep, distribution, funnel
+
+
+@pytest.fixture
+def stages(make_customer):
+    for stage, count in [("lead", 4), ("intent", 3), ("proposal", 2), ("negotiation", 0), ("won", 1), ("lost", 5)]:
+        for _ in range(count):
+            make_customer(stage=stage, grade="A" if stage == "won" else "B")
+
+
+def test_the_funnel_counts_customers_who_reached_each_stage(db, stages):
+    assert funnel(db) == [
+        FunnelStep("lead", current=4, reached=10, step_rate=None, overall_rate=1.0),
+        FunnelStep("intent", current=3, reached=6, step_rate=0.6, overall_rate=0.6),
+        FunnelStep("proposal", current=2, reached=3, step_rate=0.5, overall_rate=0.3),
+        FunnelStep("negotiation", current=0, reached=1, step_rate=pytest.approx(1 / 3), overall_rate=0.1),
+        FunnelStep("won", current=1, reached=1, step_rate=1.0, overall_rate=0.1),
+    ]
+
+
+def test_an_empty_funnel_has_no_rates(db):
+    assert [(s.reached, s.step_rate, s.overall_rate) for s in funnel(db)] == [(0, None, None)] * 5
+
+
+def test_distributions_list_every_option_in_order_and_empty_cells_last(db, stages, make_customer):
+    make_customer(grade=None)
+    assert distribution(db, "customers", "grade") == [("A", 1), ("B", 14), ("C", 0), (None, 1)]
