@@ -61,8 +61,9 @@ def _multiselect(column, prefix: str, links: Mapping[int, str]) -> list:
 
 def stale_filter(prefix: str, column: str) -> list[Filter]:
     """未跟进超过 N 天: a select of day counts; returns the filter when one is chosen."""
-    days = st.selectbox(t("filters.stale"), STALE_DAYS, key=f"{prefix}.stale",
-                        format_func=lambda d: t("filters.stale_days", days=d) if d else t("filters.stale_off"))
+    # Labels are worked out here, in the script run, not lazily in format_func.
+    labels = {d: t("filters.stale_days", days=d) if d else t("filters.stale_off") for d in STALE_DAYS}
+    days = st.selectbox(t("filters.stale"), STALE_DAYS, key=f"{prefix}.stale", format_func=labels.get)
     return [Filter(column, "older_than_days", (days,))] if days else []
 
 

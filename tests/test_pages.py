@@ -1,0 +1,94 @@
+"""Every page renders in the real Streamlit runtime (AppTest), on an empty and a demo base, in both languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from db.connection import BASE_ENV, opened
+from db.demo import create_base
+from db.queries import Filter, Query, count_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["pages/customers.py", "pages/follow_ups.py", "pages/charts.py"]
+
+
+@pytest.fixture(scope="module")
+def bases(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("pages")
+    create_base(folder / "empty.db")
+    create_base(folder / "demo.db", demo=True)
+    return {"empty": folder / "empty.db", "demo": folder / "demo.db"}
+
+
+def open_page(monkeypatch, base: Path, page: str, lang: str = "zh", **query) -> AppTest:
+    monkeypatch.setenv(BASE_ENV, str(base))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.session_state["app.lang"] = lang
+    app.run()
+    app.query_params.update(query)
+    app.switch_page(page).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def texts(app: AppTest) -> str:
+    parts = [e.value for kind in ("title", "subheader", "caption", "info", "warning", "error", "markdown")
+             for e in getattr(app, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("kind", ["empty", "demo"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_an_exception(monkeypatch, bases, page, kind, lang):
+    open_page(monkeypatch, bases[kind], page, lang)
+
+
+def test_the_customers_page_shows_the_first_page_of_the_demo_customers(monkeypatch, bases):
+    app = open_page(monkeypatch, bases["demo"], "pages/customers.py")
+    assert app.title[0].value == "客户"
+    assert "共 360 条，第 1–50 条" in texts(app)
+    assert len(app.dataframe) == 1
+    assert app.dataframe[0].value.shape[0] == 50
+
+
+def test_the_empty_base_says_how_to_add_the_first_customer(monkeypatch, bases):
+    app = open_page(monkeypatch, bases["empty"], "pages/customers.py")
+    assert app.info[0].value.startswith("还没有数据。")
+
+
+def test_english_is_selectable(monkeypatch, bases):
+    app = open_page(monkeypatch, bases["demo"], "pages/charts.py", lang="en")
+    assert app.title[0].value == "Dashboard"
+    assert app.subheader[0].value == "Sales funnel"
+
+
+def test_a_customer_detail_is_deep_linkable(monkeypatch, bases):
+    app = open_page(monkeypatch, bases["demo"], "pages/customers.py", customer="3")
+    assert [m.label for m in app.metric] == [
+        "最近跟进时间", "跟进次数", "距上次跟进天数", "下次跟进时间", "最近跟进方式"]
+    assert [s.value for s in app.subheader] == ["客户资料", "跟进记录"]
+
+
+@pytest.mark.parametrize("customer", ["99999", "abc"])
+def test_a_link_to_a_missing_customer_says_so(monkeypatch, bases, customer):
+    app = open_page(monkeypatch, bases["demo"], "pages/customers.py", customer=customer)
+    assert "找不到编号为" in app.warning[0].value
+
+
+def test_filtering_by_stale_follow_ups_narrows_the_grid(monkeypatch, bases):
+    app = open_page(monkeypatch, bases["demo"], "pages/customers.py")
+    app.selectbox(key="customers.filters.stale").set_value(30).run()
+    assert not app.exception
+    with opened(bases["demo"]) as db:
+        stale = count_rows(db, Query("customers", filters=(Filter("last_follow_up_at", "older_than_days", (30,)),)))
+    assert 0 < stale < 360
+    assert f"共 {stale} 条，第 1–50 条" in texts(app)
+
+
+def test_the_charts_page_draws_the_funnel_and_both_distributions(monkeypatch, bases):
+    app = open_page(monkeypatch, bases["demo"], "pages/charts.py")
+    assert len(app.get("vega_lite_chart")) == 3
