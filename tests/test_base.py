@@ -6,13 +6,13 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import TODAY
 
 from db.connection import opened
 from db.demo import create_base
 from db.migrations import is_current, migrate
 from schema.crm import CRM
 from schema.types import InvalidValue
+from tests.conftest import TODAY
 
 META = ["id", "version", "updated_at", "updated_by"]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import NOW
 
 from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
 from db.errors import InvalidChanges, Problem, StaleRow
 from db.queries import dependent_counts
+from tests.conftest import NOW
 
 
 def row(db, table: str, row_id: int) -> dict:

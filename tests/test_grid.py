@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import TODAY
 
 from db.changes import apply
 from db.errors import InvalidChanges
 from db.queries import Query, fetch_page
 from schema.crm import CUSTOMERS, FOLLOW_UPS
+from tests.conftest import TODAY
 from ui.grid import OPEN, Grid, RowName, changes_from_editor, column_config, to_frame
 
 CUSTOMER_GRID = Grid(CUSTOMERS, key="test.customers", columns=tuple(c.name for c in CUSTOMERS.columns),

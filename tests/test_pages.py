@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from db.changes import ChangeSet, RowDelete
 from db.connection import BASE_ENV, opened
 from db.demo import create_base
 from db.queries import Filter, Query, count_rows
@@ -92,3 +93,46 @@ def test_filtering_by_stale_follow_ups_narrows_the_grid(monkeypatch, bases):
 def test_the_charts_page_draws_the_funnel_and_both_distributions(monkeypatch, bases):
     app = open_page(monkeypatch, bases["demo"], "pages/charts.py")
     assert len(app.get("vega_lite_chart")) == 3
+
+
+def test_deleting_customers_asks_first_and_says_how_many_follow_ups_go_with_them(monkeypatch, tmp_path):
+    base = tmp_path / "delete.db"
+    create_base(base, demo=True)
+    with opened(base) as db:
+        doomed = [dict(r) for r in db.query(
+            "SELECT c.id, c.version, c.name, COUNT(f.id) AS follow_ups FROM customers c "
+            "JOIN follow_ups f ON f.customer_id = c.id GROUP BY c.id ORDER BY c.id LIMIT 2")]
+    pending = ChangeSet("customers", deletes=tuple(RowDelete(r["id"], r["version"], row=i + 1)
+                                                   for i, r in enumerate(doomed)))
+    monkeypatch.setenv(BASE_ENV, str(base))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.session_state["customers.editor.pending"] = (pending, [r["name"] for r in doomed])
+    app.run()
+
+    assert app.warning[0].value == "确认删除 2 行？"
+    total = sum(r["follow_ups"] for r in doomed)
+    assert f"其中 {total} 条客户跟进记录表将一并删除。" in texts(app)
+    with opened(base) as db:
+        assert db["customers"].count == 360  # nothing gone before the confirmation
+
+    app.button(key="customers.editor.confirm").click().run()
+
+    with opened(base) as db:
+        assert db["customers"].count == 358
+        assert db.execute("SELECT COUNT(*) FROM follow_ups WHERE customer_id IN (?, ?)",
+                          [r["id"] for r in doomed]).fetchone()[0] == 0
+    assert app.success[0].value == "已保存：修改 0 行，新增 0 行，删除 2 行。"
+
+
+def test_cancelling_a_deletion_keeps_the_rows(monkeypatch, bases):
+    with opened(bases["demo"]) as db:
+        first = dict(next(db.query("SELECT id, version, name FROM customers ORDER BY id LIMIT 1")))
+    monkeypatch.setenv(BASE_ENV, str(bases["demo"]))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.session_state["customers.editor.pending"] = (
+        ChangeSet("customers", deletes=(RowDelete(first["id"], first["version"], row=1),)), [first["name"]])
+    app.run()
+    app.button(key="customers.editor.cancel").click().run()
+    with opened(bases["demo"]) as db:
+        assert db["customers"].count == 360
+    assert app.info[0].value == "已取消删除。"

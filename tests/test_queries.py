@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import TODAY
 
 from db.queries import Filter, Query, count_rows, fetch_page, get_row
+from tests.conftest import TODAY
 
 COMPUTED = ("last_follow_up_at", "follow_up_count", "days_since_follow_up", "next_follow_up_on", "last_method",
             "last_content")

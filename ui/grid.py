@@ -343,6 +343,11 @@ def _discard(grid: Grid) -> None:
     flash("info", t("grid.discarded"))
 
 
+def _height(rows: int, *, adds: bool) -> int:
+    """Pixels for the header, up to 14 rows, and the empty row that adds one (35 px each)."""
+    return (min(rows, 14) + 1 + int(adds)) * 35 + 3
+
+
 def show(grid: Grid, rows: list[dict[str, Any]], links: Mapping[str, Mapping[int, str]], *, page: int = 1) -> None:
     """Draw the grid for ``rows``, with any messages and a pending deletion above it."""
     errors = st.session_state.get(_state(grid, "errors"))
@@ -365,7 +370,7 @@ def show(grid: Grid, rows: list[dict[str, Any]], links: Mapping[str, Mapping[int
         hide_index=True,
         num_rows=num_rows,
         width="stretch",
-        height=min(len(rows) + 2, 16) * 35 + 3,
+        height=_height(len(rows), adds=grid.can_add),
         placeholder="",
         on_change=_on_change,
         args=(grid, key, ids, versions, names),

@@ -1,0 +1,101 @@
+"""Browser fixtures: a real `streamlit run` on a demo base, driven by Playwright in Debian's Chromium.
+
+Chromium is looked up at ``CHROMIUM_PATH`` (default ``/usr/bin/chromium``). On a
+machine without it the browser tests skip with a clear message, unless
+``GENJIN_REQUIRE_BROWSER=1`` (set by CI), which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from db.connection import BASE_ENV
+from db.demo import create_base
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not Path(path).exists():
+        message = f"Chromium not found at {path} (apt-get install chromium, or set CHROMIUM_PATH)"
+        if os.environ.get("GENJIN_REQUIRE_BROWSER") == "1":
+            pytest.fail(message + "; GENJIN_REQUIRE_BROWSER=1 makes browser tests mandatory")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, chromium_path):
+    """``(url, base path)`` of a Streamlit server on a fresh demo base; stopped after the module."""
+    base = tmp_path_factory.mktemp("browser") / "demo.db"
+    create_base(base, demo=True)
+    port = free_port()
+    log = open(base.with_suffix(".log"), "w")  # noqa: SIM115 - closed below, after the server stops
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--client.showErrorDetails", "full"],
+        cwd=ROOT, env=os.environ | {BASE_ENV: str(base)}, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            log.close()
+            pytest.fail("streamlit did not start:\n" + base.with_suffix(".log").read_text())
+        time.sleep(0.3)
+    yield url, base
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+    opened = context.new_page()
+    yield opened
+    context.close()
