@@ -356,8 +356,10 @@ class MultiChoice(Choice):
                     raise InvalidValue("invalid.choice", raw, options=self.options) from None
             else:
                 items = [part for part in re.split(r"[,，;；、]", text) if part.strip()]
-        else:
+        elif isinstance(raw, (list, tuple, set)):
             items = list(raw)
+        else:
+            items = [raw]
         codes = set()
         for item in items:
             code = _match_option(self.options, item)
@@ -386,7 +388,7 @@ class Link(ColumnType):
             raise InvalidValue("invalid.link", raw)
         try:
             number = int(raw)  # also turns numpy integers into plain ints
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise InvalidValue("invalid.link", raw) from None
         if number != raw and str(number) != str(raw).strip():
             raise InvalidValue("invalid.link", raw)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from schema.crm import GRADES, TAGS
 from schema.types import (
@@ -202,3 +204,17 @@ def test_text_too_long_and_links_that_are_not_ids_are_refused(kind, raw, reason)
     with pytest.raises(InvalidValue) as error:
         kind.parse(raw)
     assert error.value.reason == reason
+
+
+@pytest.mark.parametrize("kind", [Phone(), Email(), Date(), DateTime(), Number(), Number(integer=True),
+                                  Choice(GRADES), MultiChoice(TAGS), Checkbox(), Text(), Link("users")],
+                         ids=lambda kind: type(kind).__name__)
+@settings(max_examples=300, deadline=None)
+@given(raw=st.one_of(st.text(), st.integers(), st.floats(), st.booleans(), st.none()))
+def test_any_input_is_either_parsed_to_a_stable_value_or_refused_with_a_reason(kind, raw):
+    try:
+        stored = kind.parse(raw)
+    except InvalidValue as error:
+        assert error.reason.startswith("invalid.")
+        return
+    assert kind.parse(stored if not isinstance(kind, MultiChoice) else stored or []) == stored
