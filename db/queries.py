@@ -272,6 +272,15 @@ def distinct_values(db: sqlite_utils.Database, table_name: str, column_name: str
     return [row[0] for row in db.execute(sql).fetchall()]
 
 
+def current_versions(db: sqlite_utils.Database, table_name: str, ids: list[int], *, base: Base = CRM) -> dict[int, int]:
+    """``{id: version}`` of those rows as they are now (rows that are gone are left out)."""
+    if not ids:
+        return {}
+    placeholders = ", ".join("?" for _ in ids)
+    sql = f"SELECT id, version FROM {quote(base.table(table_name).name)} WHERE id IN ({placeholders})"
+    return dict(db.execute(sql, [int(i) for i in ids]).fetchall())
+
+
 def dependent_counts(
     db: sqlite_utils.Database, table_name: str, ids: list[int], *, base: Base = CRM
 ) -> dict[str, int]:

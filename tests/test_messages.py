@@ -41,9 +41,10 @@ def test_a_problem_names_the_column_the_row_the_value_and_the_reason(lang, probl
 
 def test_a_conflict_says_who_changed_the_row_and_when(lang):
     error = StaleRow("customers", 5, 2, "李娜", "2026-11-22 10:03:00")
-    expected = {"zh": "第 2 行已被 李娜 于 2026-11-22 10:03:00 修改，您的修改没有保存。请刷新后重新编辑。",
-                "en": "row 2 was changed by 李娜 at 2026-11-22 10:03:00; your change was not saved. "
-                      "Reload and edit again."}
+    expected = {"zh": "第 2 行已被 李娜 于 2026-11-22 10:03:00 修改，您的修改没有保存。您输入的内容仍在表格中："
+                      "可以“放弃我的修改并刷新”查看对方的修改，或“仍然保存我的修改”覆盖它。",
+                "en": "row 2 was changed by 李娜 at 2026-11-22 10:03:00; your change was not saved. What you typed "
+                      "is still in the grid: discard it to see their change, or save yours anyway over it."}
     assert [plain(m) for m in describe(error)] == [expected[lang]]
 
 

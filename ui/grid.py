@@ -23,7 +23,7 @@ import streamlit as st
 from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
 from db.connection import base_path, opened
 from db.errors import InvalidChanges, StaleRow
-from db.queries import dependent_counts
+from db.queries import current_versions, dependent_counts
 from schema.crm import CRM
 from schema.model import Column, Table
 from schema.types import (
@@ -103,8 +103,8 @@ def editor_key(grid: Grid, page: int) -> str:
 def reload(grid: Grid) -> None:
     """Forget unsaved edits, messages and pending deletions; remount from the base."""
     st.session_state[_state(grid, "version")] = st.session_state.get(_state(grid, "version"), 0) + 1
-    st.session_state.pop(_state(grid, "errors"), None)
-    st.session_state.pop(_state(grid, "pending"), None)
+    for name in ("errors", "pending", "conflict"):
+        st.session_state.pop(_state(grid, name), None)
 
 
 # --- schema -> grid ----------------------------------------------------------
@@ -273,18 +273,22 @@ def changes_from_editor(
     return ChangeSet(grid.table.name, tuple(edits), tuple(inserts), deletes), opened_ids
 
 
-def save(grid: Grid, changes: ChangeSet) -> bool:
+def save(grid: Grid, changes: ChangeSet, *, key: str | None = None, rows: list[dict] | None = None) -> bool:
     """Apply ``changes``; on success reload the grid and flash what was written.
 
     On a rejected save, keep the editor as it is and remember the messages.
+    On a conflict the rows as the user saw them (``rows``, drawn under
+    ``key``) are kept too: redrawing fresh data would wipe what they typed.
     Returns whether anything was written.
     """
     try:
         with opened(base_path()) as db:
             applied = apply(db, changes, user_id=current_user_id())
     except (InvalidChanges, StaleRow) as error:
-        st.session_state[_state(grid, "errors")] = describe(error)
-        st.session_state[_state(grid, "stale")] = isinstance(error, StaleRow)
+        heading = "grid.conflict" if isinstance(error, StaleRow) else "grid.rejected"
+        st.session_state[_state(grid, "errors")] = (heading, describe(error))
+        if isinstance(error, StaleRow) and rows is not None:
+            st.session_state[_state(grid, "conflict")] = {"key": key, "rows": rows, "changes": changes}
         return False
     reload(grid)
     flash("success", t("grid.saved", updated=applied.updated, inserted=len(applied.inserted),
@@ -292,7 +296,10 @@ def save(grid: Grid, changes: ChangeSet) -> bool:
     return True
 
 
-def _on_change(grid: Grid, key: str, ids: list[int], versions: list[int], names: list[str]) -> None:
+def _on_change(grid: Grid, key: str, rows: list[dict[str, Any]]) -> None:
+    ids = [int(row["id"]) for row in rows]
+    versions = [int(row["version"]) for row in rows]
+    names = [str(row.get(grid.table.label_column) or "") for row in rows]
     changes, opened_ids = changes_from_editor(grid, st.session_state[key], ids, versions, names)
     if opened_ids and grid.open_param:
         st.query_params[grid.open_param] = str(opened_ids[-1])
@@ -304,7 +311,7 @@ def _on_change(grid: Grid, key: str, ids: list[int], versions: list[int], names:
         if opened_ids:
             reload(grid)  # untick the box
         return
-    save(grid, changes)
+    save(grid, changes, key=key, rows=rows)
 
 
 def _confirm_delete(grid: Grid) -> None:
@@ -343,25 +350,47 @@ def _discard(grid: Grid) -> None:
     flash("info", t("grid.discarded"))
 
 
+def _overwrite(grid: Grid) -> None:
+    """Save the conflicting edits again on top of the rows' current versions (the user chose to)."""
+    conflict = st.session_state.pop(_state(grid, "conflict"))
+    changes: ChangeSet = conflict["changes"]
+    ids = [e.row_id for e in changes.edits] + [d.row_id for d in changes.deletes]
+    with opened(base_path()) as db:
+        current = current_versions(db, grid.table.name, ids)
+    newer = replace(
+        changes,
+        edits=tuple(replace(e, version=current.get(e.row_id, e.version)) for e in changes.edits),
+        deletes=tuple(replace(d, version=current.get(d.row_id, d.version)) for d in changes.deletes),
+    )
+    save(grid, newer)
+
+
 def _height(rows: int, *, adds: bool) -> int:
     """Pixels for the header, up to 14 rows, and the empty row that adds one (35 px each)."""
     return (min(rows, 14) + 1 + int(adds)) * 35 + 3
 
 
 def show(grid: Grid, rows: list[dict[str, Any]], links: Mapping[str, Mapping[int, str]], *, page: int = 1) -> None:
-    """Draw the grid for ``rows``, with any messages and a pending deletion above it."""
-    errors = st.session_state.get(_state(grid, "errors"))
-    if errors:
-        st.error(md_escape(t("grid.rejected")) + "\n\n" + "\n".join(f"- {line}" for line in errors))
-        st.button(t("grid.discard"), on_click=_discard, args=(grid,), key=_state(grid, "discard"))
+    """Draw the grid for ``rows``, with any messages and a pending deletion above it.
+
+    After a conflict the grid keeps showing the rows as the user saw them, with
+    what they typed, until they discard their changes or save them anyway.
+    """
+    key = editor_key(grid, page)
+    conflict = st.session_state.get(_state(grid, "conflict"))
+    if conflict and conflict["key"] == key:
+        rows = conflict["rows"]
+    if _state(grid, "errors") in st.session_state:
+        heading, lines = st.session_state[_state(grid, "errors")]
+        st.error(md_escape(t(heading)) + "\n\n" + "\n".join(f"- {line}" for line in lines))
+        left, right, _ = st.columns([1, 1, 3])
+        left.button(t("grid.discard"), on_click=_discard, args=(grid,), key=_state(grid, "discard"))
+        if conflict:
+            right.button(t("grid.overwrite"), on_click=_overwrite, args=(grid,), key=_state(grid, "overwrite"))
     if st.session_state.get(_state(grid, "pending")):
         _show_pending_delete(grid)
-    ids = [int(row["id"]) for row in rows]
-    versions = [int(row["version"]) for row in rows]
-    names = [str(row.get(grid.table.label_column) or "") for row in rows]
     num_rows = {(True, True): "dynamic", (True, False): "add", (False, True): "delete"}.get(
         (grid.can_add, grid.can_delete), "fixed")
-    key = editor_key(grid, page)
     st.data_editor(
         to_frame(grid, rows),
         key=key,
@@ -373,6 +402,6 @@ def show(grid: Grid, rows: list[dict[str, Any]], links: Mapping[str, Mapping[int
         height=_height(len(rows), adds=grid.can_add),
         placeholder="",
         on_change=_on_change,
-        args=(grid, key, ids, versions, names),
+        args=(grid, key, rows),
     )
 

@@ -140,3 +140,28 @@ def test_other_pages_open_without_an_error(page, server, path):
     url, _ = server
     open_app(page, url, path)
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_two_people_saving_the_same_row_the_second_is_told_who_changed_it(browser, server):
+    url, base = server
+    first, second = (browser.new_context(viewport={"width": 1500, "height": 1000}).new_page() for _ in range(2))
+    try:
+        open_app(first, url)
+        open_app(second, url)  # both now show the row at the same version
+        type_into_cell(first, 0, row=0, x=NAME_X, right=6, text="第一个人的职务")  # 名称 → … → 职务
+        type_into_cell(second, 0, row=0, x=NAME_X, right=6, text="第二个人的职务")
+
+        alert = second.locator("[data-testid='stAlert']").first.inner_text()
+        saved = newest_customer(base)
+        with opened(base) as db:
+            author = db["users"].get(saved["updated_by"])["display_name"]
+        assert f"已被 {author} 于 {saved['updated_at']} 修改，您的修改没有保存" in alert
+        assert saved["contact_title"] == "第一个人的职务"
+        assert "第二个人的职务" in cell_texts(second)  # what the second person typed is still there
+
+        second.get_by_role("button", name="仍然保存我的修改").click()  # an explicit choice, not a silent one
+        settle(second)
+        assert newest_customer(base)["contact_title"] == "第二个人的职务"
+    finally:
+        first.context.close()
+        second.context.close()
