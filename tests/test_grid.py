@@ -15,7 +15,8 @@ from db.errors import InvalidChanges
 from db.queries import Query, fetch_page
 from schema.crm import CUSTOMERS, FOLLOW_UPS
 from tests.conftest import TODAY
-from ui.grid import OPEN, Grid, RowName, changes_from_editor, column_config, to_frame
+from ui.cells import OPEN, column_config, to_frame
+from ui.grid import Grid, RowName, changes_from_editor
 
 CUSTOMER_GRID = Grid(CUSTOMERS, key="test.customers", columns=tuple(c.name for c in CUSTOMERS.columns),
                      open_param="customer")
@@ -85,7 +86,7 @@ def test_the_frame_has_one_typed_column_per_visible_column(db, make_customer, ma
     customer = make_customer(name="甲公司", tags=["strong_intent", "comparing"], owner_id=1, stage="intent")
     make_follow_up(customer, time="2026-11-20 10:00", method="wechat", next_follow_up_on="2026-11-27")
     rows = fetch_page(db, Query("customers"), today=TODAY)
-    frame = to_frame(CUSTOMER_GRID, rows)
+    frame = to_frame(CUSTOMERS, CUSTOMER_GRID.visible, rows, with_open=True)
     assert list(frame.columns) == [OPEN, *CUSTOMER_GRID.visible]
     first = frame.iloc[0]
     assert (bool(first[OPEN]), first["name"], first["stage"], list(first["tags"]), int(first["owner_id"])) == (
@@ -97,11 +98,11 @@ def test_the_frame_has_one_typed_column_per_visible_column(db, make_customer, ma
 
 def test_the_follow_up_grid_hides_the_fixed_customer_column():
     assert "customer_id" not in FOLLOW_UP_GRID.visible
-    assert "customer_id" not in column_config(FOLLOW_UP_GRID, {})
+    assert "customer_id" not in column_config(FOLLOW_UPS, FOLLOW_UP_GRID.visible, {})
 
 
 def test_computed_and_system_columns_are_read_only_in_the_grid():
-    config = column_config(CUSTOMER_GRID, {"owner_id": {1: "管理员"}})
+    config = column_config(CUSTOMERS, CUSTOMER_GRID.visible, {"owner_id": {1: "管理员"}}, with_open=True)
     read_only = sorted(name for name, cell in config.items() if cell.get("disabled"))
     assert read_only == sorted(["number", "created_on", "last_follow_up_at", "follow_up_count",
                                 "days_since_follow_up", "next_follow_up_on", "last_method", "last_content"])

@@ -1,4 +1,4 @@
-"""Editable grids derived from the schema: column config, frames, and the save callback.
+"""Editable grids: editor state to change sets, the save callback, conflicts and deletions.
 
 The pattern (see DESIGN.md §4): the page loads one page of rows from SQL on
 every run and draws ``st.data_editor`` under a key that carries a version.
@@ -11,13 +11,10 @@ user left it and shows every problem; deletions wait for a confirmation.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import singledispatch
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
@@ -25,31 +22,13 @@ from db.connection import base_path, opened
 from db.errors import InvalidChanges, StaleRow
 from db.queries import current_versions, dependent_counts
 from schema.crm import CRM
-from schema.model import Column, Table
-from schema.types import (
-    AutoNumber,
-    Checkbox,
-    Choice,
-    ColumnType,
-    CreatedOn,
-    Date,
-    DateTime,
-    DaysSince,
-    Link,
-    LongText,
-    MultiChoice,
-    Number,
-    Rollup,
-    Text,
-    is_empty,
-)
+from schema.model import Table
+from schema.types import is_empty
+from ui.cells import OPEN, column_config, to_frame
 from ui.i18n import lang, t
 from ui.messages import describe, flash
 from ui.session import current_user_id
 from ui.text import md_escape
-
-#: The checkbox column that opens a row's detail; never stored.
-OPEN = "_open"
 
 
 @dataclass(frozen=True)
@@ -105,139 +84,6 @@ def reload(grid: Grid) -> None:
     st.session_state[_state(grid, "version")] = st.session_state.get(_state(grid, "version"), 0) + 1
     for name in ("errors", "pending", "conflict"):
         st.session_state.pop(_state(grid, name), None)
-
-
-# --- schema -> grid ----------------------------------------------------------
-
-@singledispatch
-def cell_config(kind: ColumnType, label: str, help_text: str | None, links: Mapping[int, str]) -> Any:
-    """The Streamlit column config for a column of type ``kind``."""
-    return st.column_config.TextColumn(label, help=help_text)
-
-
-@cell_config.register
-def _(kind: Text, label, help_text, links):
-    return st.column_config.TextColumn(label, help=help_text, max_chars=kind.max_length)
-
-
-@cell_config.register
-def _(kind: LongText, label, help_text, links):
-    return st.column_config.TextColumn(label, help=help_text, max_chars=kind.max_length, width="medium")
-
-
-@cell_config.register
-def _(kind: Number, label, help_text, links):
-    return st.column_config.NumberColumn(
-        label, help=help_text, step=1 if kind.integer else None, min_value=kind.minimum, max_value=kind.maximum
-    )
-
-
-@cell_config.register
-def _(kind: Date, label, help_text, links):
-    return st.column_config.DateColumn(label, help=help_text, format="YYYY-MM-DD")
-
-
-@cell_config.register
-def _(kind: DateTime, label, help_text, links):
-    return st.column_config.DatetimeColumn(label, help=help_text, format="YYYY-MM-DD HH:mm", step=60)
-
-
-@cell_config.register
-def _(kind: Checkbox, label, help_text, links):
-    return st.column_config.CheckboxColumn(label, help=help_text)
-
-
-@cell_config.register
-def _(kind: Choice, label, help_text, links):
-    labels = {o.code: o.label.get(lang()) for o in kind.options}
-    return st.column_config.SelectboxColumn(
-        label, help=help_text, options=list(labels), format_func=lambda code: labels.get(code, code)
-    )
-
-
-@cell_config.register
-def _(kind: MultiChoice, label, help_text, links):
-    labels = {o.code: o.label.get(lang()) for o in kind.options}
-    return st.column_config.MultiselectColumn(
-        label, help=help_text, options=list(labels), format_func=lambda code: labels.get(code, code)
-    )
-
-
-@cell_config.register
-def _(kind: Link, label, help_text, links):
-    return st.column_config.SelectboxColumn(
-        label, help=help_text, options=list(links), format_func=lambda i: links.get(i, str(i))
-    )
-
-
-@cell_config.register
-def _(kind: Rollup, label, help_text, links):
-    if isinstance(kind.result, Choice):  # the latest method: show its label as text
-        return st.column_config.TextColumn(label, help=help_text)
-    return cell_config(kind.result, label, help_text, links)
-
-
-@cell_config.register
-def _(kind: DaysSince, label, help_text, links):
-    return st.column_config.NumberColumn(label, help=help_text, format="%d")
-
-
-def column_config(grid: Grid, links: Mapping[str, Mapping[int, str]]) -> dict[str, Any]:
-    """Column configs for every visible column, labelled in the session's language."""
-    config: dict[str, Any] = {}
-    if grid.open_param:
-        config[OPEN] = st.column_config.CheckboxColumn(t("grid.open"), help=t("grid.open_help"), width="small",
-                                                       pinned=True)
-    for name in grid.visible:
-        column = grid.table.column(name)
-        help_text = column.help.get(lang()) if column.help else None
-        cell = cell_config(column.type, column.label.get(lang()), help_text, links.get(name, {}))
-        cell["disabled"] = not column.editable
-        if column.width:
-            cell["width"] = column.width
-        if name == grid.table.label_column:
-            cell["pinned"] = True
-        config[name] = cell
-    return config
-
-
-def _cell(column: Column, value: Any) -> Any:
-    kind = column.type.result if isinstance(column.type, Rollup) else column.type
-    if value is None:
-        return [] if isinstance(kind, MultiChoice) else None
-    if isinstance(kind, MultiChoice):
-        return MultiChoice.codes(value)
-    if isinstance(kind, Choice) and column.computed:
-        return kind.label(value, lang())
-    if isinstance(kind, Date):
-        return dt.date.fromisoformat(value[:10])
-    if isinstance(kind, DateTime):
-        return dt.datetime.strptime(value[:16], "%Y-%m-%d %H:%M")
-    if isinstance(kind, Checkbox):
-        return bool(value)
-    return value
-
-
-def _dtype(column: Column) -> str | None:
-    kind = column.type.result if isinstance(column.type, Rollup) else column.type
-    if isinstance(kind, (Link, DaysSince)) or (isinstance(kind, Number) and kind.integer):
-        return "Int64"
-    if isinstance(kind, DateTime):
-        return "datetime64[s]"
-    if isinstance(kind, (Text, Choice, AutoNumber, CreatedOn)) and not isinstance(kind, MultiChoice):
-        return "object"
-    return None
-
-
-def to_frame(grid: Grid, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """The rows as a DataFrame with one column per visible column, typed for the grid."""
-    data: dict[str, Any] = {}
-    if grid.open_param:
-        data[OPEN] = pd.Series([False] * len(rows), dtype="bool")
-    for name in grid.visible:
-        column = grid.table.column(name)
-        data[name] = pd.Series([_cell(column, row.get(name)) for row in rows], dtype=_dtype(column))
-    return pd.DataFrame(data)
 
 
 # --- grid -> change set -------------------------------------------------------
@@ -391,11 +237,12 @@ def show(grid: Grid, rows: list[dict[str, Any]], links: Mapping[str, Mapping[int
         _show_pending_delete(grid)
     num_rows = {(True, True): "dynamic", (True, False): "add", (False, True): "delete"}.get(
         (grid.can_add, grid.can_delete), "fixed")
+    with_open = grid.open_param is not None
     st.data_editor(
-        to_frame(grid, rows),
+        to_frame(grid.table, grid.visible, rows, with_open=with_open),
         key=key,
-        column_config=column_config(grid, links),
-        column_order=([OPEN] if grid.open_param else []) + list(grid.visible),
+        column_config=column_config(grid.table, grid.visible, links, with_open=with_open),
+        column_order=([OPEN] if with_open else []) + list(grid.visible),
         hide_index=True,
         num_rows=num_rows,
         width="stretch",

@@ -1,0 +1,171 @@
+"""Schema to grid: the data_editor column config of each column type, and rows as a typed DataFrame.
+
+One ``cell_config`` per column type (``functools.singledispatch``), so a new
+type is one registration here. Stored codes stay codes in the frame; labels
+are shown through ``format_func``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from functools import singledispatch
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from schema.model import Column, Table
+from schema.types import (
+    AutoNumber,
+    Checkbox,
+    Choice,
+    ColumnType,
+    CreatedOn,
+    Date,
+    DateTime,
+    DaysSince,
+    Link,
+    LongText,
+    MultiChoice,
+    Number,
+    Rollup,
+    Text,
+)
+from ui.i18n import lang, t
+
+#: The checkbox column that opens a row's detail; never stored.
+OPEN = "_open"
+
+
+@singledispatch
+def cell_config(kind: ColumnType, label: str, help_text: str | None, links: Mapping[int, str]) -> Any:
+    """The Streamlit column config for a column of type ``kind``."""
+    return st.column_config.TextColumn(label, help=help_text)
+
+
+@cell_config.register
+def _(kind: Text, label, help_text, links):
+    return st.column_config.TextColumn(label, help=help_text, max_chars=kind.max_length)
+
+
+@cell_config.register
+def _(kind: LongText, label, help_text, links):
+    return st.column_config.TextColumn(label, help=help_text, max_chars=kind.max_length, width="medium")
+
+
+@cell_config.register
+def _(kind: Number, label, help_text, links):
+    return st.column_config.NumberColumn(
+        label, help=help_text, step=1 if kind.integer else None, min_value=kind.minimum, max_value=kind.maximum
+    )
+
+
+@cell_config.register
+def _(kind: Date, label, help_text, links):
+    return st.column_config.DateColumn(label, help=help_text, format="YYYY-MM-DD")
+
+
+@cell_config.register
+def _(kind: DateTime, label, help_text, links):
+    return st.column_config.DatetimeColumn(label, help=help_text, format="YYYY-MM-DD HH:mm", step=60)
+
+
+@cell_config.register
+def _(kind: Checkbox, label, help_text, links):
+    return st.column_config.CheckboxColumn(label, help=help_text)
+
+
+@cell_config.register
+def _(kind: Choice, label, help_text, links):
+    labels = {o.code: o.label.get(lang()) for o in kind.options}
+    return st.column_config.SelectboxColumn(
+        label, help=help_text, options=list(labels), format_func=lambda code: labels.get(code, code)
+    )
+
+
+@cell_config.register
+def _(kind: MultiChoice, label, help_text, links):
+    labels = {o.code: o.label.get(lang()) for o in kind.options}
+    return st.column_config.MultiselectColumn(
+        label, help=help_text, options=list(labels), format_func=lambda code: labels.get(code, code)
+    )
+
+
+@cell_config.register
+def _(kind: Link, label, help_text, links):
+    return st.column_config.SelectboxColumn(
+        label, help=help_text, options=list(links), format_func=lambda i: links.get(i, str(i))
+    )
+
+
+@cell_config.register
+def _(kind: Rollup, label, help_text, links):
+    if isinstance(kind.result, Choice):  # the latest method: show its label as text
+        return st.column_config.TextColumn(label, help=help_text)
+    return cell_config(kind.result, label, help_text, links)
+
+
+@cell_config.register
+def _(kind: DaysSince, label, help_text, links):
+    return st.column_config.NumberColumn(label, help=help_text, format="%d")
+
+
+def column_config(table: Table, names: tuple[str, ...], links: Mapping[str, Mapping[int, str]], *,
+                  with_open: bool = False) -> dict[str, Any]:
+    """Column configs for the columns ``names`` (and the 详情 box), labelled in the session's language."""
+    config: dict[str, Any] = {}
+    if with_open:
+        config[OPEN] = st.column_config.CheckboxColumn(t("grid.open"), help=t("grid.open_help"), width="small",
+                                                       pinned=True)
+    for name in names:
+        column = table.column(name)
+        help_text = column.help.get(lang()) if column.help else None
+        cell = cell_config(column.type, column.label.get(lang()), help_text, links.get(name, {}))
+        cell["disabled"] = not column.editable
+        if column.width:
+            cell["width"] = column.width
+        if name == table.label_column:
+            cell["pinned"] = True
+        config[name] = cell
+    return config
+
+
+def _cell(column: Column, value: Any) -> Any:
+    kind = column.type.result if isinstance(column.type, Rollup) else column.type
+    if value is None:
+        return [] if isinstance(kind, MultiChoice) else None
+    if isinstance(kind, MultiChoice):
+        return MultiChoice.codes(value)
+    if isinstance(kind, Choice) and column.computed:
+        return kind.label(value, lang())
+    if isinstance(kind, Date):
+        return dt.date.fromisoformat(value[:10])
+    if isinstance(kind, DateTime):
+        return dt.datetime.strptime(value[:16], "%Y-%m-%d %H:%M")
+    if isinstance(kind, Checkbox):
+        return bool(value)
+    return value
+
+
+def _dtype(column: Column) -> str | None:
+    kind = column.type.result if isinstance(column.type, Rollup) else column.type
+    if isinstance(kind, (Link, DaysSince)) or (isinstance(kind, Number) and kind.integer):
+        return "Int64"
+    if isinstance(kind, DateTime):
+        return "datetime64[s]"
+    if isinstance(kind, (Text, Choice, AutoNumber, CreatedOn)) and not isinstance(kind, MultiChoice):
+        return "object"
+    return None
+
+
+def to_frame(table: Table, names: tuple[str, ...], rows: list[dict[str, Any]], *,
+             with_open: bool = False) -> pd.DataFrame:
+    """The rows as a DataFrame with one column per name in ``names``, typed for the grid."""
+    data: dict[str, Any] = {}
+    if with_open:
+        data[OPEN] = pd.Series([False] * len(rows), dtype="bool")
+    for name in names:
+        column = table.column(name)
+        data[name] = pd.Series([_cell(column, row.get(name)) for row in rows], dtype=_dtype(column))
+    return pd.DataFrame(data)
