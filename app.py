@@ -24,7 +24,7 @@ def prepare_base(path: str) -> str:
     return path
 
 
-st.set_page_config(page_title="跟进 Genjin", page_icon=":material/contacts:", layout="wide")
+st.set_page_config(page_title=t("app.title"), page_icon=":material/contacts:", layout="wide")
 prepare_base(str(base_path()))
 sidebar()
 navigation = st.navigation([

@@ -33,7 +33,7 @@ def plain(markdown: str) -> str:
         "zh": "「客户名称」新增第 1 行：必填，不能为空", "en": "“Customer name”, 新增第 1 行: is required"}),
     (Problem(3, "stage", "签约", "invalid.choice", {"options": STAGES[:2]}), {
         "zh": "「销售阶段」第 3 行：“签约” 不是可选的选项（可选：线索、意向）",
-        "en": "“Sales stage”, row 3: “签约” is not one of the options (Lead、Interest)"}),
+        "en": "“Sales stage”, row 3: “签约” is not one of the options (Lead, Interest)"}),
 ], ids=["phone", "required", "choice"])
 def test_a_problem_names_the_column_the_row_the_value_and_the_reason(lang, problem, expected):
     assert [plain(m) for m in describe(InvalidChanges("customers", [problem]))] == [expected[lang]]

@@ -25,7 +25,7 @@ _DEFAULT_SORT = ""
 
 def search_box(table: Table, prefix: str) -> str:
     """A search input over the table's searchable columns; returns the text."""
-    columns = "、".join(c.label.get(lang()) for c in table.columns if c.searchable)
+    columns = t("app.separator").join(c.label.get(lang()) for c in table.columns if c.searchable)
     return st.text_input(t("filters.search"), key=f"{prefix}.search", placeholder=t("filters.search_placeholder"),
                          help=t("filters.search_help", columns=columns))
 

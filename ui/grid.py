@@ -180,7 +180,7 @@ def _show_pending_delete(grid: Grid) -> None:
         cascades = dependent_counts(db, grid.table.name, ids)
     with st.container(border=True):
         st.warning(md_escape(t("delete.confirm_title", count=len(ids))))
-        st.caption(md_escape(t("delete.names", names="、".join(str(n) for n in names))))
+        st.caption(md_escape(t("delete.names", names=t("app.separator").join(str(n) for n in names))))
         for table_name, count in cascades.items():
             if count:
                 st.caption(md_escape(t("delete.cascade", count=count,

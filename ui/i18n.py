@@ -18,6 +18,7 @@ LANGUAGE_KEY = "app.lang"
 CATALOG: dict[str, dict[str, str]] = {
     "zh": {
         "app.title": "跟进 Genjin",
+        "app.separator": "、",
         "app.language": "语言 / Language",
         "app.me": "当前成员",
         "app.me_help": "保存时记录为修改人（登录功能上线前在此选择）",
@@ -116,6 +117,7 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "en": {
         "app.title": "Genjin",
+        "app.separator": ", ",
         "app.language": "语言 / Language",
         "app.me": "You are",
         "app.me_help": "Recorded as the author of your edits (until sign-in arrives)",

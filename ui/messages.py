@@ -48,7 +48,7 @@ def problem_text(table_name: str, problem: Problem) -> str:
         column_label = problem.column
     params = dict(problem.params)
     if "options" in params:
-        params["options"] = "、".join(o.label.get(lang()) for o in params["options"])
+        params["options"] = t("app.separator").join(o.label.get(lang()) for o in params["options"])
     reason = t(problem.reason, **params)
     row = row_text(problem.row)
     value = problem.value
