@@ -6,16 +6,14 @@ New follow-ups added here are linked to the customer already.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import streamlit as st
 
 from db.connection import base_path, opened
 from db.errors import RowNotFound
-from db.queries import Filter, Query, count_rows, fetch_page, get_row, link_options
+from db.queries import Filter, Query, get_row, link_options
 from schema.crm import CUSTOMERS, FOLLOW_UPS
 from schema.types import Choice
-from ui import filters, grid
+from ui import grid, paging
 from ui.i18n import lang, t
 from ui.text import md_escape
 
@@ -45,10 +43,7 @@ def show_customer(raw_id: str) -> None:
             prefix = f"customer.{customer_id}.follow_ups"
             query = Query("follow_ups", filters=(Filter("customer_id", "in", (customer_id,)),), sort="time",
                           descending=True, page_size=50)
-            total = count_rows(db, query)
-            pages = filters.page_count(total, query.page_size)
-            page = filters.current_page(prefix, pages)
-            follow_ups = fetch_page(db, replace(query, page=page))
+            follow_ups = paging.load(db, query, prefix)
     except (ValueError, RowNotFound):
         st.warning(md_escape(t("customers.not_found", id=raw_id)))
         return
@@ -66,8 +61,8 @@ def show_customer(raw_id: str) -> None:
     grid.show(profile, [customer], {"owner_id": users})
 
     st.subheader(t("customers.follow_ups"))
-    st.caption(t("customers.add_follow_up_hint") if total else t("customers.no_follow_ups"))
+    st.caption(t("customers.add_follow_up_hint") if follow_ups.total else t("customers.no_follow_ups"))
     records = grid.Grid(FOLLOW_UPS, key=prefix + ".editor", columns=tuple(c.name for c in FOLLOW_UPS.columns),
                         fixed={"customer_id": customer_id})
-    grid.show(records, follow_ups, {"person_id": users}, page=page)
-    filters.pager(prefix, pages)
+    grid.show(records, follow_ups.rows, {"person_id": users}, page=follow_ups.number)
+    paging.pager(prefix, follow_ups.count)

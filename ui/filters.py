@@ -1,4 +1,4 @@
-"""Search, filter, sort and page controls that build a :class:`db.queries.Query`.
+"""Search, filter and sort controls that build the parts of a :class:`db.queries.Query`.
 
 Filters are derived from the schema: every ``filterable`` column gets a
 multi-select of its options (or of the linked rows). Widget keys are
@@ -8,7 +8,6 @@ namespaced by the page (``customers.filters.stage``).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 
 import streamlit as st
@@ -18,7 +17,6 @@ from schema.model import Table
 from schema.types import Choice, Link, MultiChoice
 from ui.i18n import lang, t
 
-PAGE_SIZES = (50, 100, 200)
 STALE_DAYS = (0, 7, 15, 30, 60, 90)
 _DEFAULT_SORT = ""
 
@@ -90,40 +88,18 @@ def sort_control(table: Table, prefix: str) -> tuple[str | None, bool]:
     return (sort or None), descending
 
 
-def page_size(prefix: str) -> int:
-    """Rows per page (50/100/200)."""
-    return st.selectbox(t("grid.page_size"), PAGE_SIZES, key=f"{prefix}.page_size")
-
-
-def page_count(total: int, size: int) -> int:
-    """How many pages ``total`` rows make (at least one)."""
-    return max(1, math.ceil(total / size))
-
-
-def current_page(prefix: str, pages: int) -> int:
-    """The page chosen in the pager (drawn later, under the grid), kept within range."""
-    key = f"{prefix}.page"
-    if st.session_state.get(key, 1) > pages:  # the filters shrank the result
-        st.session_state[key] = 1
-    return st.session_state.get(key, 1)
-
-
-def pager(prefix: str, pages: int) -> None:
-    """The page buttons; the choice is read by :func:`current_page` on the next run."""
-    if pages > 1:
-        st.pagination(pages, key=f"{prefix}.page")
-
-
 def clear(prefix: str) -> None:
     """Forget every filter widget's value under ``prefix`` (a button callback)."""
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{prefix}.")]:
         del st.session_state[key]
 
 
-def summary(total: int, query, page: int, shown: int) -> None:
-    """One line above a grid: how many rows match and which are shown, or what to do when none."""
-    if total == 0:
-        st.info(t("grid.no_match") if (query.search or query.filters) else t("grid.empty"))
-        return
-    first = (page - 1) * query.page_size + 1
-    st.caption(t("grid.rows", total=f"{total:,}", first=f"{first:,}", last=f"{first + shown - 1:,}"))
+def more_filters(
+    table: Table, prefix: str, links: Mapping[str, Mapping[int, str]]
+) -> tuple[list[Filter], str | None, bool]:
+    """The folded 筛选与排序 panel: column filters, sort, and a button that clears them all."""
+    with st.expander(t("filters.title")):
+        chosen = column_filters(table, prefix, links)
+        sort, descending = sort_control(table, prefix)
+        st.button(t("filters.clear"), on_click=clear, args=(prefix,), key=f"{prefix}.clear")
+    return chosen, sort, descending
