@@ -121,7 +121,7 @@ def test_deleting_customers_asks_first_and_says_how_many_follow_ups_go_with_them
         assert db["customers"].count == 358
         assert db.execute("SELECT COUNT(*) FROM follow_ups WHERE customer_id IN (?, ?)",
                           [r["id"] for r in doomed]).fetchone()[0] == 0
-    assert app.success[0].value == "已保存：修改 0 行，新增 0 行，删除 2 行。"
+    assert app.success[0].value == "已保存：删除 2 行。"
 
 
 def test_cancelling_a_deletion_keeps_the_rows(monkeypatch, bases):

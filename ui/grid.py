@@ -137,8 +137,9 @@ def save(grid: Grid, changes: ChangeSet, *, key: str | None = None, rows: list[d
             st.session_state[_state(grid, "conflict")] = {"key": key, "rows": rows, "changes": changes}
         return False
     reload(grid)
-    flash("success", t("grid.saved", updated=applied.updated, inserted=len(applied.inserted),
-                       deleted=applied.deleted))
+    counts = {"grid.updated": applied.updated, "grid.inserted": len(applied.inserted), "grid.deleted": applied.deleted}
+    parts = [t(key, count=count) for key, count in counts.items() if count]
+    flash("success", t("grid.saved", parts=t("app.separator").join(parts)))
     return True
 
 
