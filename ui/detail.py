@@ -35,8 +35,10 @@ def _figure(name: str, value) -> str:
 def show_customer(raw_id: str) -> None:
     """Draw the detail of customer ``raw_id`` (as found in the URL), or say it is not there."""
     st.button(t("customers.back"), on_click=_back, key="customer.back")
+    customer_id = int(raw_id) if raw_id.isdigit() else None
     try:
-        customer_id = int(raw_id)
+        if customer_id is None:
+            raise RowNotFound("customers", raw_id)
         with opened(base_path()) as db:
             customer = get_row(db, "customers", customer_id)
             users = link_options(db, "users")
@@ -44,7 +46,7 @@ def show_customer(raw_id: str) -> None:
             query = Query("follow_ups", filters=(Filter("customer_id", "in", (customer_id,)),), sort="time",
                           descending=True, page_size=50)
             follow_ups = paging.load(db, query, prefix)
-    except (ValueError, RowNotFound):
+    except RowNotFound:
         st.warning(md_escape(t("customers.not_found", id=raw_id)))
         return
 
