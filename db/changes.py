@@ -221,8 +221,9 @@ def apply(
                 applied.deleted += _delete(db, table, gone)
     except sqlite3.IntegrityError as error:
         match = _UNIQUE.search(str(error))
-        column = match.group(1) if match else ""
-        raise InvalidChanges(table.name, [Problem(None, column, None, "invalid.unique")]) from error
+        if not match:  # NOT NULL and links are checked before writing: anything else is a bug
+            raise
+        raise InvalidChanges(table.name, [Problem(None, match.group(1), None, "invalid.unique")]) from error
     return applied
 
 

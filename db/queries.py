@@ -115,7 +115,7 @@ class Compiler:
         linked row's label, everything else by value.
         """
         value = self.expression(table, column)
-        kind = column.type
+        kind = column.type.result if isinstance(column.type, Rollup) else column.type
         if isinstance(kind, Link):
             target = self.base.table(kind.table)
             return f"(SELECT l.{quote(target.label_column)} FROM {quote(target.name)} l WHERE l.id = {value})"
@@ -123,7 +123,8 @@ class Compiler:
             cases = " ".join(
                 f"WHEN {self.param(option.code)} THEN {index}" for index, option in enumerate(kind.options)
             )
-            return f"(CASE {value} {cases} ELSE {len(kind.options)} END)"
+            # Empty stays NULL (sorted last either way); an unknown code goes after the known ones.
+            return f"(CASE WHEN {value} IS NULL THEN NULL ELSE (CASE {value} {cases} ELSE {len(kind.options)} END) END)"
         return value
 
     def condition(self, table: Table, flt: Filter) -> str:

@@ -140,11 +140,16 @@ class Number(ColumnType):
             text = to_half_width(str(raw)).strip().replace(",", "").replace(" ", "")
             text = text.lstrip("¥￥")
             try:
+                if "_" in text:  # Python reads 1_000; a person did not mean that
+                    raise ValueError(text)
                 number = float(text)
             except ValueError:
                 raise InvalidValue("invalid.number", raw) from None
-        if isinstance(number, float) and not math.isfinite(number):
-            raise InvalidValue("invalid.number", raw)
+        try:
+            if not math.isfinite(number):
+                raise InvalidValue("invalid.number", raw)
+        except OverflowError:  # an int too large for a float
+            raise InvalidValue("invalid.too_large", raw, limit="1e308") from None
         if self.integer:
             if float(number) != int(number):
                 raise InvalidValue("invalid.integer", raw)
@@ -178,7 +183,7 @@ def _parse_date_text(text: str, raw: Any) -> dt.date:
 
 def _parse_time(text: str, raw: Any, reason: str) -> tuple[int, int]:
     match = _TIME_PATTERN.match(text)
-    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59 or int(match.group(3) or 0) > 59:
         raise InvalidValue(reason, raw)
     return int(match.group(1)), int(match.group(2))
 
@@ -200,7 +205,7 @@ class Date(ColumnType):
         if isinstance(raw, dt.date):
             return raw.isoformat()
         date_part, time_part = _split_date_time(raw)
-        if time_part:  # a grid may send midnight along; anything else must still be a time
+        if time_part:  # a pasted date-time keeps its day; the time must still be a real time
             _parse_time(time_part, raw, "invalid.date")
         return _parse_date_text(date_part, raw).isoformat()
 
@@ -262,32 +267,48 @@ _LANDLINE = re.compile(r"^(0\d{2,3})(\d{7,8})$")
 _SERVICE = re.compile(r"^([48]00)(\d{3})(\d{4})$")
 
 
+_EXTENSION = re.compile(r"^(.*?)\s*(?:转|ext\.?|x|#)\s*(\d{1,6})$", re.IGNORECASE)
+_STORED_EXTENSION = re.compile(r"^((?:0\d{2,3}-\d{7,8})|(?:[48]00-\d{3}-\d{4}))-(\d{1,6})$")
+
+
+def _split_extension(text: str) -> tuple[str, str]:
+    """``("021-62345678", "801")`` from ``021-62345678转801`` or the stored ``021-62345678-801``."""
+    match = _EXTENSION.match(text) or _STORED_EXTENSION.match(text)
+    return (match.group(1), match.group(2)) if match else (text, "")
+
+
+def _national(digits: str, raw: Any) -> str:
+    """The number without China's country code (+86, 0086, or a bare 86 on a full-length number)."""
+    if digits.startswith("+"):
+        if not digits.startswith("+86"):
+            raise InvalidValue("invalid.phone", raw)
+        national = digits[3:]
+    elif digits.startswith("0086"):
+        national = digits[4:]
+    elif digits.startswith("86") and len(digits) in (12, 13):
+        national = digits[2:]
+    else:
+        return digits
+    # After the country code a landline's leading 0 is dropped: +86 21 6234 5678.
+    return national if national.startswith(("0", "1", "400", "800")) else "0" + national
+
+
 @dataclass(frozen=True)
 class Phone(ColumnType):
     """A mainland phone number, normalised.
 
     Mobiles become eleven digits (``13800138000``); landlines keep their area
-    code (``021-62345678``), an extension after ``-`` or ``转``; 400/800
-    numbers become ``400-820-8820``. ``+86``, spaces, dashes and brackets are
+    code (``021-62345678``) and an extension given after ``转``, ``ext`` or
+    ``x`` (``021-62345678-801``, which reads back as it is); 400/800 numbers
+    become ``400-820-8820``. ``+86``/``0086``, spaces, dashes and brackets are
     ignored on input.
     """
 
     def parse_value(self, raw: Any) -> str:
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)
-        text = to_half_width(str(raw)).strip()
-        main, extension, *_ = [*re.split(r"\s*(?:转|ext\.?|x)\s*", text, maxsplit=1), ""]
-        digits = re.sub(r"[\s\-()（）.]", "", main)
-        if digits.startswith("+"):
-            digits = digits[1:]
-            if not digits.startswith("86"):
-                raise InvalidValue("invalid.phone", raw)
-        if digits.startswith("0086"):
-            digits = digits[4:]
-        elif digits.startswith("86") and len(digits) == 13:
-            digits = digits[2:]
-        if digits.startswith("86") and len(digits) in (11, 12):  # +86 21 62345678
-            digits = "0" + digits[2:]
+        main, extension = _split_extension(to_half_width(str(raw)).strip())
+        digits = _national(re.sub(r"[\s\-()（）.]", "", main), raw)
         if not digits.isdigit() or (extension and not extension.isdigit()):
             raise InvalidValue("invalid.phone", raw)
         suffix = f"-{extension}" if extension else ""

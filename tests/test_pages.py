@@ -74,7 +74,7 @@ def test_a_customer_detail_is_deep_linkable(monkeypatch, bases):
     assert [s.value for s in app.subheader] == ["客户资料", "跟进记录"]
 
 
-@pytest.mark.parametrize("customer", ["99999", "abc"])
+@pytest.mark.parametrize("customer", ["99999", "abc", "²", "99999999999999999999", "-1"])
 def test_a_link_to_a_missing_customer_says_so(monkeypatch, bases, customer):
     app = open_page(monkeypatch, bases["demo"], "pages/customers.py", customer=customer)
     assert "找不到编号为" in app.warning[0].value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from db.changes import ChangeSet, RowEdit, apply
 from db.queries import Filter, Query, count_rows, fetch_page, get_row
 from tests.conftest import TODAY
 
@@ -81,9 +82,10 @@ def three(db, make_customer, make_follow_up):
     (Query("customers", sort="follow_up_count", descending=True),
      ["乙科技有限公司", "甲贸易有限公司", "丙物流有限公司"]),
     (Query("customers", sort="stage"), ["乙科技有限公司", "甲贸易有限公司", "丙物流有限公司"]),  # 线索, 方案, 成交
+    (Query("customers", sort="stage", descending=True), ["丙物流有限公司", "甲贸易有限公司", "乙科技有限公司"]),
     (Query("customers", sort="days_since_follow_up", descending=True),
      ["甲贸易有限公司", "乙科技有限公司", "丙物流有限公司"]),
-], ids=["default", "last-desc", "last-asc", "count", "stage-order", "days-since"])
+], ids=["default", "last-desc", "last-asc", "count", "stage-order", "stage-order-desc", "days-since"])
 def test_sorting_works_on_stored_and_computed_columns_with_empties_last(db, three, query, expected):
     assert names(db, query) == expected
 
@@ -126,3 +128,19 @@ def test_follow_ups_filter_by_date_range_including_the_last_day(db, three):
 def test_computed_values_in_a_page_match_the_detail_of_each_row(demo_db):
     for found in fetch_page(demo_db, Query("customers", page_size=100), today=TODAY):
         assert {n: found[n] for n in COMPUTED} == computed(demo_db, found["id"])
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_empty_options_sort_last_in_both_directions(db, make_customer, descending):
+    make_customer(name="成交客户", stage="won")
+    emptied = make_customer(name="空阶段客户")
+    make_customer(name="线索客户", stage="lead")
+    apply(db, ChangeSet("customers", edits=(RowEdit(emptied, 1, {"stage": None}),)), user_id=1)
+    expected = ["成交客户", "线索客户"] if descending else ["线索客户", "成交客户"]
+    assert names(db, Query("customers", sort="stage", descending=descending)) == [*expected, "空阶段客户"]
+
+
+def test_the_latest_method_sorts_in_option_order(db, make_customer, make_follow_up):
+    for name, method in [("微信客户", "wechat"), ("电话客户", "phone"), ("拜访客户", "visit")]:
+        make_follow_up(make_customer(name=name), method=method)
+    assert names(db, Query("customers", sort="last_method")) == ["电话客户", "拜访客户", "微信客户"]

@@ -43,6 +43,10 @@ from schema.types import (
     ("0755 8601 3388", "0755-86013388"),
     ("+86 21 6234 5678", "021-62345678"),
     ("021-62345678转801", "021-62345678-801"),
+    ("021-62345678-801", "021-62345678-801"),
+    ("021-62345678 EXT 9", "021-62345678-9"),
+    ("0086 21 62345678", "021-62345678"),
+    ("+86 400 820 8820", "400-820-8820"),
     ("400-820-8820", "400-820-8820"),
     ("4008208820", "400-820-8820"),
     ("  ", None),
@@ -79,7 +83,8 @@ def test_dates_are_read_in_every_common_form(raw, stored):
     assert Date().parse(raw) == stored
 
 
-@pytest.mark.parametrize("raw", ["2026-13-01", "2026-02-30", "11/08/2026", "明天", "2026-11", "2026-11-08 25:00"])
+@pytest.mark.parametrize("raw", ["2026-13-01", "2026-02-30", "11/08/2026", "明天", "2026-11", "2026-11-08 25:00",
+                                 "2026-11-08 23:59:99"])
 def test_impossible_dates_are_refused(raw):
     with pytest.raises(InvalidValue) as error:
         Date().parse(raw)
@@ -141,6 +146,8 @@ def test_numbers_accept_commas_currency_and_full_width_digits(kind, raw, stored)
     (Number(integer=True), "4.5", "invalid.integer"),
     (Number(minimum=1), "0", "invalid.too_small"),
     (Number(maximum=5), "6", "invalid.too_large"),
+    (Number(integer=True), 10**400, "invalid.too_large"),
+    (Number(), "1_000", "invalid.number"),
 ])
 def test_numbers_out_of_shape_are_refused(kind, raw, reason):
     with pytest.raises(InvalidValue) as error:

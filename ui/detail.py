@@ -6,6 +6,8 @@ New follow-ups added here are linked to the customer already.
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from db.connection import base_path, opened
@@ -35,7 +37,7 @@ def _figure(name: str, value) -> str:
 def show_customer(raw_id: str) -> None:
     """Draw the detail of customer ``raw_id`` (as found in the URL), or say it is not there."""
     st.button(t("customers.back"), on_click=_back, key="customer.back")
-    customer_id = int(raw_id) if raw_id.isdigit() else None
+    customer_id = int(raw_id) if re.fullmatch(r"[0-9]{1,15}", raw_id) else None
     try:
         if customer_id is None:
             raise RowNotFound("customers", raw_id)
