@@ -106,7 +106,9 @@ def test_deleting_customers_asks_first_and_says_how_many_follow_ups_go_with_them
                                                    for i, r in enumerate(doomed)))
     monkeypatch.setenv(BASE_ENV, str(base))
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    app.session_state["customers.editor.pending"] = (pending, [r["name"] for r in doomed])
+    app.run()
+    key = app.dataframe[0].key  # the grid the deletion was asked from
+    app.session_state["customers.editor.pending"] = (key, [], pending, [r["name"] for r in doomed])
     app.run()
 
     assert app.warning[0].value == "确认删除 2 行？"
@@ -129,8 +131,10 @@ def test_cancelling_a_deletion_keeps_the_rows(monkeypatch, bases):
         first = dict(next(db.query("SELECT id, version, name FROM customers ORDER BY id LIMIT 1")))
     monkeypatch.setenv(BASE_ENV, str(bases["demo"]))
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.run()
+    key = app.dataframe[0].key  # the grid the deletion was asked from
     app.session_state["customers.editor.pending"] = (
-        ChangeSet("customers", deletes=(RowDelete(first["id"], first["version"], row=1),)), [first["name"]])
+        key, [], ChangeSet("customers", deletes=(RowDelete(first["id"], first["version"], row=1),)), [first["name"]])
     app.run()
     app.button(key="customers.editor.cancel").click().run()
     with opened(bases["demo"]) as db:

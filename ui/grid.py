@@ -1,12 +1,19 @@
 """Editable grids: editor state to change sets, the save callback, conflicts and deletions.
 
 The pattern (see DESIGN.md §4): the page loads one page of rows from SQL on
-every run and draws ``st.data_editor`` under a key that carries a version.
-The ``on_change`` callback turns the editor's state (edits by position, added
-rows, deleted rows) into a :class:`ChangeSet` with the ids and row versions
-bound at render time, applies it in one transaction, and bumps the version so
-the grid remounts from the database. A rejected save leaves the editor as the
-user left it and shows every problem; deletions wait for a confirmation.
+every run and draws ``st.data_editor`` under a key that carries the view, the
+page and a version. The ``on_change`` callback turns the editor's state (edits
+by position, added rows, deleted rows) into a :class:`ChangeSet` with the ids
+and row versions bound at render time, applies it in one transaction, and
+bumps the version so the grid remounts from the database.
+
+A rejected save *holds* the grid: until the user fixes the input, discards it
+or saves it anyway, the grid is drawn from the rows as they were when the user
+typed, not from the base. Redrawing fresh rows would either wipe what they
+typed (Streamlit resets an editor whose data changes when rows can be added)
+or pair it with a newer row version (a fixed-size editor keeps edits across
+data changes), which would overwrite someone else's save without a word.
+Deletions wait for a confirmation.
 """
 
 from __future__ import annotations
@@ -74,16 +81,28 @@ def _state(grid: Grid, name: str) -> str:
     return f"{grid.key}.{name}"
 
 
-def editor_key(grid: Grid, page: int) -> str:
-    """The widget key for this grid's page at its current version."""
-    return f"{grid.key}.p{page}.v{st.session_state.get(_state(grid, 'version'), 0)}"
+def editor_key(grid: Grid, page: int, view: str = "") -> str:
+    """The widget key for this grid's view (filters, sort) and page at its current version."""
+    return f"{grid.key}.{view}.p{page}.v{st.session_state.get(_state(grid, 'version'), 0)}"
 
 
 def reload(grid: Grid) -> None:
-    """Forget unsaved edits, messages and pending deletions; remount from the base."""
+    """Forget unsaved edits, a held grid and pending deletions; remount from the base."""
     st.session_state[_state(grid, "version")] = st.session_state.get(_state(grid, "version"), 0) + 1
-    for name in ("errors", "pending", "conflict"):
+    for name in ("held", "pending"):
         st.session_state.pop(_state(grid, name), None)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A grid held after a rejected save: what was drawn, what was asked, and why it was refused."""
+
+    key: str
+    rows: list[dict[str, Any]]
+    changes: ChangeSet
+    heading: str
+    lines: list[str]
+    conflict: bool
 
 
 # --- grid -> change set -------------------------------------------------------
@@ -119,26 +138,23 @@ def changes_from_editor(
     return ChangeSet(grid.table.name, tuple(edits), tuple(inserts), deletes), opened_ids
 
 
-def save(grid: Grid, changes: ChangeSet, *, key: str | None = None, rows: list[dict] | None = None) -> bool:
-    """Apply ``changes``; on success reload the grid and flash what was written.
+def save(grid: Grid, changes: ChangeSet, key: str, rows: list[dict[str, Any]]) -> bool:
+    """Apply ``changes`` made in the editor ``key`` over ``rows``; return whether anything was written.
 
-    On a rejected save, keep the editor as it is and remember the messages.
-    On a conflict the rows as the user saw them (``rows``, drawn under
-    ``key``) are kept too: redrawing fresh data would wipe what they typed.
-    Returns whether anything was written.
+    On success the grid reloads and a message says what was written. On a
+    rejection the grid is held (see the module docstring) with every problem.
     """
     try:
         with opened(base_path()) as db:
             applied = apply(db, changes, user_id=current_user_id())
     except (InvalidChanges, StaleRow) as error:
-        heading = "grid.conflict" if isinstance(error, StaleRow) else "grid.rejected"
-        st.session_state[_state(grid, "errors")] = (heading, describe(error))
-        if isinstance(error, StaleRow) and rows is not None:
-            st.session_state[_state(grid, "conflict")] = {"key": key, "rows": rows, "changes": changes}
+        conflict = isinstance(error, StaleRow)
+        heading = "grid.conflict" if conflict else "grid.rejected"
+        st.session_state[_state(grid, "held")] = Held(key, rows, changes, heading, describe(error), conflict)
         return False
     reload(grid)
     counts = {"grid.updated": applied.updated, "grid.inserted": len(applied.inserted), "grid.deleted": applied.deleted}
-    parts = [t(key, count=count) for key, count in counts.items() if count]
+    parts = [t(name, count=count) for name, count in counts.items() if count]
     flash("success", t("grid.saved", parts=t("app.separator").join(parts)))
     return True
 
@@ -152,30 +168,30 @@ def _on_change(grid: Grid, key: str, rows: list[dict[str, Any]]) -> None:
         st.query_params[grid.open_param] = str(opened_ids[-1])
     if changes.deletes:
         gone = [names[ids.index(d.row_id)] for d in changes.deletes]
-        st.session_state[_state(grid, "pending")] = (changes, gone)
+        st.session_state[_state(grid, "pending")] = (key, rows, changes, gone)
         return
     if changes.is_empty():
         if opened_ids:
             reload(grid)  # untick the box
         return
-    save(grid, changes, key=key, rows=rows)
+    save(grid, changes, key, rows)
 
 
 def _confirm_delete(grid: Grid) -> None:
-    changes, _ = st.session_state.pop(_state(grid, "pending"))
-    save(grid, changes)
+    key, rows, changes, _ = st.session_state.pop(_state(grid, "pending"))
+    save(grid, changes, key, rows)
 
 
 def _cancel_delete(grid: Grid) -> None:
-    changes, _ = st.session_state.pop(_state(grid, "pending"))
+    key, rows, changes, _ = st.session_state.pop(_state(grid, "pending"))
     kept = replace(changes, deletes=())
-    if kept.is_empty() or save(grid, kept):
+    if kept.is_empty() or save(grid, kept, key, rows):
         reload(grid)
         flash("info", t("delete.cancelled"))
 
 
 def _show_pending_delete(grid: Grid) -> None:
-    changes, names = st.session_state[_state(grid, "pending")]
+    _, _, changes, names = st.session_state[_state(grid, "pending")]
     ids = [d.row_id for d in changes.deletes]
     with opened(base_path()) as db:
         cascades = dependent_counts(db, grid.table.name, ids)
@@ -198,9 +214,9 @@ def _discard(grid: Grid) -> None:
 
 
 def _overwrite(grid: Grid) -> None:
-    """Save the conflicting edits again on top of the rows' current versions (the user chose to)."""
-    conflict = st.session_state.pop(_state(grid, "conflict"))
-    changes: ChangeSet = conflict["changes"]
+    """Save the held edits again on top of the rows' current versions (the user chose to)."""
+    held: Held = st.session_state[_state(grid, "held")]
+    changes = held.changes
     ids = [e.row_id for e in changes.edits] + [d.row_id for d in changes.deletes]
     with opened(base_path()) as db:
         current = current_versions(db, grid.table.name, ids)
@@ -209,7 +225,7 @@ def _overwrite(grid: Grid) -> None:
         edits=tuple(replace(e, version=current.get(e.row_id, e.version)) for e in changes.edits),
         deletes=tuple(replace(d, version=current.get(d.row_id, d.version)) for d in changes.deletes),
     )
-    save(grid, newer)
+    save(grid, newer, held.key, held.rows)
 
 
 def _height(rows: int, *, adds: bool) -> int:
@@ -217,24 +233,30 @@ def _height(rows: int, *, adds: bool) -> int:
     return (min(rows, 14) + 1 + int(adds)) * 35 + 3
 
 
-def show(grid: Grid, rows: list[dict[str, Any]], links: Mapping[str, Mapping[int, str]], *, page: int = 1) -> None:
-    """Draw the grid for ``rows``, with any messages and a pending deletion above it.
+def _forget_if_elsewhere(grid: Grid, key: str) -> None:
+    """Drop a held grid or pending deletion left on another page or view: its editor is gone."""
+    held = st.session_state.get(_state(grid, "held"))
+    if held is not None and held.key != key:
+        st.session_state.pop(_state(grid, "held"))
+    pending = st.session_state.get(_state(grid, "pending"))
+    if pending is not None and pending[0] != key:
+        st.session_state.pop(_state(grid, "pending"))
 
-    After a conflict the grid keeps showing the rows as the user saw them, with
-    what they typed, until they discard their changes or save them anyway.
-    """
-    key = editor_key(grid, page)
-    conflict = st.session_state.get(_state(grid, "conflict"))
-    if conflict and conflict["key"] == key:
-        rows = conflict["rows"]
-    if _state(grid, "errors") in st.session_state:
-        heading, lines = st.session_state[_state(grid, "errors")]
-        st.error(md_escape(t(heading)) + "\n\n" + "\n".join(f"- {line}" for line in lines))
+
+def show(grid: Grid, rows: list[dict[str, Any]], links: Mapping[str, Mapping[int, str]], *,
+         page: int = 1, view: str = "") -> None:
+    """Draw the grid for ``rows`` (or the held rows), with any problems and a pending deletion above it."""
+    key = editor_key(grid, page, view)
+    _forget_if_elsewhere(grid, key)
+    held: Held | None = st.session_state.get(_state(grid, "held"))
+    if held is not None:
+        rows = held.rows
+        st.error(md_escape(t(held.heading)) + "\n\n" + "\n".join(f"- {line}" for line in held.lines))
         left, right, _ = st.columns([1, 1, 3])
         left.button(t("grid.discard"), on_click=_discard, args=(grid,), key=_state(grid, "discard"))
-        if conflict:
+        if held.conflict:
             right.button(t("grid.overwrite"), on_click=_overwrite, args=(grid,), key=_state(grid, "overwrite"))
-    if st.session_state.get(_state(grid, "pending")):
+    if _state(grid, "pending") in st.session_state:
         _show_pending_delete(grid)
     num_rows = {(True, True): "dynamic", (True, False): "add", (False, True): "delete"}.get(
         (grid.can_add, grid.can_delete), "fixed")
@@ -252,4 +274,3 @@ def show(grid: Grid, rows: list[dict[str, Any]], links: Mapping[str, Mapping[int
         on_change=_on_change,
         args=(grid, key, rows),
     )
-

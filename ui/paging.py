@@ -6,6 +6,7 @@ are read, so the chosen page is read from session state first.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, replace
 from typing import Any
@@ -75,6 +76,7 @@ def summary(page: Page) -> None:
 def show(grid: grids.Grid, page: Page, links, prefix: str) -> None:
     """The count line, the editable grid, the editing hint and the pager."""
     summary(page)
-    grids.show(grid, page.rows, links, page=page.number)
+    view = hashlib.sha1(repr(replace(page.query, page=1)).encode()).hexdigest()[:8]
+    grids.show(grid, page.rows, links, page=page.number, view=view)
     st.caption(t("grid.edit_hint"))
     pager(prefix, page.count)
