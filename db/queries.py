@@ -86,7 +86,7 @@ class Compiler:
         """SQL for the value of ``column`` on a row of ``table`` aliased ``alias``."""
         kind = column.type
         if isinstance(kind, Rollup):
-            return self._rollup(kind, alias)
+            return f"{alias}.{quote(column.name)}" if kind.stored else self._rollup(kind, alias)
         if isinstance(kind, DaysSince):
             source = self.expression(table, table.column(kind.column), alias)
             return f"CAST(julianday({self.param(self.today.isoformat())}) - julianday(date({source})) AS INTEGER)"
@@ -153,8 +153,10 @@ class Compiler:
                 parts.append(f"{value} < {self.param(day_after.isoformat())}")
             return " AND ".join(parts) or "1"
         if flt.op == "older_than_days":
+            # "2026-10-23 10:00" < "2026-10-24" exactly when its date is earlier: no date() call,
+            # so an index on the column serves the comparison.
             cutoff = self.today - dt.timedelta(days=int(flt.values[0]))
-            return f"({value} IS NULL OR date({value}) < {self.param(cutoff.isoformat())})"
+            return f"({value} IS NULL OR {value} < {self.param(cutoff.isoformat())})"
         raise ValueError(flt.op)  # pragma: no cover - checked in Filter
 
     def search(self, table: Table, text: str) -> str:
@@ -208,9 +210,13 @@ def fetch_page(
     compiler = Compiler(base, today)
     where = compiler.where(table, query)
     if query.sort:
-        key = compiler.sort_key(table, table.column(query.sort))
-        direction = "DESC" if query.descending else "ASC"
-        order = f"({key}) IS NULL, {key} {direction}, t.id {direction}"
+        column = table.column(query.sort)
+        descending = query.descending
+        if isinstance(column.type, DaysSince):  # most days since = earliest date: sort by the (indexed) date
+            column, descending = table.column(column.type.column), not descending
+        key = compiler.sort_key(table, column)
+        # SQLite puts NULL first ascending and last descending; descending order can then walk an index.
+        order = f"{key} DESC, t.id DESC" if descending else f"({key}) IS NULL, {key} ASC, t.id ASC"
     else:
         default = table.column(table.default_order) if table.default_order != "id" else None
         direction = "DESC" if table.default_descending else "ASC"
@@ -271,6 +277,24 @@ def distinct_values(db: sqlite_utils.Database, table_name: str, column_name: str
     name = quote(column.name)
     sql = f"SELECT DISTINCT {name} FROM {quote(table.name)} WHERE {name} IS NOT NULL ORDER BY {name}"
     return [row[0] for row in db.execute(sql).fetchall()]
+
+
+def stored_drift(db: sqlite_utils.Database, table_name: str, *, base: Base = CRM) -> list[tuple]:
+    """``[(id, column, kept value, fresh value), …]`` wherever a stored rollup differs from a fresh computation.
+
+    Empty when the triggers have kept every stored rollup right.
+    """
+    table = base.table(table_name)
+    compiler = Compiler(base, dt.date.today())
+    drift = []
+    for column in table.computed_columns:
+        if not getattr(column.type, "stored", False):
+            continue
+        fresh = compiler._rollup(column.type, "t")
+        kept = f"t.{quote(column.name)}"
+        sql = f"SELECT t.id, {kept}, {fresh} FROM {quote(table.name)} t WHERE {kept} IS NOT {fresh}"
+        drift += [(row[0], column.name, row[1], row[2]) for row in db.execute(sql).fetchall()]
+    return drift
 
 
 def current_versions(db: sqlite_utils.Database, table_name: str, ids: list[int], *, base: Base = CRM) -> dict[int, int]:

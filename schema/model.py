@@ -93,6 +93,11 @@ class Table:
         return tuple(c for c in self.columns if not c.computed)
 
     @property
+    def kept_columns(self) -> tuple[Column, ...]:
+        """Every column the table itself holds: stored ones and computed ones kept up to date by triggers."""
+        return tuple(c for c in self.columns if not c.computed or getattr(c.type, "stored", False))
+
+    @property
     def computed_columns(self) -> tuple[Column, ...]:
         """Columns the base computes when rows are read."""
         return tuple(c for c in self.columns if c.computed)

@@ -445,6 +445,12 @@ class Rollup(ColumnType):
     ``aggregate`` is one of ``count``, ``max``, ``min``, ``latest`` (the value
     of ``column`` on the row latest by ``order_by``) or ``next`` (the least
     value of ``column`` that is today or later).
+
+    ``stored`` rollups are also kept in an indexed column of the table itself,
+    updated by triggers in the same transaction as every change to ``table``
+    (a migration creates them), so sorting and filtering by them needs no scan
+    of ``table``. ``db.queries.stored_drift`` proves them equal to a fresh
+    computation.
     """
 
     table: str = ""
@@ -453,6 +459,7 @@ class Rollup(ColumnType):
     aggregate: str = "count"
     order_by: str | None = None
     result: ColumnType = field(default_factory=Text)
+    stored: bool = False
     computed = True
 
     @property
