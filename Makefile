@@ -6,7 +6,7 @@ GENJIN_DB ?= data/demo.db
 PORT ?= 8501
 export GENJIN_DB
 
-.PHONY: run test check lint base demo clean
+.PHONY: run test check lint bench base demo clean
 
 $(VENV)/.app-installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: $(VENV)/.app-installed
 ## make test: set up with the test tools and run every test
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest
+
+## make bench: build 1k/10k/100k-customer bases, time every screen, write bench/RESULTS.md
+bench: $(VENV)/.dev-installed
+	$(PY) -m bench.run
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

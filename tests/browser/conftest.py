@@ -58,6 +58,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def wait_for_server(port: int, process: subprocess.Popen, timeout_s: float = 60) -> str:
+    """The server's URL once ``/_stcore/health`` answers; raises RuntimeError if it dies or is too slow."""
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return url
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("streamlit did not start")
+        time.sleep(0.3)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, chromium_path):
     """``(url, base path)`` of a Streamlit server on a fresh demo base; stopped after the module."""
@@ -70,20 +87,11 @@ def server(tmp_path_factory, chromium_path):
          "--server.address", "127.0.0.1", "--server.headless", "true", "--client.showErrorDetails", "full"],
         cwd=ROOT, env=os.environ | {BASE_ENV: str(base)}, stdout=log, stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            log.close()
-            pytest.fail("streamlit did not start:\n" + base.with_suffix(".log").read_text())
-        time.sleep(0.3)
+    try:
+        url = wait_for_server(port, process)
+    except RuntimeError:
+        log.close()
+        pytest.fail("streamlit did not start:\n" + base.with_suffix(".log").read_text())
     yield url, base
     process.terminate()
     try:

@@ -1,0 +1,281 @@
+"""`make bench`: how Genjin's screens scale from 1k to 100k customers (10 follow-ups each).
+
+Builds one base per size with ``db.demo.seed_synthetic``, times each operation
+through the same functions the pages call, several runs each, and prints one
+table (median, min, max, ratio to the smallest size, target at the largest).
+The table also goes to ``bench/RESULTS.md`` with the date, the machine and the
+command. Figures live here, never in timed unit tests.
+
+    python -m bench.run                      # 1k, 10k, 100k; writes bench/RESULTS.md
+    python -m bench.run --sizes 200 --no-browser --results /tmp/r.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from db.changes import ChangeSet, NewRow, RowEdit, apply
+from db.charts import distribution, funnel
+from db.connection import BASE_ENV, connect, opened
+from db.demo import seed_synthetic
+from db.migrations import migrate
+from db.queries import Filter, Query, count_rows, fetch_page, get_row
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 11, 22)
+PAGE = 100
+
+#: operation -> (target at the largest size, in ms or as a ratio; how it reads)
+TARGETS: dict[str, tuple[Callable[[dict], bool], str]] = {
+    "page of 100 with computed columns": (lambda r: r["median"] <= 20 and r["ratio"] <= 3, "≤ 20 ms and ≤ 3× 1k"),
+    "sorted by 最近跟进时间": (lambda r: r["median"] <= 50, "≤ 50 ms"),
+    "filtered 未跟进超过 30 天": (lambda r: r["median"] <= 50, "≤ 50 ms"),
+    "name search": (lambda r: r["median"] <= 100, "≤ 100 ms"),
+    "deep page (page 500)": (lambda r: r["median"] <= 50, "≤ 50 ms"),
+    "save one cell": (lambda r: r["median"] <= 20, "≤ 20 ms"),
+    "add one follow-up, read computed back": (lambda r: r["median"] <= 20, "≤ 20 ms"),
+    "charts page aggregates": (lambda r: r["median"] <= 300, "≤ 300 ms"),
+    "customers page in Chromium, open to grid": (lambda r: r["ratio"] <= 1.5, "≤ 1.5× 1k"),
+    "naive pandas ÷ ours (page of computed columns)": (lambda r: r["median"] >= 50, "≥ 50×"),
+}
+
+
+@dataclass
+class Results:
+    """Timings in ms per (operation, size)."""
+
+    times: dict[tuple[str, int], list[float]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, operation: str, size: int, samples: list[float]) -> None:
+        self.times[(operation, size)] = samples
+
+
+def timed(action: Callable[[], object], runs: int) -> list[float]:
+    """Milliseconds of ``runs`` calls of ``action`` after one warm-up call."""
+    action()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def build(folder: Path, size: int) -> tuple[Path, float]:
+    """A base of ``size`` customers with 10 follow-ups each; returns its path and the seconds it took."""
+    path = folder / f"bench-{size}.db"
+    start = time.perf_counter()
+    with opened(path) as db:
+        migrate(db)
+        seed_synthetic(db, customers=size, today=TODAY)
+    return path, time.perf_counter() - start
+
+
+def page_data(db, query: Query) -> None:
+    """What the customers page reads: the count line and one page with every computed column."""
+    count_rows(db, query, today=TODAY)
+    fetch_page(db, query, today=TODAY)
+
+
+def measure_queries(db, size: int, runs: int, results: Results) -> None:
+    stale = Filter("last_follow_up_at", "older_than_days", (30,))
+    queries = {
+        "page of 100 with computed columns": Query("customers", page_size=PAGE),
+        "sorted by 最近跟进时间": Query("customers", sort="last_follow_up_at", descending=True, page_size=PAGE),
+        "filtered 未跟进超过 30 天": Query("customers", filters=(stale,), page_size=PAGE),
+        "name search": Query("customers", search="瑞拓", page_size=PAGE),
+        "deep page (page 500)": Query("customers", page=500, page_size=PAGE),
+    }
+    for name, query in queries.items():
+        results.add(name, size, timed(lambda query=query: page_data(db, query), runs))
+    customer = size // 2
+    detail = Query("follow_ups", filters=(Filter("customer_id", "in", (customer,)),), sort="time", descending=True,
+                   page_size=50)
+    results.add("one customer's detail with follow-ups", size, timed(
+        lambda: (get_row(db, "customers", customer, today=TODAY), page_data(db, detail)), runs))
+    results.add("charts page aggregates", size, timed(
+        lambda: (count_rows(db, Query("customers")), funnel(db), distribution(db, "customers", "grade"),
+                 distribution(db, "customers", "scale")), runs))
+
+
+def measure_writes(db, size: int, runs: int, results: Results) -> None:
+    rng = random.Random(size)
+
+    def save_cell() -> None:
+        customer = rng.randrange(1, size + 1)
+        version = get_row(db, "customers", customer, today=TODAY)["version"]
+        apply(db, ChangeSet("customers", edits=(RowEdit(customer, version, {"contact": f"王{rng.randrange(99)}"}),)),
+              user_id=1)
+
+    def add_follow_up() -> None:
+        customer = rng.randrange(1, size + 1)
+        apply(db, ChangeSet("follow_ups", inserts=(NewRow({"customer_id": customer, "content": "基准测试"}),)),
+              user_id=1)
+        get_row(db, "customers", customer, today=TODAY)
+
+    results.add("save one cell", size, timed(save_cell, runs))
+    results.add("add one follow-up, read computed back", size, timed(add_follow_up, runs))
+
+
+def naive_page(db) -> pd.DataFrame:
+    """What a quick prototype does: both tables into pandas, group, merge, sort, take a page."""
+    customers = pd.DataFrame(list(db["customers"].rows))
+    follow_ups = pd.DataFrame(list(db["follow_ups"].rows))
+    grouped = follow_ups.sort_values("time").groupby("customer_id").agg(
+        last_follow_up_at=("time", "max"), follow_up_count=("id", "count"), last_method=("method", "last"),
+        last_content=("content", "last"))
+    merged = customers.drop(columns=["last_follow_up_at", "follow_up_count"]).merge(
+        grouped, left_on="id", right_index=True, how="left")
+    return merged.sort_values("id", ascending=False).head(PAGE)
+
+
+def measure_naive(db, size: int, runs: int, results: Results) -> None:
+    results.add("naive pandas: page of computed columns", size, timed(lambda: naive_page(db), max(2, runs // 3)))
+
+
+def measure_apptest(path: Path, size: int, runs: int, results: Results) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    os.environ[BASE_ENV] = str(path)
+
+    def run_page() -> None:
+        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        app.run()
+        assert not app.exception, [e.value for e in app.exception]
+
+    results.add("customers page script (AppTest)", size, timed(run_page, max(3, runs // 2)))
+
+
+def measure_browser(path: Path, size: int, runs: int, results: Results, chromium: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM_ARGS, free_port, wait_for_server
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=os.environ | {BASE_ENV: str(path)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = wait_for_server(port, server)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+
+            def open_page() -> None:
+                page = browser.new_page(viewport={"width": 1500, "height": 1000})
+                page.goto(url)
+                page.wait_for_selector("[data-testid='stDataFrame'] canvas", timeout=60_000)
+                page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+                page.close()
+
+            results.add("customers page in Chromium, open to grid", size, timed(open_page, max(3, runs // 2)))
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def table(results: Results, sizes: list[int]) -> list[dict]:
+    """One row per (operation, size) with median, min, max and the ratio to the smallest size."""
+    rows = []
+    operations = list(dict.fromkeys(operation for operation, _ in results.times))
+    for operation in operations:
+        for size in sizes:
+            samples = results.times.get((operation, size))
+            if not samples:
+                continue
+            base = statistics.median(results.times.get((operation, sizes[0]), samples))
+            median = statistics.median(samples)
+            rows.append({"operation": operation, "size": size, "median": median, "min": min(samples),
+                         "max": max(samples), "ratio": median / base if base else float("nan")})
+    largest = sizes[-1]
+    ours = results.times.get(("page of 100 with computed columns", largest))
+    naive = results.times.get(("naive pandas: page of computed columns", largest))
+    if ours and naive:
+        ratio = statistics.median(naive) / statistics.median(ours)
+        rows.append({"operation": "naive pandas ÷ ours (page of computed columns)", "size": largest,
+                     "median": ratio, "min": ratio, "max": ratio, "ratio": float("nan")})
+    for row in rows:
+        check = TARGETS.get(row["operation"])
+        row["target"] = "" if not check or row["size"] != largest else (
+            f"{check[1]} {'✓' if check[0](row) else '✗'}")
+    return rows
+
+
+def render(rows: list[dict]) -> str:
+    """The rows as a Markdown table."""
+    lines = ["| operation | customers | median | min | max | × 1k | target at the largest size |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    for row in rows:
+        unit = "×" if row["operation"].startswith("naive pandas ÷") else " ms"
+        ratio = "" if row["ratio"] != row["ratio"] else f"{row['ratio']:.2f}"
+        lines.append(f"| {row['operation']} | {row['size']:,} | {row['median']:.2f}{unit} | {row['min']:.2f}{unit} "
+                     f"| {row['max']:.2f}{unit} | {ratio} | {row['target']} |")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    """Cores, Python and SQLite versions of this machine."""
+    return (f"{os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+            f"{platform.system()} {platform.machine()}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per operation (after one warm-up)")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurement")
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    args = parser.parse_args(argv)
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    browser = not args.no_browser and Path(chromium).exists()
+    results = Results()
+    folder = Path(tempfile.mkdtemp(prefix="genjin-bench-"))
+    try:
+        for size in args.sizes:
+            path, seconds = build(folder, size)
+            results.notes.append(f"built {size:,} customers / {10 * size:,} follow-ups in {seconds:.1f} s")
+            print(results.notes[-1], flush=True)
+            db = connect(path)
+            try:
+                measure_queries(db, size, args.runs, results)
+                measure_naive(db, size, args.runs, results)
+                measure_writes(db, size, args.runs, results)
+            finally:
+                db.close()
+            measure_apptest(path, size, args.runs, results)
+            if browser:
+                measure_browser(path, size, args.runs, results, chromium)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if not browser:
+        results.notes.append(f"Chromium measurement skipped (no browser at {chromium} or --no-browser)")
+    text = render(table(results, args.sizes))
+    print(text)
+    command = "make bench" if argv is None and sys.argv[1:] == [] else "python -m bench.run " + " ".join(
+        sys.argv[1:] if argv is None else argv)
+    args.results.write_text(
+        f"# Benchmark results\n\n{dt.date.today().isoformat()} · {machine()} · `{command}`\n\n"
+        + "\n".join(f"- {note}" for note in results.notes) + "\n\n" + text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
