@@ -13,15 +13,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 from typing import Any
 
 import sqlite_utils
 
 from db.connection import write_transaction
 from db.errors import InvalidChanges, Problem, StaleRow
-from db.queries import quote
+from db.queries import Compiler, quote
 from schema.crm import CRM
 from schema.model import Base, Column, Table, UnknownColumn
 from schema.types import NOW, AutoNumber, CreatedOn, Date, InvalidValue, is_empty
@@ -154,6 +156,47 @@ def _check_links(db: sqlite_utils.Database, table: Table, changes: ChangeSet, ba
                 problems.append(Problem(row, column.name, value, "invalid.link_missing"))
     if problems:
         raise InvalidChanges(table.name, problems)
+
+
+@contextmanager
+def bulk_load(db: sqlite_utils.Database, table_name: str, *, base: Base = CRM) -> Iterator[None]:
+    """Inside a write transaction: insert many rows into ``table_name`` without per-row triggers.
+
+    The table's triggers are set aside (their SQL is read back from the base,
+    so migrations stay their only author), the rows are written, every stored
+    rollup that depends on the table is recomputed in one statement each, and
+    the triggers are put back, all in the caller's transaction.
+    """
+    triggers = [row[0] for row in db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", [table_name]).fetchall()]
+    names = [row[0] for row in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", [table_name]).fetchall()]
+    for name in names:
+        db.execute(f"DROP TRIGGER {quote(name)}")
+    yield
+    for table in base.tables:
+        recompute_stored(db, table.name, source=table_name, base=base)
+    for sql in triggers:
+        db.execute(sql)
+
+
+def recompute_stored(db: sqlite_utils.Database, table_name: str, *, source: str | None = None,
+                     base: Base = CRM) -> None:
+    """Set every stored rollup of ``table_name`` (drawn from ``source``, or any table) from scratch."""
+    table = base.table(table_name)
+    compiler = Compiler(base, dt.date.today())
+    assignments = [
+        f"{quote(column.name)} = {compiler.expression(table, replace_stored(column))}"
+        for column in table.computed_columns
+        if getattr(column.type, "stored", False) and source in (None, column.type.table)
+    ]
+    if assignments:
+        db.execute(f"UPDATE {quote(table.name)} AS t SET {', '.join(assignments)}", compiler.params)
+
+
+def replace_stored(column: Column) -> Column:
+    """The same column computed afresh instead of read from its stored copy."""
+    return dataclass_replace(column, type=dataclass_replace(column.type, stored=False))
 
 
 def next_number(db: sqlite_utils.Database, table: Table, column: Column, today: dt.date) -> str:

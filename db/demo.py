@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from db.changes import bulk_load
 from db.connection import connect, write_transaction
 from db.migrations import migrate
 from schema.crm import TAGS
@@ -321,11 +322,12 @@ def seed_synthetic(db: sqlite_utils.Database, *, customers: int, follow_ups_per_
         db.conn.executemany("INSERT INTO sequences (name, value) VALUES (?, ?)",
                             [(f"customers.number.{month}", count) for month, count in per_month.items()])
         methods = tuple(_CONTENT)
-        db.conn.executemany(
-            "INSERT INTO follow_ups (customer_id, time, method, content, next_follow_up_on, person_id, status, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            _synthetic_follow_ups(rng, today, customers, follow_ups_per_customer, methods, owners, stamp),
-        )
+        with bulk_load(db, "follow_ups"):
+            db.conn.executemany(
+                "INSERT INTO follow_ups (customer_id, time, method, content, next_follow_up_on, person_id, status, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                _synthetic_follow_ups(rng, today, customers, follow_ups_per_customer, methods, owners, stamp),
+            )
 
 
 def _synthetic_follow_ups(rng, today, customers, per_customer, methods, owners, stamp):

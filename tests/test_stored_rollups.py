@@ -7,8 +7,8 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
-from db.connection import opened
+from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply, bulk_load
+from db.connection import opened, write_transaction
 from db.demo import create_base
 from db.queries import stored_drift
 
@@ -75,3 +75,14 @@ def test_logging_a_follow_up_does_not_count_as_an_edit_of_the_customer(db, make_
     customer = make_customer()
     make_follow_up(customer)
     assert db["customers"].get(customer)["version"] == 1
+
+
+def test_a_bulk_load_recomputes_stored_rollups_and_puts_the_triggers_back(db, make_customer, make_follow_up):
+    customer = make_customer()
+    with write_transaction(db), bulk_load(db, "follow_ups"):
+        db.conn.executemany("INSERT INTO follow_ups (customer_id, time) VALUES (?, ?)",
+                            [(customer, f"2026-11-{day:02d} 10:00") for day in range(1, 11)])
+    assert stored_drift(db, "customers") == []
+    make_follow_up(customer, time="2026-11-21 09:00")  # the insert trigger works again
+    assert (db["customers"].get(customer)["follow_up_count"], db["customers"].get(customer)["last_follow_up_at"]) == (
+        11, "2026-11-21 09:00")
