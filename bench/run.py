@@ -155,12 +155,16 @@ def measure_apptest(path: Path, size: int, runs: int, results: Results) -> None:
 
     os.environ[BASE_ENV] = str(path)
 
-    def run_page() -> None:
+    def run_page(page: str | None = None) -> None:
         app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         app.run()
+        if page:
+            app.switch_page(page).run()
         assert not app.exception, [e.value for e in app.exception]
 
     results.add("customers page script (AppTest)", size, timed(run_page, max(3, runs // 2)))
+    results.add("follow-ups page script (AppTest)", size, timed(lambda: run_page("pages/follow_ups.py"),
+                                                               max(3, runs // 2)))
 
 
 def measure_browser(path: Path, size: int, runs: int, results: Results, chromium: str) -> None:

@@ -21,7 +21,7 @@ from schema.model import Base, Column, Table
 from schema.types import Choice, DaysSince, Link, MultiChoice, Phone, Rollup
 
 #: Filter operations a :class:`Filter` may use.
-FILTER_OPS = ("in", "any_tag", "between", "older_than_days")
+FILTER_OPS = ("in", "any_tag", "between", "older_than_days", "label_contains")
 
 
 def quote(identifier: str) -> str:
@@ -38,7 +38,9 @@ class Filter:
     - ``between``: ``values`` is ``(low, high)``, either may be ``None``; dates
       compare by day, so a high of ``2026-11-08`` includes that whole day;
     - ``older_than_days``: the date is more than ``values[0]`` days before
-      today, or empty (未跟进超过 30 天 includes customers never followed up).
+      today, or empty (未跟进超过 30 天 includes customers never followed up);
+    - ``label_contains``: a link whose row's label contains ``values[0]``
+      (follow-ups of customers whose name contains 瑞拓).
     """
 
     column: str
@@ -66,6 +68,11 @@ class Query:
     def offset(self) -> int:
         """Rows skipped before this page."""
         return (max(self.page, 1) - 1) * self.page_size
+
+
+def _like_pattern(text: str) -> str:
+    """``%text%`` with LIKE's own wildcards in ``text`` escaped (a search for ``%`` finds a percent sign)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 @dataclass
@@ -157,6 +164,11 @@ class Compiler:
             # so an index on the column serves the comparison.
             cutoff = self.today - dt.timedelta(days=int(flt.values[0]))
             return f"({value} IS NULL OR {value} < {self.param(cutoff.isoformat())})"
+        if flt.op == "label_contains":
+            target = self.base.table(column.type.table)
+            label = f"l.{quote(target.label_column)}"
+            pattern = self.param(_like_pattern(str(flt.values[0])))
+            return f"{value} IN (SELECT l.id FROM {quote(target.name)} l WHERE {label} LIKE {pattern} ESCAPE '\\')"
         raise ValueError(flt.op)  # pragma: no cover - checked in Filter
 
     def search(self, table: Table, text: str) -> str:
@@ -169,8 +181,7 @@ class Compiler:
             if isinstance(column.type, Phone):  # 138 0013 and 021-6234 find 13800138000 and 021-62345678
                 needle = "".join(ch for ch in text if ch not in " -") or text
                 value = f"REPLACE({value}, '-', '')"
-            pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            parts.append(f"{value} LIKE {self.param(pattern)} ESCAPE '\\'")
+            parts.append(f"{value} LIKE {self.param(_like_pattern(needle))} ESCAPE '\\'")
         return "(" + " OR ".join(parts) + ")" if parts else "1"
 
     def where(self, table: Table, query: Query) -> str:
@@ -256,18 +267,35 @@ def get_row(
 
 
 def link_options(
-    db: sqlite_utils.Database, table_name: str, *, active_only: bool = False, base: Base = CRM
+    db: sqlite_utils.Database, table_name: str, *, active_only: bool = False, include: tuple[int, ...] = (),
+    limit: int | None = None, contains: str = "", base: Base = CRM
 ) -> dict[int, str]:
-    """``{id: label}`` for every row of ``table_name``, ordered by label.
+    """``{id: label}`` of rows of ``table_name`` for the select of a link column (负责人, 客户).
 
-    These feed the select of a link column (负责人, 客户). ``active_only``
-    leaves out users who are no longer active.
+    Without ``limit``, every row (for small tables such as users); with it, the
+    rows in ``include`` (those on screen) plus at most ``limit`` others whose
+    label contains ``contains``, so a select never carries a whole large table.
+    ``active_only`` leaves out users who are no longer active.
     """
     table = base.table(table_name)
-    where = "WHERE active = 1" if active_only and table.has_column("active") else ""
     label = quote(table.label_column)
+    conditions, params = [], []
+    if active_only and table.has_column("active"):
+        conditions.append("active = 1")
+    if contains:
+        conditions.append(f"{label} LIKE ? ESCAPE '\\'")
+        params.append(_like_pattern(contains))
+    where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
     sql = f"SELECT id, {label} FROM {quote(table.name)} {where} ORDER BY {label}, id"
-    return {row[0]: row[1] for row in db.execute(sql).fetchall()}
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    options = {row[0]: row[1] for row in db.execute(sql, params).fetchall()}
+    shown = [int(i) for i in include if i is not None and int(i) not in options]
+    if shown:
+        marks = ", ".join("?" for _ in shown)
+        found = db.execute(f"SELECT id, {label} FROM {quote(table.name)} WHERE id IN ({marks})", shown).fetchall()
+        options |= {row[0]: row[1] for row in found}
+    return options
 
 
 def distinct_values(db: sqlite_utils.Database, table_name: str, column_name: str, *, base: Base = CRM) -> list[Any]:

@@ -11,23 +11,30 @@ from ui.messages import show_flashes
 
 FILTERS = "follow_ups.filters"
 GRID = grid.Grid(FOLLOW_UPS, key="follow_ups.editor", columns=tuple(c.name for c in FOLLOW_UPS.columns))
+#: How many customers the 客户 select offers besides those on the page: never the whole table.
+CUSTOMER_CHOICES = 200
 
 show_flashes()
 st.title(t("follow_ups.title"))
-st.caption(t("follow_ups.caption"))
+st.caption(t("follow_ups.caption", limit=CUSTOMER_CHOICES))
 with opened(base_path()) as db:
-    links = {"customer_id": link_options(db, "customers"), "person_id": link_options(db, "users")}
-    if not links["customer_id"]:
-        st.info(t("follow_ups.no_customers"))
-    search_cell, period_cell, size_cell = st.columns([3, 2, 1])
+    users = link_options(db, "users")
+    search_cell, customer_cell, period_cell, size_cell = st.columns([2, 2, 2, 1])
     with search_cell:
         search = filters.search_box(FOLLOW_UPS, FILTERS)
+    with customer_cell:
+        customer_text, by_customer = filters.link_search(FOLLOW_UPS, FILTERS, "customer_id")
     with period_cell:
         period = filters.date_range(FILTERS, "time")
     with size_cell:
         size = paging.page_size(FILTERS)
-    chosen, sort, descending = filters.more_filters(FOLLOW_UPS, FILTERS, links)
-    page = paging.load(db, Query("follow_ups", search, tuple(chosen + period), sort, descending, page_size=size),
-                       FILTERS)
+    chosen, sort, descending = filters.more_filters(FOLLOW_UPS, FILTERS, {"person_id": users},
+                                                    columns=("method", "person_id", "status"))
+    page = paging.load(db, Query("follow_ups", search, tuple(by_customer + period + chosen), sort, descending,
+                                 page_size=size), FILTERS)
+    customers = link_options(db, "customers", include=tuple(r["customer_id"] for r in page.rows),
+                             limit=CUSTOMER_CHOICES, contains=customer_text)
+    if not customers and not customer_text:
+        st.info(t("follow_ups.no_customers"))
 
-paging.show(GRID, page, links, FILTERS)
+paging.show(GRID, page, {"customer_id": customers, "person_id": users}, FILTERS)

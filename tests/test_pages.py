@@ -140,3 +140,13 @@ def test_cancelling_a_deletion_keeps_the_rows(monkeypatch, bases):
     with opened(bases["demo"]) as db:
         assert db["customers"].count == 360
     assert app.info[0].value == "已取消删除。"
+
+
+def test_follow_ups_can_be_narrowed_to_customers_by_name(monkeypatch, bases):
+    app = open_page(monkeypatch, bases["demo"], "pages/follow_ups.py")
+    app.text_input(key="follow_ups.filters.customer_id").set_value("瑞拓").run()
+    assert not app.exception
+    with opened(bases["demo"]) as db:
+        expected = count_rows(db, Query("follow_ups", filters=(Filter("customer_id", "label_contains", ("瑞拓",)),)))
+    assert 0 < expected < 2600
+    assert f"共 {expected:,} 条" in texts(app)

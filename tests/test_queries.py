@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from db.changes import ChangeSet, RowEdit, apply
-from db.queries import Filter, Query, count_rows, fetch_page, get_row
+from db.queries import Filter, Query, count_rows, fetch_page, get_row, link_options
 from tests.conftest import TODAY
 
 COMPUTED = ("last_follow_up_at", "follow_up_count", "days_since_follow_up", "next_follow_up_on", "last_method",
@@ -144,3 +144,18 @@ def test_the_latest_method_sorts_in_option_order(db, make_customer, make_follow_
     for name, method in [("微信客户", "wechat"), ("电话客户", "phone"), ("拜访客户", "visit")]:
         make_follow_up(make_customer(name=name), method=method)
     assert names(db, Query("customers", sort="last_method")) == ["电话客户", "拜访客户", "微信客户"]
+
+
+def test_follow_ups_filter_by_part_of_the_customers_name(db, three):
+    query = Query("follow_ups", filters=(Filter("customer_id", "label_contains", ("科技",)),), sort="time")
+    assert [r["time"] for r in fetch_page(db, query, today=TODAY)] == ["2026-11-01 10:00", "2026-11-21 10:00"]
+    assert count_rows(db, Query("follow_ups", filters=(Filter("customer_id", "label_contains", ("%",)),))) == 0
+
+
+def test_link_options_never_carry_a_whole_large_table(db, make_customer):
+    ids = [make_customer(name=f"客户{i:02d}") for i in range(30)]
+    assert list(link_options(db, "customers", limit=3).values()) == ["客户00", "客户01", "客户02"]
+    assert list(link_options(db, "customers", limit=2, include=(ids[20],)).values()) == ["客户00", "客户01", "客户20"]
+    assert list(link_options(db, "customers", limit=5, contains="2").values()) == [
+        "客户02", "客户12", "客户20", "客户21", "客户22"]
+    assert len(link_options(db, "customers")) == 30

@@ -57,6 +57,17 @@ def _multiselect(column, prefix: str, links: Mapping[int, str]) -> list:
                           key=f"{prefix}.{column.name}", placeholder=t("filters.all"))
 
 
+def link_search(table: Table, prefix: str, column_name: str) -> tuple[str, list[Filter]]:
+    """A text box matching the label of a linked row (客户名称包含…); returns the text and its filter.
+
+    For links to large tables, where a select of every row would be too big.
+    """
+    column = table.column(column_name)
+    text = st.text_input(t("filters.link_contains", column=column.label.get(lang())), key=f"{prefix}.{column_name}",
+                         placeholder=t("filters.search_placeholder")).strip()
+    return text, ([Filter(column_name, "label_contains", (text,))] if text else [])
+
+
 def stale_filter(prefix: str, column: str) -> list[Filter]:
     """未跟进超过 N 天: a select of day counts; returns the filter when one is chosen."""
     # Labels are worked out here, in the script run, not lazily in format_func.
@@ -95,11 +106,11 @@ def clear(prefix: str) -> None:
 
 
 def more_filters(
-    table: Table, prefix: str, links: Mapping[str, Mapping[int, str]]
+    table: Table, prefix: str, links: Mapping[str, Mapping[int, str]], columns: tuple[str, ...] | None = None
 ) -> tuple[list[Filter], str | None, bool]:
-    """The folded 筛选与排序 panel: column filters, sort, and a button that clears them all."""
+    """The folded 筛选与排序 panel: column filters (all filterable, or ``columns``), sort, and a clear button."""
     with st.expander(t("filters.title")):
-        chosen = column_filters(table, prefix, links)
+        chosen = column_filters(table, prefix, links, columns)
         sort, descending = sort_control(table, prefix)
         st.button(t("filters.clear"), on_click=clear, args=(prefix,), key=f"{prefix}.clear")
     return chosen, sort, descending

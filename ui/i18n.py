@@ -62,6 +62,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "filters.all": "全部",
         "filters.empty_value": "（空）",
         "filters.stale": "未跟进超过",
+        "filters.link_contains": "{column}名称包含",
         "filters.stale_off": "不限",
         "filters.stale_days": "{days} 天",
         "filters.date_from": "开始日期",
@@ -80,7 +81,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "customers.no_follow_ups": "还没有跟进记录。点击表格下方的 + 记录第一次跟进。",
         "customers.open_hint": "勾选“详情”列打开客户详情与跟进记录。",
         "follow_ups.title": "跟进记录",
-        "follow_ups.caption": "所有客户的跟进记录；“客户”列按名称选择。",
+        "follow_ups.caption": "所有客户的跟进记录；“客户”列按名称选择（可选本页的客户和名称筛选到的前 {limit} 位客户；"
+                              "为其他客户记录跟进，请先按名称筛选，或在客户详情中添加）。",
         "follow_ups.no_customers": "还没有客户。请先在“客户”页添加客户，再记录跟进。",
         "charts.title": "看板",
         "charts.caption": "按当前数据实时统计，共 {total} 位客户。",
@@ -165,6 +167,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "filters.all": "All",
         "filters.empty_value": "(empty)",
         "filters.stale": "Not followed up for more than",
+        "filters.link_contains": "{column} name contains",
         "filters.stale_off": "Any time",
         "filters.stale_days": "{days} days",
         "filters.date_from": "From",
@@ -183,7 +186,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "customers.no_follow_ups": "No follow-ups yet. Click + below the grid to log the first one.",
         "customers.open_hint": "Tick the Open column to see a customer's details and follow-ups.",
         "follow_ups.title": "Follow-ups",
-        "follow_ups.caption": "Every customer's follow-ups; pick the customer by name.",
+        "follow_ups.caption": "Every customer's follow-ups; pick the customer by name (the customers on this page "
+                              "and the first {limit} matching the name filter; for another customer, filter by "
+                              "name first or add the follow-up from the customer's details).",
         "follow_ups.no_customers": "No customers yet. Add customers on the Customers page first.",
         "charts.title": "Dashboard",
         "charts.caption": "Live from the base: {total} customers.",
