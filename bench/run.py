@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from db.changes import ChangeSet, NewRow, RowEdit, apply
-from db.charts import distribution, funnel
+from db.charts import dashboard
 from db.connection import BASE_ENV, connect, opened
 from db.demo import seed_synthetic
 from db.migrations import migrate
@@ -110,9 +110,7 @@ def measure_queries(db, size: int, runs: int, results: Results) -> None:
                    page_size=50)
     results.add("one customer's detail with follow-ups", size, timed(
         lambda: (get_row(db, "customers", customer, today=TODAY), page_data(db, detail)), runs))
-    results.add("charts page aggregates", size, timed(
-        lambda: (count_rows(db, Query("customers")), funnel(db), distribution(db, "customers", "grade"),
-                 distribution(db, "customers", "scale")), runs))
+    results.add("charts page aggregates", size, timed(lambda: dashboard(db), runs))
 
 
 def measure_writes(db, size: int, runs: int, results: Results) -> None:

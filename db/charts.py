@@ -77,3 +77,25 @@ def funnel(db: sqlite_utils.Database) -> list[FunnelStep]:
         ))
         previous = reached
     return steps
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the 看板 page draws: a few dozen numbers, all counted in SQL."""
+
+    total: int
+    funnel: list[FunnelStep]
+    stages: dict
+    grades: list[tuple]
+    scales: list[tuple]
+
+
+def dashboard(db: sqlite_utils.Database) -> Dashboard:
+    """The 看板 page's aggregates: customer count, funnel, and customers by stage, grade and size."""
+    return Dashboard(
+        total=db.execute("SELECT COUNT(*) FROM customers").fetchone()[0],
+        funnel=funnel(db),
+        stages=dict(distribution(db, "customers", "stage")),
+        grades=distribution(db, "customers", "grade"),
+        scales=distribution(db, "customers", "scale"),
+    )

@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from db.charts import distribution, funnel
+from db.charts import dashboard
 from db.connection import base_path, opened
-from db.queries import Query, count_rows
 from ui import charts
 from ui.i18n import t
 from ui.messages import show_flashes
@@ -12,26 +11,22 @@ from ui.messages import show_flashes
 show_flashes()
 st.title(t("charts.title"))
 with opened(base_path()) as db:
-    total = count_rows(db, Query("customers"))
-    steps = funnel(db)
-    stages = dict(distribution(db, "customers", "stage"))
-    grades = distribution(db, "customers", "grade")
-    scales = distribution(db, "customers", "scale")
+    numbers = dashboard(db)
 
-if total == 0:
+if numbers.total == 0:
     st.info(t("charts.empty"))
     st.stop()
 
-st.caption(t("charts.caption", total=f"{total:,}"))
+st.caption(t("charts.caption", total=f"{numbers.total:,}"))
 st.subheader(t("charts.funnel"), help=t("charts.funnel_help"))
-st.altair_chart(charts.funnel_chart(steps), width="stretch")
-st.dataframe(charts.funnel_frame(steps), hide_index=True, width="stretch")
-st.caption(t("charts.lost", count=f"{stages.get('lost', 0):,}"))
+st.altair_chart(charts.funnel_chart(numbers.funnel), width="stretch")
+st.dataframe(charts.funnel_frame(numbers.funnel), hide_index=True, width="stretch")
+st.caption(t("charts.lost", count=f"{numbers.stages.get('lost', 0):,}"))
 
 left, right = st.columns(2)
 with left:
     st.subheader(t("charts.grade"))
-    st.altair_chart(charts.distribution_chart(grades, "grade"), width="stretch")
+    st.altair_chart(charts.distribution_chart(numbers.grades, "grade"), width="stretch")
 with right:
     st.subheader(t("charts.scale"))
-    st.altair_chart(charts.distribution_chart(scales, "scale"), width="stretch")
+    st.altair_chart(charts.distribution_chart(numbers.scales, "scale"), width="stretch")

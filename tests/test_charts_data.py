@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from db.charts import FunnelStep, distribution, funnel
+from db.charts import FunnelStep, dashboard, distribution, funnel
 
 
 @pytest.fixture
@@ -31,3 +31,10 @@ def test_an_empty_funnel_has_no_rates(db):
 def test_distributions_list_every_option_in_order_and_empty_cells_last(db, stages, make_customer):
     make_customer(grade=None)
     assert distribution(db, "customers", "grade") == [("A", 1), ("B", 14), ("C", 0), (None, 1)]
+
+
+def test_the_dashboard_gathers_every_number_the_charts_page_draws(db, stages):
+    numbers = dashboard(db)
+    assert (numbers.total, numbers.stages["lost"], numbers.funnel[0].reached) == (15, 5, 10)
+    assert numbers.grades == [("A", 1), ("B", 14), ("C", 0)]
+    assert sum(count for _, count in numbers.scales) == 15
