@@ -186,7 +186,7 @@ def recompute_stored(db: sqlite_utils.Database, table_name: str, *, source: str 
     table = base.table(table_name)
     compiler = Compiler(base, dt.date.today())
     assignments = [
-        f"{quote(column.name)} = {compiler.expression(table, replace_stored(column))}"
+        f"{quote(column.name)} = {compiler.expression(table, _computed_afresh(column))}"
         for column in table.computed_columns
         if getattr(column.type, "stored", False) and source in (None, column.type.table)
     ]
@@ -194,7 +194,7 @@ def recompute_stored(db: sqlite_utils.Database, table_name: str, *, source: str 
         db.execute(f"UPDATE {quote(table.name)} AS t SET {', '.join(assignments)}", compiler.params)
 
 
-def replace_stored(column: Column) -> Column:
+def _computed_afresh(column: Column) -> Column:
     """The same column computed afresh instead of read from its stored copy."""
     return dataclass_replace(column, type=dataclass_replace(column.type, stored=False))
 

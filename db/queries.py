@@ -298,15 +298,6 @@ def link_options(
     return options
 
 
-def distinct_values(db: sqlite_utils.Database, table_name: str, column_name: str, *, base: Base = CRM) -> list[Any]:
-    """The distinct non-empty stored values of a plain column, sorted."""
-    table = base.table(table_name)
-    column = table.column(column_name)
-    name = quote(column.name)
-    sql = f"SELECT DISTINCT {name} FROM {quote(table.name)} WHERE {name} IS NOT NULL ORDER BY {name}"
-    return [row[0] for row in db.execute(sql).fetchall()]
-
-
 def stored_drift(db: sqlite_utils.Database, table_name: str, *, base: Base = CRM) -> list[tuple]:
     """``[(id, column, kept value, fresh value), …]`` wherever a stored rollup differs from a fresh computation.
 
