@@ -5,9 +5,11 @@ import streamlit as st
 from db.charts import dashboard
 from db.connection import base_path, opened
 from ui import charts
+from ui.entry import through_app
 from ui.i18n import t
 from ui.messages import show_flashes
 
+through_app()
 show_flashes()
 st.title(t("charts.title"))
 with opened(base_path()) as db:

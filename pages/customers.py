@@ -7,6 +7,7 @@ from db.queries import Query, link_options
 from schema.crm import CUSTOMERS
 from ui import filters, grid, paging
 from ui.detail import show_customer
+from ui.entry import through_app
 from ui.i18n import t
 from ui.messages import show_flashes
 
@@ -14,6 +15,7 @@ FILTERS = "customers.filters"
 GRID = grid.Grid(CUSTOMERS, key="customers.editor", columns=tuple(c.name for c in CUSTOMERS.columns),
                  open_param="customer")
 
+through_app()
 show_flashes()
 if "customer" in st.query_params:
     show_customer(st.query_params["customer"])

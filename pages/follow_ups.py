@@ -6,6 +6,7 @@ from db.connection import base_path, opened
 from db.queries import Query, link_options
 from schema.crm import FOLLOW_UPS
 from ui import filters, grid, paging
+from ui.entry import through_app
 from ui.i18n import t
 from ui.messages import show_flashes
 
@@ -14,6 +15,7 @@ GRID = grid.Grid(FOLLOW_UPS, key="follow_ups.editor", columns=tuple(c.name for c
 #: How many customers the 客户 select offers besides those on the page: never the whole table.
 CUSTOMER_CHOICES = 200
 
+through_app()
 show_flashes()
 st.title(t("follow_ups.title"))
 st.caption(t("follow_ups.caption", limit=CUSTOMER_CHOICES))
