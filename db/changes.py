@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlite_utils
 
+from db import history
 from db.connection import write_transaction
 from db.errors import InvalidChanges, Problem, StaleRow
 from db.queries import Compiler, quote
@@ -220,6 +221,27 @@ def next_number(db: sqlite_utils.Database, table: Table, column: Column, today: 
             return number
 
 
+def _dependents(db: sqlite_utils.Database, table: Table, row_id: int, base: Base) -> list[tuple[str, int, dict]]:
+    """``(table, id, stored values)`` of every row a deletion of ``row_id`` takes along (ON DELETE CASCADE)."""
+    found = []
+    for other, column in base.links_to(table.name):
+        if column.type.on_delete.upper() != "CASCADE":
+            continue
+        ids = [r[0] for r in db.execute(
+            f"SELECT id FROM {quote(other.name)} WHERE {quote(column.name)} = ? ORDER BY id", [row_id]).fetchall()]
+        found += [(other.name, i, history.stored_values(db, other, i)) for i in ids]
+    return found
+
+
+def _record_deletion(db: sqlite_utils.Database, rows: list[tuple[str, int, dict]], user_id: int | None,
+                     stamp: str) -> None:
+    """History for deleted rows: every stored value as ``(before, None)``."""
+    for table_name, row_id, before in rows:
+        gone = {name: (value, None) for name, value in before.items() if value is not None}
+        history.record(db, table=table_name, row_id=row_id, action="delete", changes=gone, user_id=user_id,
+                       at=stamp)
+
+
 def _stale(db: sqlite_utils.Database, table: Table, row_id: int, row: Any) -> StaleRow:
     current = db.execute(
         f"SELECT t.updated_at, u.display_name FROM {quote(table.name)} t "
@@ -261,7 +283,7 @@ def apply(
             for new in parsed.inserts:
                 applied.inserted.append(_insert(db, table, new, user_id, stamp, now.date()))
             for gone in parsed.deletes:
-                applied.deleted += _delete(db, table, gone)
+                applied.deleted += _delete(db, table, gone, user_id, stamp, base)
     except sqlite3.IntegrityError as error:
         match = _UNIQUE.search(str(error))
         if not match:  # NOT NULL and links are checked before writing: anything else is a bug
@@ -271,12 +293,17 @@ def apply(
 
 
 def _update(db: sqlite_utils.Database, table: Table, edit: RowEdit, user_id: int | None, stamp: str) -> None:
+    before = history.stored_values(db, table, edit.row_id)
     assignments = [f"{quote(name)} = ?" for name in edit.values]
     assignments += ["version = version + 1", "updated_at = ?", "updated_by = ?"]
     sql = f"UPDATE {quote(table.name)} SET {', '.join(assignments)} WHERE id = ? AND version = ?"
     cursor = db.execute(sql, [*edit.values.values(), stamp, user_id, edit.row_id, edit.version])
     if cursor.rowcount != 1:
         raise _stale(db, table, edit.row_id, edit.row)
+    changed = {name: (before[name], value) for name, value in edit.values.items() if before[name] != value}
+    if changed:
+        history.record(db, table=table.name, row_id=edit.row_id, action="update", changes=changed,
+                       user_id=user_id, at=stamp)
 
 
 def _insert(
@@ -292,14 +319,21 @@ def _insert(
     names = ", ".join(quote(name) for name in values)
     marks = ", ".join("?" for _ in values)
     cursor = db.execute(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", list(values.values()))
-    return int(cursor.lastrowid)
+    row_id = int(cursor.lastrowid)
+    created = {name: (None, value) for name, value in (history.stored_values(db, table, row_id) or {}).items()
+               if value is not None}
+    history.record(db, table=table.name, row_id=row_id, action="insert", changes=created, user_id=user_id, at=stamp)
+    return row_id
 
 
-def _delete(db: sqlite_utils.Database, table: Table, gone: RowDelete) -> int:
-    cursor = db.execute(
-        f"DELETE FROM {quote(table.name)} WHERE id = ? AND version = ?", [int(gone.row_id), int(gone.version)]
-    )
+def _delete(db: sqlite_utils.Database, table: Table, gone: RowDelete, user_id: int | None, stamp: str,
+            base: Base) -> int:
+    row_id = int(gone.row_id)
+    before = history.stored_values(db, table, row_id)
+    taken_along = _dependents(db, table, row_id, base) if before is not None else []
+    cursor = db.execute(f"DELETE FROM {quote(table.name)} WHERE id = ? AND version = ?", [row_id, int(gone.version)])
     if cursor.rowcount == 1:
+        _record_deletion(db, [*taken_along, (table.name, row_id, before)], user_id, stamp)
         return 1
     stale = _stale(db, table, int(gone.row_id), gone.row)
     if stale.deleted:

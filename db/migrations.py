@@ -129,6 +129,31 @@ def m002_stored_follow_up_rollups(db: sqlite_utils.Database) -> None:
         END""")
 
 
+@migrations()
+def m003_history(db: sqlite_utils.Database) -> None:
+    """An append-only history of every change: who, when, table, row, columns before → after."""
+    db.execute("""
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            table_name TEXT NOT NULL,
+            row_id INTEGER NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('insert', 'update', 'delete')),
+            changes TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX history_row ON history(table_name, row_id, id)")
+    db.execute("CREATE INDEX history_at ON history(at)")
+    db.execute("""
+        CREATE TRIGGER history_no_update BEFORE UPDATE ON history BEGIN
+            SELECT RAISE(ABORT, 'history is append-only');
+        END""")
+    db.execute("""
+        CREATE TRIGGER history_no_delete BEFORE DELETE ON history BEGIN
+            SELECT RAISE(ABORT, 'history is append-only');
+        END""")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names of those applied."""
     pending = [migration.name for migration in migrations.pending(db)]

@@ -105,3 +105,14 @@ def test_leaving_the_page_forgets_a_held_grid(monkeypatch, base):
 def _newest(base: Path) -> dict:
     with opened(base) as db:
         return dict(next(db.query("SELECT * FROM customers ORDER BY id DESC LIMIT 1")))
+
+
+def test_a_customers_detail_shows_who_changed_what(monkeypatch, base):
+    app = open_app(monkeypatch, base, customer="3")
+    before = app.dataframe[0].value.iloc[0]["stage"]
+    type_into(app, 0, {0: {"stage": "won", "contact": "历史测试联系人"}})
+    history = app.dataframe[-1].value  # the 修改记录 table under the grids
+    changed = history[history["字段"].isin(["销售阶段", "联系人"])]
+    assert sorted(changed["新值"]) == ["历史测试联系人", "成交"]
+    assert set(changed["操作"]) == {"修改"} and set(changed["成员"]) == {"张伟"}
+    assert before != "won"

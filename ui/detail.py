@@ -12,10 +12,11 @@ import streamlit as st
 
 from db.connection import base_path, opened
 from db.errors import RowNotFound
+from db.history import row_history
 from db.queries import Filter, Query, get_row, link_options
 from schema.crm import CUSTOMERS, FOLLOW_UPS
 from schema.types import Choice
-from ui import grid, paging
+from ui import grid, history, paging
 from ui.i18n import lang, t
 from ui.text import md_escape
 
@@ -48,6 +49,7 @@ def show_customer(raw_id: str) -> None:
             query = Query("follow_ups", filters=(Filter("customer_id", "in", (customer_id,)),), sort="time",
                           descending=True, page_size=50)
             follow_ups = paging.load(db, query, prefix)
+            entries = row_history(db, "customers", customer_id)
     except RowNotFound:
         st.warning(md_escape(t("customers.not_found", id=raw_id)))
         return
@@ -70,3 +72,6 @@ def show_customer(raw_id: str) -> None:
                         fixed={"customer_id": customer_id})
     grid.show(records, follow_ups.rows, {"person_id": users}, page=follow_ups.number)
     paging.pager(prefix, follow_ups.count)
+
+    with st.expander(t("customers.history")):
+        history.show(entries, {"users": users, "customers": {customer_id: customer["name"]}})

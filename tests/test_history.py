@@ -1,0 +1,58 @@
+"""History: every change is recorded — who, when, which columns, before → after — in the change's transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from db.changes import ChangeSet, RowDelete, RowEdit, apply
+from db.errors import InvalidChanges
+from db.history import row_history
+from tests.conftest import NOW
+
+
+def changes_of(db, table: str, row_id: int) -> list[tuple[str, dict]]:
+    return [(e.action, e.changes) for e in row_history(db, table, row_id) if e.table == table and e.row_id == row_id]
+
+
+def test_an_edit_records_only_the_columns_that_changed_with_before_and_after(db, make_customer):
+    customer = make_customer(name="甲公司", contact="王明", stage="lead")
+    apply(db, ChangeSet("customers", edits=(RowEdit(customer, 1, {"contact": "李雷", "stage": "lead",
+                                                                  "phone": "138 0013 8000"}),)), user_id=1, now=NOW)
+    latest = row_history(db, "customers", customer)[0]
+    assert (latest.action, latest.user, latest.at, latest.changes) == (
+        "update", "管理员", "2026-11-22 10:30:00", {"contact": ("王明", "李雷"), "phone": (None, "13800138000")})
+
+
+def test_a_new_row_is_recorded_with_every_value_it_got(db, make_customer):
+    customer = make_customer(name="甲公司")
+    assert changes_of(db, "customers", customer) == [("insert", {
+        "number": (None, "202611001"), "name": (None, "甲公司"), "stage": (None, "lead"),
+        "created_on": (None, "2026-11-22")})]
+
+
+def test_deleting_a_customer_records_it_and_the_follow_ups_it_took_along(db, make_customer, make_follow_up):
+    customer = make_customer(name="甲公司")
+    follow_up = make_follow_up(customer, time="2026-11-20 10:00", content="电话沟通")
+    apply(db, ChangeSet("customers", deletes=(RowDelete(customer, 1),)), user_id=1)
+    entries = row_history(db, "customers", customer)
+    assert [(e.table, e.action) for e in entries] == [
+        ("customers", "delete"), ("follow_ups", "delete"), ("follow_ups", "insert"), ("customers", "insert")]
+    assert entries[1].row_id == follow_up
+    assert entries[1].changes["content"] == ("电话沟通", None)
+
+
+def test_a_rejected_save_leaves_no_history(db, make_customer):
+    customer = make_customer()
+    with pytest.raises(InvalidChanges):
+        apply(db, ChangeSet("customers", edits=(RowEdit(customer, 1, {"contact": "李雷", "phone": "123"}),)),
+              user_id=1)
+    assert [e.action for e in row_history(db, "customers", customer)] == ["insert"]
+
+
+@pytest.mark.parametrize("statement", ["UPDATE history SET changes = '{}'", "DELETE FROM history"])
+def test_history_cannot_be_rewritten(db, make_customer, statement):
+    make_customer()
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute(statement)

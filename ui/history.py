@@ -1,0 +1,59 @@
+"""A row's history as a read-only table: one line per changed column, values shown as labels."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from db.history import Entry
+from schema.crm import CRM
+from schema.model import UnknownColumn
+from schema.types import Choice, Link, MultiChoice
+from ui.i18n import lang, t
+
+
+def shown(table_name: str, column_name: str, value: Any, links: Mapping[str, Mapping[int, str]]) -> str:
+    """A stored value as a person reads it: option labels, linked rows' names, empty as —."""
+    if value is None:
+        return "—"
+    try:
+        kind = CRM.table(table_name).column(column_name).type
+    except UnknownColumn:
+        return str(value)
+    if isinstance(kind, MultiChoice):
+        return t("app.separator").join(kind.label(code, lang()) for code in MultiChoice.codes(value))
+    if isinstance(kind, Choice):
+        return kind.label(value, lang())
+    if isinstance(kind, Link):
+        return links.get(kind.table, {}).get(value, f"#{value}")
+    return str(value)
+
+
+def frame(entries: list[Entry], links: Mapping[str, Mapping[int, str]]) -> pd.DataFrame:
+    """One row per changed column of every entry, newest first."""
+    lines = []
+    for entry in entries:
+        table = CRM.table(entry.table)
+        for column_name, (before, after) in entry.changes.items():
+            label = table.column(column_name).label.get(lang()) if table.has_column(column_name) else column_name
+            lines.append({
+                t("history.time"): entry.at,
+                t("history.who"): entry.user or "—",
+                t("history.action"): t(f"history.{entry.action}"),
+                t("history.table"): f"{table.label.get(lang())} #{entry.row_id}",
+                t("history.column"): label,
+                t("history.before"): shown(entry.table, column_name, before, links),
+                t("history.after"): shown(entry.table, column_name, after, links),
+            })
+    return pd.DataFrame(lines)
+
+
+def show(entries: list[Entry], links: Mapping[str, Mapping[int, str]]) -> None:
+    """The history table, or a line saying there is none yet."""
+    if not entries:
+        st.caption(t("history.empty"))
+        return
+    st.dataframe(frame(entries, links), hide_index=True, width="stretch")
