@@ -6,7 +6,7 @@ GENJIN_DB ?= data/demo.db
 PORT ?= 8501
 export GENJIN_DB
 
-.PHONY: run test check lint bench base demo clean
+.PHONY: run test check lint bench backup base demo clean
 
 $(VENV)/.app-installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ lint: $(VENV)/.dev-installed
 
 ## make check: lint, then every test (before every commit)
 check: lint test
+
+## make backup: a consistent snapshot of the base in GENJIN_DB, kept 7 daily / 4 weekly / 6 monthly
+backup: $(VENV)/.app-installed
+	$(PY) -m db backup "$(GENJIN_DB)"
 
 ## make base BASE=path: a real, empty base (the CRM template, no demo rows)
 base: $(VENV)/.app-installed
