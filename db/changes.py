@@ -233,13 +233,11 @@ def _dependents(db: sqlite_utils.Database, table: Table, row_id: int, base: Base
     return found
 
 
-def _record_deletion(db: sqlite_utils.Database, rows: list[tuple[str, int, dict]], user_id: int | None,
-                     stamp: str) -> None:
+def _record_deletion(db: sqlite_utils.Database, rows: list[tuple[str, int, dict]], by: history.Stamp) -> None:
     """History for deleted rows: every stored value as ``(before, None)``."""
     for table_name, row_id, before in rows:
         gone = {name: (value, None) for name, value in before.items() if value is not None}
-        history.record(db, table=table_name, row_id=row_id, action="delete", changes=gone, user_id=user_id,
-                       at=stamp)
+        history.record(db, by, table=table_name, row_id=row_id, action="delete", changes=gone)
 
 
 def _stale(db: sqlite_utils.Database, table: Table, row_id: int, row: Any) -> StaleRow:
@@ -272,18 +270,18 @@ def apply(
     now = now or dt.datetime.now()
     table = base.table(changes.table)
     parsed = validate(changes, now=now, base=base)
-    stamp = now.strftime("%Y-%m-%d %H:%M:%S")
     applied = Applied()
     try:
         with write_transaction(db):
             _check_links(db, table, parsed, base)
+            by = history.stamp(db, user_id, now.strftime("%Y-%m-%d %H:%M:%S"))
             for edit in parsed.edits:
-                _update(db, table, edit, user_id, stamp)
+                _update(db, table, edit, by)
                 applied.updated += 1
             for new in parsed.inserts:
-                applied.inserted.append(_insert(db, table, new, user_id, stamp, now.date()))
+                applied.inserted.append(_insert(db, table, new, by, now.date()))
             for gone in parsed.deletes:
-                applied.deleted += _delete(db, table, gone, user_id, stamp, base)
+                applied.deleted += _delete(db, table, gone, by, base)
     except sqlite3.IntegrityError as error:
         match = _UNIQUE.search(str(error))
         if not match:  # NOT NULL and links are checked before writing: anything else is a bug
@@ -292,22 +290,21 @@ def apply(
     return applied
 
 
-def _update(db: sqlite_utils.Database, table: Table, edit: RowEdit, user_id: int | None, stamp: str) -> None:
+def _update(db: sqlite_utils.Database, table: Table, edit: RowEdit, by: history.Stamp) -> None:
     before = history.stored_values(db, table, edit.row_id)
     assignments = [f"{quote(name)} = ?" for name in edit.values]
     assignments += ["version = version + 1", "updated_at = ?", "updated_by = ?"]
     sql = f"UPDATE {quote(table.name)} SET {', '.join(assignments)} WHERE id = ? AND version = ?"
-    cursor = db.execute(sql, [*edit.values.values(), stamp, user_id, edit.row_id, edit.version])
+    cursor = db.execute(sql, [*edit.values.values(), by.at, by.user_id, edit.row_id, edit.version])
     if cursor.rowcount != 1:
         raise _stale(db, table, edit.row_id, edit.row)
     changed = {name: (before[name], value) for name, value in edit.values.items() if before[name] != value}
     if changed:
-        history.record(db, table=table.name, row_id=edit.row_id, action="update", changes=changed,
-                       user_id=user_id, at=stamp)
+        history.record(db, by, table=table.name, row_id=edit.row_id, action="update", changes=changed)
 
 
 def _insert(
-    db: sqlite_utils.Database, table: Table, new: NewRow, user_id: int | None, stamp: str, today: dt.date
+    db: sqlite_utils.Database, table: Table, new: NewRow, by: history.Stamp, today: dt.date
 ) -> int:
     values = {name: value for name, value in new.values.items() if not is_empty(value)}
     for column in table.stored_columns:
@@ -315,25 +312,24 @@ def _insert(
             values[column.name] = next_number(db, table, column, today)
         elif isinstance(column.type, CreatedOn):
             values[column.name] = today.isoformat()
-    values.update(updated_at=stamp, updated_by=user_id)
+    values.update(updated_at=by.at, updated_by=by.user_id)
     names = ", ".join(quote(name) for name in values)
     marks = ", ".join("?" for _ in values)
     cursor = db.execute(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", list(values.values()))
     row_id = int(cursor.lastrowid)
     created = {name: (None, value) for name, value in (history.stored_values(db, table, row_id) or {}).items()
                if value is not None}
-    history.record(db, table=table.name, row_id=row_id, action="insert", changes=created, user_id=user_id, at=stamp)
+    history.record(db, by, table=table.name, row_id=row_id, action="insert", changes=created)
     return row_id
 
 
-def _delete(db: sqlite_utils.Database, table: Table, gone: RowDelete, user_id: int | None, stamp: str,
-            base: Base) -> int:
+def _delete(db: sqlite_utils.Database, table: Table, gone: RowDelete, by: history.Stamp, base: Base) -> int:
     row_id = int(gone.row_id)
     before = history.stored_values(db, table, row_id)
     taken_along = _dependents(db, table, row_id, base) if before is not None else []
     cursor = db.execute(f"DELETE FROM {quote(table.name)} WHERE id = ? AND version = ?", [row_id, int(gone.version)])
     if cursor.rowcount == 1:
-        _record_deletion(db, [*taken_along, (table.name, row_id, before)], user_id, stamp)
+        _record_deletion(db, [*taken_along, (table.name, row_id, before)], by)
         return 1
     stale = _stale(db, table, int(gone.row_id), gone.row)
     if stale.deleted:

@@ -23,6 +23,7 @@ class Entry:
     """One recorded change of one row: ``changes`` maps a column to ``(before, after)``."""
 
     id: int
+    change_id: int
     at: str
     user: str | None
     table: str
@@ -31,12 +32,28 @@ class Entry:
     changes: dict[str, tuple[Any, Any]]
 
 
-def record(db: sqlite_utils.Database, *, table: str, row_id: int, action: str,
-           changes: dict[str, tuple[Any, Any]], user_id: int | None, at: str) -> None:
+@dataclass(frozen=True)
+class Stamp:
+    """Who made a change, when, and the save (change set) it belongs to."""
+
+    user_id: int | None
+    at: str
+    change_id: int
+
+
+def stamp(db: sqlite_utils.Database, user_id: int | None, at: str) -> Stamp:
+    """The stamp of a new save, with a fresh change id (call inside its write transaction)."""
+    change_id = db.execute("SELECT COALESCE(MAX(change_id), 0) + 1 FROM history").fetchone()[0]
+    return Stamp(user_id, at, change_id)
+
+
+def record(db: sqlite_utils.Database, by: Stamp, *, table: str, row_id: int, action: str,
+           changes: dict[str, tuple[Any, Any]]) -> None:
     """Append one entry (call inside the change's own write transaction)."""
     db.execute(
-        "INSERT INTO history (at, user_id, table_name, row_id, action, changes) VALUES (?, ?, ?, ?, ?, ?)",
-        [at, user_id, table, int(row_id), action, json.dumps(changes, ensure_ascii=False)],
+        "INSERT INTO history (change_id, at, user_id, table_name, row_id, action, changes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [by.change_id, by.at, by.user_id, table, int(row_id), action, json.dumps(changes, ensure_ascii=False)],
     )
 
 
@@ -67,9 +84,8 @@ def row_history(db: sqlite_utils.Database, table_name: str, row_id: int, *, limi
             "json_extract(changes, ?) = ? OR json_extract(changes, ?) = ?)))")
         params += [other, other, f'$."{column}"[0]', int(row_id), f'$."{column}"[1]', int(row_id)]
     sql = (
-        "SELECT h.id, h.at, u.display_name, h.table_name, h.row_id, h.action, h.changes FROM history h "
+        "SELECT h.id, h.change_id, h.at, u.display_name, h.table_name, h.row_id, h.action, h.changes FROM history h "
         f"LEFT JOIN users u ON u.id = h.user_id WHERE {' OR '.join(conditions)} ORDER BY h.id DESC LIMIT ?"
     )
     rows = db.execute(sql, [*params, limit]).fetchall()
-    return [Entry(r[0], r[1], r[2], r[3], r[4], r[5], {k: tuple(v) for k, v in json.loads(r[6]).items()})
-            for r in rows]
+    return [Entry(*r[:7], {k: tuple(v) for k, v in json.loads(r[7]).items()}) for r in rows]

@@ -131,10 +131,15 @@ def m002_stored_follow_up_rollups(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m003_history(db: sqlite_utils.Database) -> None:
-    """An append-only history of every change: who, when, table, row, columns before → after."""
+    """An append-only history of every change: who, when, table, row, columns before → after.
+
+    ``change_id`` groups the entries of one save (a change set), so a later
+    undo or trash can act on what one person did in one go.
+    """
     db.execute("""
         CREATE TABLE history (
             id INTEGER PRIMARY KEY,
+            change_id INTEGER NOT NULL,
             at TEXT NOT NULL,
             user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
             table_name TEXT NOT NULL,
@@ -144,6 +149,7 @@ def m003_history(db: sqlite_utils.Database) -> None:
         )""")
     db.execute("CREATE INDEX history_row ON history(table_name, row_id, id)")
     db.execute("CREATE INDEX history_at ON history(at)")
+    db.execute("CREATE INDEX history_change ON history(change_id)")
     db.execute("""
         CREATE TRIGGER history_no_update BEFORE UPDATE ON history BEGIN
             SELECT RAISE(ABORT, 'history is append-only');

@@ -56,3 +56,11 @@ def test_history_cannot_be_rewritten(db, make_customer, statement):
     make_customer()
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         db.execute(statement)
+
+
+def test_the_entries_of_one_save_share_a_change_id(db, make_customer):
+    first, second = make_customer(name="甲"), make_customer(name="乙")
+    apply(db, ChangeSet("customers", edits=(RowEdit(first, 1, {"contact": "王明"}),
+                                            RowEdit(second, 1, {"contact": "李雷"}))), user_id=1)
+    latest = [row_history(db, "customers", c)[0] for c in (first, second)]
+    assert latest[0].change_id == latest[1].change_id > row_history(db, "customers", second)[1].change_id
