@@ -166,18 +166,17 @@ def bulk_load(db: sqlite_utils.Database, table_name: str, *, base: Base = CRM) -
     The table's triggers are set aside (their SQL is read back from the base,
     so migrations stay their only author), the rows are written, every stored
     rollup that depends on the table is recomputed in one statement each, and
-    the triggers are put back, all in the caller's transaction.
+    the triggers are put back, all in the caller's transaction (DDL is
+    transactional in SQLite: if the load fails, the rollback restores them).
     """
-    triggers = [row[0] for row in db.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", [table_name]).fetchall()]
-    names = [row[0] for row in db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", [table_name]).fetchall()]
-    for name in names:
+    triggers = db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", [table_name]).fetchall()
+    for name, _ in triggers:
         db.execute(f"DROP TRIGGER {quote(name)}")
     yield
     for table in base.tables:
         recompute_stored(db, table.name, source=table_name, base=base)
-    for sql in triggers:
+    for _, sql in triggers:
         db.execute(sql)
 
 
