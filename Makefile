@@ -6,7 +6,7 @@ GENJIN_DB ?= data/demo.db
 PORT ?= 8501
 export GENJIN_DB
 
-.PHONY: run test check lint bench backup base demo clean
+.PHONY: run test check lint bench stress backup base demo clean
 
 $(VENV)/.app-installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ lint: $(VENV)/.dev-installed
 
 ## make check: lint, then every test (before every commit)
 check: lint test
+
+## make stress: the durability test with 120 SIGKILLs of writers mid-save, and the concurrency tests
+stress: $(VENV)/.dev-installed
+	GENJIN_STRESS_KILLS=120 $(PY) -m pytest -q -s tests/test_durability.py
 
 ## make backup: a consistent snapshot of the base in GENJIN_DB, kept 7 daily / 4 weekly / 6 monthly
 backup: $(VENV)/.app-installed
