@@ -11,6 +11,7 @@ from db.demo import create_base
 from db.migrations import migrate
 from ui.i18n import t
 from ui.session import sidebar
+from ui.undo import undo_button
 
 
 @st.cache_resource(show_spinner=False)
@@ -32,6 +33,8 @@ navigation = st.navigation([
             default=True),
     st.Page("pages/follow_ups.py", title=t("nav.follow_ups"), icon=":material/edit_note:", url_path="follow_ups"),
     st.Page("pages/charts.py", title=t("nav.charts"), icon=":material/monitoring:", url_path="charts"),
+    st.Page("pages/trash.py", title=t("nav.trash"), icon=":material/delete:", url_path="trash"),
 ])
+undo_button()
 st.sidebar.caption(t("app.base", path=base_path().name))
 navigation.run()

@@ -34,26 +34,28 @@ class Entry:
 
 @dataclass(frozen=True)
 class Stamp:
-    """Who made a change, when, and the save (change set) it belongs to."""
+    """Who made a change, when, the save (change set) it belongs to, and the change it undoes if any."""
 
     user_id: int | None
     at: str
     change_id: int
+    undoes: int | None = None
 
 
-def stamp(db: sqlite_utils.Database, user_id: int | None, at: str) -> Stamp:
+def stamp(db: sqlite_utils.Database, user_id: int | None, at: str, *, undoes: int | None = None) -> Stamp:
     """The stamp of a new save, with a fresh change id (call inside its write transaction)."""
     change_id = db.execute("SELECT COALESCE(MAX(change_id), 0) + 1 FROM history").fetchone()[0]
-    return Stamp(user_id, at, change_id)
+    return Stamp(user_id, at, change_id, undoes)
 
 
 def record(db: sqlite_utils.Database, by: Stamp, *, table: str, row_id: int, action: str,
            changes: dict[str, tuple[Any, Any]]) -> None:
     """Append one entry (call inside the change's own write transaction)."""
     db.execute(
-        "INSERT INTO history (change_id, at, user_id, table_name, row_id, action, changes) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [by.change_id, by.at, by.user_id, table, int(row_id), action, json.dumps(changes, ensure_ascii=False)],
+        "INSERT INTO history (change_id, at, user_id, table_name, row_id, action, changes, undoes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [by.change_id, by.at, by.user_id, table, int(row_id), action, json.dumps(changes, ensure_ascii=False),
+         by.undoes],
     )
 
 

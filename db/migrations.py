@@ -133,8 +133,9 @@ def m002_stored_follow_up_rollups(db: sqlite_utils.Database) -> None:
 def m003_history(db: sqlite_utils.Database) -> None:
     """An append-only history of every change: who, when, table, row, columns before → after.
 
-    ``change_id`` groups the entries of one save (a change set), so a later
-    undo or trash can act on what one person did in one go.
+    ``change_id`` groups the entries of one save (a change set), so undo and
+    the trash act on what one person did in one go; ``undoes`` marks the
+    entries of an undo with the change they took back.
     """
     db.execute("""
         CREATE TABLE history (
@@ -145,11 +146,13 @@ def m003_history(db: sqlite_utils.Database) -> None:
             table_name TEXT NOT NULL,
             row_id INTEGER NOT NULL,
             action TEXT NOT NULL CHECK (action IN ('insert', 'update', 'delete')),
-            changes TEXT NOT NULL
+            changes TEXT NOT NULL,
+            undoes INTEGER
         )""")
     db.execute("CREATE INDEX history_row ON history(table_name, row_id, id)")
     db.execute("CREATE INDEX history_at ON history(at)")
     db.execute("CREATE INDEX history_change ON history(change_id)")
+    db.execute("CREATE INDEX history_undoes ON history(undoes)")
     db.execute("""
         CREATE TRIGGER history_no_update BEFORE UPDATE ON history BEGIN
             SELECT RAISE(ABORT, 'history is append-only');

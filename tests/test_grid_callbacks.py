@@ -15,7 +15,7 @@ import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
-from db.changes import ChangeSet, NewRow, RowEdit, apply
+from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
 from db.connection import BASE_ENV, opened
 from db.demo import create_base
 from db.queries import get_row
@@ -116,3 +116,30 @@ def test_a_customers_detail_shows_who_changed_what(monkeypatch, base):
     assert sorted(changed["新值"]) == ["历史测试联系人", "成交"]
     assert set(changed["操作"]) == {"修改"} and set(changed["成员"]) == {"张伟"}
     assert before != "won"
+
+
+def test_the_sidebar_undo_takes_back_my_last_edit(monkeypatch, base):
+    before = _newest(base)
+    app = open_app(monkeypatch, base)
+    type_into(app, 0, {0: {"contact": "要撤销的联系人"}})
+    assert _newest(base)["contact"] == "要撤销的联系人"
+    app.button(key="app.undo").click().run()
+    assert _newest(base)["contact"] == before["contact"]
+    assert app.success[0].value == "已撤销您的上一次修改。"
+
+
+def test_a_deleted_customer_comes_back_from_the_trash_with_its_follow_ups(monkeypatch, base):
+    with opened(base) as db:
+        doomed = dict(next(db.query("SELECT c.id, c.version, c.name, c.follow_up_count FROM customers c "
+                                    "WHERE c.follow_up_count > 0 ORDER BY c.id LIMIT 1")))
+        apply(db, ChangeSet("customers", deletes=(RowDelete(doomed["id"], doomed["version"]),)), user_id=2)
+    monkeypatch.setenv(BASE_ENV, str(base))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.run()
+    app.switch_page("pages/trash.py").run()
+    assert doomed["name"] in app.markdown[0].value.replace("\\", "")
+    app.button(key=next(b.key for b in app.button if str(b.key).startswith("trash.restore."))).click().run()
+    with opened(base) as db:
+        back = db["customers"].get(doomed["id"])
+        assert (back["name"], back["follow_up_count"]) == (doomed["name"], doomed["follow_up_count"])
+    assert app.info[0].value == "回收站是空的。"

@@ -13,7 +13,7 @@ from db.demo import create_base
 from db.queries import Filter, Query, count_rows
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["pages/customers.py", "pages/follow_ups.py", "pages/charts.py"]
+PAGES = ["pages/customers.py", "pages/follow_ups.py", "pages/charts.py", "pages/trash.py"]
 
 
 @pytest.fixture(scope="module")

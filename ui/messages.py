@@ -12,6 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from db.errors import InvalidChanges, Problem, StaleRow
+from db.undo import UndoRefused
 from schema.crm import CRM
 from schema.model import UnknownColumn
 from schema.types import Choice
@@ -75,6 +76,14 @@ def describe(error: Exception) -> list[str]:
         return [problem_text(error.table, p) for p in error.problems]
     if isinstance(error, StaleRow):
         return [stale_text(error)]
+    if isinstance(error, UndoRefused):
+        params = dict(error.params)
+        for key in ("table", "other"):
+            if key in params:
+                params[key] = CRM.table(params[key]).label.get(lang())
+        params.setdefault("who", t("stale.someone"))
+        params["who"] = params["who"] or t("stale.someone")
+        return [md_escape(t(error.reason, **params))]
     raise error
 
 

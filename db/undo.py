@@ -1,0 +1,149 @@
+"""Undo: taking back one save (a change set) from its history, and the trash that builds on it.
+
+Undoing plays a change's history entries backwards in one write transaction:
+an edit gets its old values back, a new row goes, a deleted row (with the rows
+its deletion took along) comes back under the same ids. It is refused, with
+nothing written, when any row it touches was changed by a later save: an undo
+never clobbers a newer edit. The undo is itself a change, recorded in history
+with ``undoes`` pointing at the change it took back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from db import history
+from db.connection import write_transaction
+from db.errors import GenjinError
+from db.queries import quote
+from schema.crm import CRM
+from schema.model import Base
+
+
+class UndoRefused(GenjinError):
+    """A change cannot be undone; ``reason`` is a message key, ``params`` fill it in. Nothing was written."""
+
+    def __init__(self, reason: str, **params: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """A deletion in the trash: the change that deleted rows, who did it and when, and what went."""
+
+    change_id: int
+    at: str
+    user: str | None
+    table: str
+    row_ids: list[int]
+    labels: list[str]
+    taken_along: int
+
+
+def last_change(db: sqlite_utils.Database, user_id: int) -> int | None:
+    """The latest change by ``user_id`` that can still be undone (not an undo, not undone), or ``None``."""
+    row = db.execute(
+        "SELECT MAX(change_id) FROM history h WHERE user_id = ? AND undoes IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM history u WHERE u.undoes = h.change_id)", [user_id]).fetchone()
+    return row[0]
+
+
+def _entries(db: sqlite_utils.Database, change_id: int) -> list[tuple]:
+    return db.execute(
+        "SELECT id, table_name, row_id, action, changes FROM history WHERE change_id = ? ORDER BY id DESC",
+        [change_id]).fetchall()
+
+
+def _changed_since(db: sqlite_utils.Database, change_id: int, entry_id: int, table: str, row_id: int) -> tuple | None:
+    return db.execute(
+        "SELECT h.at, u.display_name FROM history h LEFT JOIN users u ON u.id = h.user_id "
+        "WHERE h.table_name = ? AND h.row_id = ? AND h.id > ? AND h.change_id != ? ORDER BY h.id DESC LIMIT 1",
+        [table, row_id, entry_id, change_id]).fetchone()
+
+
+def undo(db: sqlite_utils.Database, change_id: int, *, user_id: int | None, now: dt.datetime | None = None,
+         base: Base = CRM) -> int:
+    """Take back change ``change_id``; return the change id of the undo. Raises UndoRefused."""
+    now = now or dt.datetime.now()
+    with write_transaction(db):
+        entries = _entries(db, change_id)
+        if not entries:
+            raise UndoRefused("undo.nothing")
+        if db.execute("SELECT 1 FROM history WHERE undoes = ? LIMIT 1", [change_id]).fetchone():
+            raise UndoRefused("undo.already")
+        by = history.stamp(db, user_id, now.strftime("%Y-%m-%d %H:%M:%S"), undoes=change_id)
+        for entry_id, table_name, row_id, action, changes in entries:
+            later = _changed_since(db, change_id, entry_id, table_name, row_id)
+            if later:
+                raise UndoRefused("undo.changed_since", table=table_name, row=row_id, when=later[0],
+                                  who=later[1])
+            values = {name: pair for name, pair in json.loads(changes).items()}
+            {"update": _revert_update, "insert": _revert_insert, "delete": _revert_delete}[action](
+                db, base, table_name, row_id, values, by)
+    return by.change_id
+
+
+def _revert_update(db, base, table_name, row_id, values, by) -> None:
+    old = {name: before for name, (before, _after) in values.items()}
+    assignments = [f"{quote(name)} = ?" for name in old] + ["version = version + 1", "updated_at = ?",
+                                                            "updated_by = ?"]
+    db.execute(f"UPDATE {quote(base.table(table_name).name)} SET {', '.join(assignments)} WHERE id = ?",
+               [*old.values(), by.at, by.user_id, row_id])
+    history.record(db, by, table=table_name, row_id=row_id, action="update",
+                   changes={name: (after, before) for name, (before, after) in values.items()})
+
+
+def _revert_insert(db, base, table_name, row_id, values, by) -> None:
+    table = base.table(table_name)
+    for other, column in base.links_to(table_name):
+        if db.execute(f"SELECT 1 FROM {quote(other.name)} WHERE {quote(column.name)} = ? LIMIT 1",
+                      [row_id]).fetchone():
+            raise UndoRefused("undo.has_dependents", table=table_name, row=row_id, other=other.name)
+    before = history.stored_values(db, table, row_id) or {}
+    db.execute(f"DELETE FROM {quote(table.name)} WHERE id = ?", [row_id])
+    history.record(db, by, table=table_name, row_id=row_id, action="delete",
+                   changes={name: (value, None) for name, value in before.items() if value is not None})
+
+
+def _revert_delete(db, base, table_name, row_id, values, by) -> None:
+    table = base.table(table_name)
+    if db.execute(f"SELECT 1 FROM {quote(table.name)} WHERE id = ?", [row_id]).fetchone():
+        raise UndoRefused("undo.id_taken", table=table_name, row=row_id)
+    old = {name: before for name, (before, _after) in values.items() if table.has_column(name)}
+    row = {"id": row_id, **old, "updated_at": by.at, "updated_by": by.user_id}
+    names = ", ".join(quote(name) for name in row)
+    db.execute(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' for _ in row)})",
+               list(row.values()))
+    history.record(db, by, table=table_name, row_id=row_id, action="insert",
+                   changes={name: (None, value) for name, value in old.items()})
+
+
+def trash(db: sqlite_utils.Database, *, days: int = 30, today: dt.date | None = None,
+          base: Base = CRM) -> list[Deleted]:
+    """Deletions of the last ``days`` days that have not been undone, newest first."""
+    since = ((today or dt.date.today()) - dt.timedelta(days=days)).isoformat()
+    rows = db.execute(
+        "SELECT h.change_id, h.at, u.display_name, h.table_name, h.row_id, h.changes FROM history h "
+        "LEFT JOIN users u ON u.id = h.user_id WHERE h.action = 'delete' AND h.undoes IS NULL AND h.at >= ? "
+        "AND NOT EXISTS (SELECT 1 FROM history r WHERE r.undoes = h.change_id) ORDER BY h.change_id DESC, h.id",
+        [since]).fetchall()
+    grouped: dict[int, dict] = {}
+    for change_id, at, user, table_name, row_id, changes in rows:
+        item = grouped.setdefault(change_id, {"at": at, "user": user, "rows": []})
+        item["rows"].append((table_name, row_id, json.loads(changes)))
+    found = []
+    for change_id, item in grouped.items():
+        main = item["rows"][-1][0]  # the row deleted on purpose is recorded after those it took along
+        label = base.table(main).label_column
+        mine = [(row_id, changes) for table_name, row_id, changes in item["rows"] if table_name == main]
+        found.append(Deleted(change_id, item["at"], item["user"], main, [r for r, _ in mine],
+                             [str(changes.get(label, [""])[0]) for _, changes in mine],
+                             len(item["rows"]) - len(mine)))
+    return found
