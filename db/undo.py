@@ -117,6 +117,15 @@ def _revert_delete(db, base, table_name, row_id, values, by) -> None:
     if db.execute(f"SELECT 1 FROM {quote(table.name)} WHERE id = ?", [row_id]).fetchone():
         raise UndoRefused("undo.id_taken", table=table_name, row=row_id)
     old = {name: before for name, (before, _after) in values.items() if table.has_column(name)}
+    for column in table.links():  # e.g. a follow-up whose customer was deleted afterwards
+        target = base.table(column.type.table)
+        value = old.get(column.name)
+        if value is not None and not db.execute(f"SELECT 1 FROM {quote(target.name)} WHERE id = ?",
+                                                [value]).fetchone():
+            if column.type.on_delete.upper() == "SET NULL":
+                old[column.name] = None  # a deleted member: keep the row, drop the link
+            else:
+                raise UndoRefused("undo.link_missing", table=table_name, row=row_id, other=target.name)
     row = {"id": row_id, **old, "updated_at": by.at, "updated_by": by.user_id}
     names = ", ".join(quote(name) for name in row)
     db.execute(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' for _ in row)})",

@@ -80,3 +80,20 @@ def test_a_change_is_undone_once_and_an_undo_is_not_itself_the_last_change(db, m
         undo(db, change, user_id=1)
     assert refused.value.reason == "undo.already"
     assert last_change(db, 1) != change
+
+
+def test_a_follow_up_whose_customer_is_gone_is_not_restored_before_its_customer(db, make_customer, make_follow_up):
+    customer = make_customer(name="甲公司")
+    lone = make_follow_up(customer, content="先删的跟进")
+    make_follow_up(customer, content="随客户删除的跟进")
+    apply(db, ChangeSet("follow_ups", deletes=(RowDelete(lone, 1),)), user_id=1)
+    apply(db, ChangeSet("customers", deletes=(RowDelete(customer, db["customers"].get(customer)["version"]),)),
+          user_id=1)
+    customer_deletion, follow_up_deletion = trash(db)
+    with pytest.raises(UndoRefused) as refused:
+        undo(db, follow_up_deletion.change_id, user_id=1)
+    assert refused.value.reason == "undo.link_missing"
+    undo(db, customer_deletion.change_id, user_id=1)
+    undo(db, follow_up_deletion.change_id, user_id=1)
+    assert sorted(r["content"] for r in db["follow_ups"].rows) == ["先删的跟进", "随客户删除的跟进"]
+    assert stored_drift(db, "customers") == []

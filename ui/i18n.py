@@ -36,6 +36,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "undo.changed_since": "无法撤销：{table}第 {row} 号记录已被 {who} 于 {when} 修改，撤销会覆盖其修改。",
         "undo.has_dependents": "无法撤销：这条{table}记录已有关联的{other}，请先处理它们。",
         "undo.id_taken": "无法恢复：{table}第 {row} 号记录的编号已被新记录占用。",
+        "undo.link_missing": "无法恢复：{table}第 {row} 号记录所属的{other}已不存在，请先恢复它。",
         "trash.title": "回收站",
         "trash.caption": "最近 {days} 天删除的记录，可以原样恢复（连同一起删除的跟进记录）。",
         "trash.empty": "回收站是空的。",
@@ -170,6 +171,8 @@ CATALOG: dict[str, dict[str, str]] = {
                               "overwrite it.",
         "undo.has_dependents": "Cannot undo: this {table} record now has {other} linked to it.",
         "undo.id_taken": "Cannot restore: the id of {table} record {row} is taken by a new record.",
+        "undo.link_missing": "Cannot restore: the {other} record that {table} record {row} belongs to is gone; "
+                             "restore it first.",
         "trash.title": "Trash",
         "trash.caption": "Records deleted in the last {days} days; restoring brings them back as they were "
                          "(with the follow-ups deleted along).",
