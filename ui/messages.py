@@ -81,8 +81,7 @@ def describe(error: Exception) -> list[str]:
         for key in ("table", "other"):
             if key in params:
                 params[key] = CRM.table(params[key]).label.get(lang())
-        params.setdefault("who", t("stale.someone"))
-        params["who"] = params["who"] or t("stale.someone")
+        params["who"] = params.get("who") or t("stale.someone")
         return [md_escape(t(error.reason, **params))]
     raise error
 
