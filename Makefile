@@ -21,7 +21,7 @@ $(VENV)/.dev-installed: $(VENV)/.app-installed requirements-dev.txt
 ## make run: set up, create the demo base if none exists, serve http://localhost:8501
 run: $(VENV)/.app-installed
 	@test -f "$(GENJIN_DB)" || $(PY) -m db create --demo "$(GENJIN_DB)"
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address localhost
+	$(VENV)/bin/streamlit run server.py --server.port $(PORT) --server.address localhost
 
 ## make test: set up with the test tools and run every test
 test: $(VENV)/.dev-installed
@@ -45,7 +45,7 @@ stress: $(VENV)/.dev-installed
 backup: $(VENV)/.app-installed
 	$(PY) -m db backup "$(GENJIN_DB)"
 
-## make base BASE=path: a real, empty base (the CRM template, no demo rows)
+## make base BASE=path: a real, empty base (the CRM template, no demo rows, no members: first start asks)
 base: $(VENV)/.app-installed
 	@test -n "$(BASE)" || (echo "usage: make base BASE=path/to/base.db" && exit 2)
 	$(PY) -m db create "$(BASE)"

@@ -1,4 +1,8 @@
-"""Genjin's entry point: page setup, the base opened and migrated once, sidebar, navigation."""
+"""Genjin's entry point: page setup, the base opened and migrated once, the login check, sidebar, navigation.
+
+``make run`` serves it through ``server.py``, which adds the login routes
+and background housekeeping; the pages a member sees depend on their role.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from db.connection import base_path, opened
 from db.demo import create_base
 from db.migrations import migrate
 from ui.i18n import t
-from ui.session import sidebar
+from ui.session import sidebar, signed_in
 from ui.undo import undo_button
 
 
@@ -27,14 +31,25 @@ def prepare_base(path: str) -> str:
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/contacts:", layout="wide")
 prepare_base(str(base_path()))
-sidebar()
-navigation = st.navigation([
+actor = signed_in()
+sidebar(actor)
+pages = [
     st.Page("pages/customers.py", title=t("nav.customers"), icon=":material/groups:", url_path="customers",
             default=True),
     st.Page("pages/follow_ups.py", title=t("nav.follow_ups"), icon=":material/edit_note:", url_path="follow_ups"),
     st.Page("pages/charts.py", title=t("nav.charts"), icon=":material/monitoring:", url_path="charts"),
     st.Page("pages/trash.py", title=t("nav.trash"), icon=":material/delete:", url_path="trash"),
-])
+]
+if actor.can("activity_log"):
+    pages.append(st.Page("pages/activity.py", title=t("nav.activity"), icon=":material/history:",
+                         url_path="activity"))
+if actor.can("transfer"):
+    pages.append(st.Page("pages/members.py", title=t("nav.members"), icon=":material/manage_accounts:",
+                         url_path="members"))
+if actor.can("snapshots"):
+    pages.append(st.Page("pages/snapshots.py", title=t("nav.snapshots"), icon=":material/backup:",
+                         url_path="snapshots"))
+navigation = st.navigation(pages)
 undo_button()
 st.sidebar.caption(t("app.base", path=base_path().name))
 navigation.run()

@@ -21,7 +21,8 @@ from typing import Any
 
 import sqlite_utils
 
-from db import history
+from db import access, history
+from db.access import Actor
 from db.connection import write_transaction
 from db.errors import InvalidChanges, Problem, StaleRow
 from db.queries import Compiler, quote
@@ -228,8 +229,33 @@ def _dependents(db: sqlite_utils.Database, table: Table, row_id: int, base: Base
             continue
         ids = [r[0] for r in db.execute(
             f"SELECT id FROM {quote(other.name)} WHERE {quote(column.name)} = ? ORDER BY id", [row_id]).fetchall()]
-        found += [(other.name, i, history.stored_values(db, other, i)) for i in ids]
+        found += [(other.name, i, _with_version(db, other, i, history.stored_values(db, other, i))) for i in ids]
     return found
+
+
+def _with_version(db: sqlite_utils.Database, table: Table, row_id: int, values: dict | None) -> dict | None:
+    """A row's stored values plus its version under ``history.VERSION_KEY``, for its deletion entry.
+
+    Undoing the deletion brings the row back one version above it, so a grid
+    that still shows the row as it was before the deletion cannot save over it.
+    """
+    if values is None:
+        return None
+    version = db.execute(f"SELECT version FROM {quote(table.name)} WHERE id = ?", [row_id]).fetchone()[0]
+    return {**values, history.VERSION_KEY: version}
+
+
+def fresh_id(db: sqlite_utils.Database, table: Table) -> int:
+    """An id no row of ``table`` ever had: above every id in the table and in its history.
+
+    SQLite would hand the highest id out again after that row is deleted;
+    then a grid still showing the deleted row at version 1 would edit or
+    delete the new row (also at version 1), and the new row would inherit the
+    old one's history. Call inside the write transaction.
+    """
+    sql = (f"SELECT MAX(IFNULL((SELECT MAX(id) FROM {quote(table.name)}), 0), "
+           "IFNULL((SELECT MAX(row_id) FROM history WHERE table_name = ?), 0)) + 1")
+    return db.execute(sql, [table.name]).fetchone()[0]
 
 
 def _record_deletion(db: sqlite_utils.Database, rows: list[tuple[str, int, dict]], by: history.Stamp) -> None:
@@ -257,14 +283,15 @@ def apply(
     db: sqlite_utils.Database,
     changes: ChangeSet,
     *,
-    user_id: int | None,
+    actor: Actor,
     now: dt.datetime | None = None,
     base: Base = CRM,
 ) -> Applied:
-    """Validate and write ``changes`` in one transaction; return what was written.
+    """Validate and write ``changes`` as ``actor`` in one transaction; return what was written.
 
-    Raises InvalidChanges (bad values, nothing written) or StaleRow (a row was
-    changed or deleted by someone else since it was read, nothing written).
+    Raises InvalidChanges (bad values, nothing written), StaleRow (a row was
+    changed or deleted by someone else since it was read, nothing written) or
+    AccessDenied (the actor may not touch a row or the table, nothing written).
     """
     now = now or dt.datetime.now()
     table = base.table(changes.table)
@@ -272,8 +299,13 @@ def apply(
     applied = Applied()
     try:
         with write_transaction(db):
+            actor = access.resolve(db, actor)
+            access.write_rights(actor, table.name, deleting=bool(parsed.deletes))
+            access.check_visible(db, actor, table.name,
+                                 [e.row_id for e in parsed.edits] + [d.row_id for d in parsed.deletes])
+            parsed = _owned_by_default(actor, table, parsed)
             _check_links(db, table, parsed, base)
-            by = history.stamp(db, user_id, now.strftime("%Y-%m-%d %H:%M:%S"))
+            by = history.stamp(db, actor.user_id, now.strftime("%Y-%m-%d %H:%M:%S"))
             for edit in parsed.edits:
                 _update(db, table, edit, by)
                 applied.updated += 1
@@ -281,12 +313,53 @@ def apply(
                 applied.inserted.append(_insert(db, table, new, by, now.date()))
             for gone in parsed.deletes:
                 applied.deleted += _delete(db, table, gone, by, base)
+            _check_still_visible(db, actor, table, parsed, applied)
+            if table.name == "users":
+                _keep_members_sound(db, parsed)
     except sqlite3.IntegrityError as error:
         match = _UNIQUE.search(str(error))
         if not match:  # NOT NULL and links are checked before writing: anything else is a bug
             raise
         raise InvalidChanges(table.name, [Problem(None, match.group(1), None, "invalid.unique")]) from error
     return applied
+
+
+def _owned_by_default(actor: Actor, table: Table, changes: ChangeSet) -> ChangeSet:
+    """A salesperson's new customers are theirs unless they chose an owner (their own row, not the pool's)."""
+    if actor.sees_everything or not table.has_column("owner_id"):
+        return changes
+    inserts = tuple(
+        NewRow({**new.values, "owner_id": actor.user_id}, new.row) if new.values.get("owner_id") is None else new
+        for new in changes.inserts
+    )
+    return dataclass_replace(changes, inserts=inserts)
+
+
+def _check_still_visible(db: sqlite_utils.Database, actor: Actor, table: Table, changes: ChangeSet,
+                         applied: Applied) -> None:
+    """Refuse (roll back) a save that moved a row out of the actor's sight.
+
+    A salesperson may not give a customer to someone else (that is
+    reassigning, a manager's job) nor hang a follow-up on a customer that is
+    not theirs; the problem names the row and the column that did it.
+    """
+    if actor.sees_everything:
+        return
+    written = [(e.row, e.row_id) for e in changes.edits] + list(
+        zip([n.row for n in changes.inserts], applied.inserted, strict=True))
+    seen = access.visible_ids(db, actor, table.name, [row_id for _, row_id in written])
+    column = access.SCOPE_COLUMNS.get(table.name)
+    problems = [Problem(row, column, None, "invalid.outside_scope") for row, row_id in written if row_id not in seen]
+    if problems:
+        raise InvalidChanges(table.name, problems)
+
+
+def _keep_members_sound(db: sqlite_utils.Database, changes: ChangeSet) -> None:
+    """After a change to members: one active administrator remains; disabled members are logged out."""
+    if db.execute("SELECT 1 FROM users WHERE role = 'admin' AND active = 1 LIMIT 1").fetchone() is None:
+        row = next((e.row for e in changes.edits if {"role", "active"} & set(e.values)), None)
+        raise InvalidChanges("users", [Problem(row, "role", None, "invalid.last_admin")])
+    db.execute("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE active = 0)")
 
 
 def _update(db: sqlite_utils.Database, table: Table, edit: RowEdit, by: history.Stamp) -> None:
@@ -311,11 +384,11 @@ def _insert(
             values[column.name] = next_number(db, table, column, today)
         elif isinstance(column.type, CreatedOn):
             values[column.name] = today.isoformat()
-    values.update(updated_at=by.at, updated_by=by.user_id)
+    row_id = fresh_id(db, table)
+    values.update(id=row_id, updated_at=by.at, updated_by=by.user_id)
     names = ", ".join(quote(name) for name in values)
     marks = ", ".join("?" for _ in values)
-    cursor = db.execute(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", list(values.values()))
-    row_id = int(cursor.lastrowid)
+    db.execute(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", list(values.values()))
     created = {name: (None, value) for name, value in (history.stored_values(db, table, row_id) or {}).items()
                if value is not None}
     history.record(db, by, table=table.name, row_id=row_id, action="insert", changes=created)
@@ -324,7 +397,7 @@ def _insert(
 
 def _delete(db: sqlite_utils.Database, table: Table, gone: RowDelete, by: history.Stamp, base: Base) -> int:
     row_id = int(gone.row_id)
-    before = history.stored_values(db, table, row_id)
+    before = _with_version(db, table, row_id, history.stored_values(db, table, row_id))
     taken_along = _dependents(db, table, row_id, base) if before is not None else []
     cursor = db.execute(f"DELETE FROM {quote(table.name)} WHERE id = ? AND version = ?", [row_id, int(gone.version)])
     if cursor.rowcount == 1:

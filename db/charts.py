@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from db.access import Actor, scope
 from db.queries import quote
 from schema.crm import CRM, FUNNEL_STAGES
 from schema.model import Base
@@ -33,21 +34,24 @@ class FunnelStep:
     overall_rate: float | None
 
 
-def counts_by(db: sqlite_utils.Database, table_name: str, column_name: str, *, base: Base = CRM) -> dict:
-    """``{stored value: row count}`` for one column (``None`` for empty cells)."""
+def counts_by(db: sqlite_utils.Database, table_name: str, column_name: str, *, actor: Actor,
+              base: Base = CRM) -> dict:
+    """``{stored value: row count}`` for one column (``None`` for empty cells), over the rows ``actor`` sees."""
     table = base.table(table_name)
     name = quote(table.column(column_name).name)
-    sql = f"SELECT {name}, COUNT(*) FROM {quote(table.name)} GROUP BY {name}"
-    return {value: count for value, count in db.execute(sql).fetchall()}
+    visible, params = scope(actor, table.name)
+    sql = f"SELECT t.{name}, COUNT(*) FROM {quote(table.name)} t WHERE {visible} GROUP BY t.{name}"
+    return {value: count for value, count in db.execute(sql, params).fetchall()}
 
 
-def distribution(db: sqlite_utils.Database, table_name: str, column_name: str, *, base: Base = CRM) -> list[tuple]:
+def distribution(db: sqlite_utils.Database, table_name: str, column_name: str, *, actor: Actor,
+                 base: Base = CRM) -> list[tuple]:
     """``[(code, count), …]`` in the column's option order, empty cells last as ``None``.
 
     Every option is listed, with 0 where no row has it, so charts keep their shape.
     """
     column = base.table(table_name).column(column_name)
-    counts = counts_by(db, table_name, column_name, base=base)
+    counts = counts_by(db, table_name, column_name, actor=actor, base=base)
     codes = [o.code for o in column.type.options] if isinstance(column.type, Choice) else sorted(
         (c for c in counts if c is not None), key=str)
     result = [(code, counts.get(code, 0)) for code in codes]
@@ -56,12 +60,12 @@ def distribution(db: sqlite_utils.Database, table_name: str, column_name: str, *
     return result
 
 
-def funnel(db: sqlite_utils.Database) -> list[FunnelStep]:
+def funnel(db: sqlite_utils.Database, *, actor: Actor) -> list[FunnelStep]:
     """The sales funnel 线索→意向→方案→谈判→成交 with stage and overall conversion.
 
     输单 customers are left out: where in the funnel they were lost is not recorded.
     """
-    counts = counts_by(db, "customers", "stage")
+    counts = counts_by(db, "customers", "stage", actor=actor)
     steps = []
     first = None
     previous = None
@@ -90,12 +94,13 @@ class Dashboard:
     scales: list[tuple]
 
 
-def dashboard(db: sqlite_utils.Database) -> Dashboard:
-    """The 看板 page's aggregates: customer count, funnel, and customers by stage, grade and size."""
+def dashboard(db: sqlite_utils.Database, *, actor: Actor) -> Dashboard:
+    """The 看板 page's aggregates over the customers ``actor`` sees: count, funnel, stage, grade and size."""
+    stages = counts_by(db, "customers", "stage", actor=actor)
     return Dashboard(
-        total=db.execute("SELECT COUNT(*) FROM customers").fetchone()[0],
-        funnel=funnel(db),
-        stages=dict(distribution(db, "customers", "stage")),
-        grades=distribution(db, "customers", "grade"),
-        scales=distribution(db, "customers", "scale"),
+        total=sum(stages.values()),
+        funnel=funnel(db, actor=actor),
+        stages=stages,
+        grades=distribution(db, "customers", "grade", actor=actor),
+        scales=distribution(db, "customers", "scale", actor=actor),
     )

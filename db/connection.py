@@ -6,6 +6,7 @@ rerun runs on another thread. Connections are cheap (well under a millisecond).
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ import sqlite_utils
 #: Environment variable naming the base file.
 BASE_ENV = "GENJIN_DB"
 DEFAULT_BASE = Path("data") / "demo.db"
+_savepoints = itertools.count(1)
 
 
 def base_path() -> Path:
@@ -55,8 +57,22 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
 
     IMMEDIATE takes the write lock up front, so concurrent savers queue on
     the busy timeout instead of failing half-way with "database is locked".
-    sqlite-utils calls made inside nest as savepoints.
+    Called inside another write transaction, it is a savepoint of that one
+    (a transfer is many saves that stand or fall together); sqlite-utils calls
+    made inside nest as savepoints too.
     """
+    if db.conn.in_transaction:
+        name = f"genjin_{next(_savepoints)}"
+        db.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield db
+        except BaseException:
+            db.conn.execute(f"ROLLBACK TO {name}")
+            db.conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            db.conn.execute(f"RELEASE {name}")
+        return
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db

@@ -15,12 +15,16 @@ from pathlib import Path
 
 import sqlite_utils
 
+from db.accounts import hash_password
 from db.changes import bulk_load
 from db.connection import connect, write_transaction
 from db.migrations import migrate
 from schema.crm import TAGS
 
 SEED = 20261122
+
+#: Every demo member's password. Demo only: a real base gets its administrator at first start.
+DEMO_PASSWORD = "genjin-demo"
 
 DEMO_USERS = (
     # username, display name, role
@@ -109,8 +113,8 @@ def create_base(path: str | Path, *, demo: bool = False, today: dt.date | None =
                 customers: int = 360, follow_ups: int = 2600) -> None:
     """Create the base at ``path``: the CRM template, then demo rows if ``demo``.
 
-    An empty base gets one user, 管理员, so edits have an author until
-    accounts exist. Raises FileExistsError if ``path`` already exists.
+    An empty base has no members: its first start in the browser asks for the
+    administrator. Raises FileExistsError if ``path`` already exists.
     """
     path = Path(path)
     if path.exists():
@@ -121,9 +125,6 @@ def create_base(path: str | Path, *, demo: bool = False, today: dt.date | None =
         migrate(db)
         if demo:
             seed_demo(db, today=today or dt.date.today(), customers=customers, follow_ups=follow_ups)
-        else:
-            with write_transaction(db):
-                db.execute("INSERT INTO users (username, display_name, role) VALUES ('admin', '管理员', 'admin')")
     finally:
         db.close()
 
@@ -132,11 +133,13 @@ def seed_demo(db: sqlite_utils.Database, *, today: dt.date, customers: int = 360
     """Fill a migrated, empty base with the demo team, customers and follow-ups."""
     rng = random.Random(SEED)
     stamp = f"{today.isoformat()} 09:00:00"
+    password = hash_password(DEMO_PASSWORD)
     with write_transaction(db):
         db.conn.executemany(
-            "INSERT INTO users (id, username, display_name, role, updated_at) VALUES (?, ?, ?, ?, ?)",
-            [(i + 1, u, name, role, stamp) for i, (u, name, role) in enumerate(DEMO_USERS)],
+            "INSERT INTO users (id, username, display_name, role, updated_at, password_hash) VALUES (?, ?, ?, ?, ?, ?)",
+            [(i + 1, u, name, role, stamp, password) for i, (u, name, role) in enumerate(DEMO_USERS)],
         )
+        db.execute("INSERT INTO settings (key, value) VALUES ('demo', '1')")
         owners = [i + 1 for i, user in enumerate(DEMO_USERS) if user[2] != "admin"]
         people = _customers(rng, today, customers, owners)
         db.conn.executemany(_insert_sql("customers", people[0]), [tuple(p.values()) for p in people])

@@ -13,9 +13,14 @@ from typing import Any
 
 import sqlite_utils
 
+from db import access
+from db.access import Actor
 from db.queries import quote
 from schema.crm import CRM
 from schema.model import Base, Table
+
+#: In a deletion's entry, the row's version when it was deleted (not a column; undo restores above it).
+VERSION_KEY = "_version"
 
 
 @dataclass(frozen=True)
@@ -68,13 +73,16 @@ def stored_values(db: sqlite_utils.Database, table: Table, row_id: int) -> dict[
     return None if row is None else dict(zip(names, row, strict=True))
 
 
-def row_history(db: sqlite_utils.Database, table_name: str, row_id: int, *, limit: int = 200,
+def row_history(db: sqlite_utils.Database, table_name: str, row_id: int, *, actor: Actor, limit: int = 200,
                 base: Base = CRM) -> list[Entry]:
     """The newest ``limit`` entries of a row and of the rows that belong to it (a customer's follow-ups).
 
     Rows that belong to it are found through the link recorded in the history
-    itself, so deleted follow-ups still show.
+    itself, so deleted follow-ups still show. Raises AccessDenied unless the
+    row is one ``actor`` may see (or the actor may read the activity log).
     """
+    if not actor.can("activity_log") and not access.visible_ids(db, actor, table_name, [row_id]):
+        raise access.AccessDenied("access.not_yours", table=table_name, row=row_id)
     owned = [(other.name, column.name) for other, column in base.links_to(table_name)
              if column.type.on_delete.upper() == "CASCADE"]
     conditions = ["(h.table_name = ? AND h.row_id = ?)"]
@@ -90,4 +98,42 @@ def row_history(db: sqlite_utils.Database, table_name: str, row_id: int, *, limi
         f"LEFT JOIN users u ON u.id = h.user_id WHERE {' OR '.join(conditions)} ORDER BY h.id DESC LIMIT ?"
     )
     rows = db.execute(sql, [*params, limit]).fetchall()
-    return [Entry(*r[:7], {k: tuple(v) for k, v in json.loads(r[7]).items()}) for r in rows]
+    return [_entry(r) for r in rows]
+
+
+def activity(db: sqlite_utils.Database, *, actor: Actor, user_id: int | None = None, table_name: str | None = None,
+             since: str | None = None, until: str | None = None, limit: int = 100,
+             offset: int = 0) -> tuple[int, list[Entry]]:
+    """The base-wide activity log: ``(how many entries match, the page of them newest first)``.
+
+    Filters: who (``user_id``), which table, and a date range (``since`` and
+    ``until`` are ``YYYY-MM-DD``, both days included). Raises AccessDenied
+    unless ``actor`` may read the activity log (administrators and managers).
+    """
+    access.require(actor, "activity_log")
+    conditions, params = ["1"], []
+    if user_id is not None:
+        conditions.append("h.user_id = ?")
+        params.append(int(user_id))
+    if table_name:
+        conditions.append("h.table_name = ?")
+        params.append(table_name)
+    if since:
+        conditions.append("h.at >= ?")
+        params.append(str(since)[:10])
+    if until:
+        conditions.append("h.at < date(?, '+1 day')")
+        params.append(str(until)[:10])
+    where = " AND ".join(conditions)
+    total = db.execute(f"SELECT COUNT(*) FROM history h WHERE {where}", params).fetchone()[0]
+    rows = db.execute(
+        "SELECT h.id, h.change_id, h.at, u.display_name, h.table_name, h.row_id, h.action, h.changes FROM history h "
+        f"LEFT JOIN users u ON u.id = h.user_id WHERE {where} ORDER BY h.id DESC LIMIT ? OFFSET ?",
+        [*params, int(limit), int(offset)]).fetchall()
+    return total, [_entry(r) for r in rows]
+
+
+def _entry(row: tuple) -> Entry:
+    """An Entry from a history row; bookkeeping keys (the deleted row's version) are left out."""
+    changes = {k: tuple(v) for k, v in json.loads(row[7]).items() if k != VERSION_KEY}
+    return Entry(*row[:7], changes)

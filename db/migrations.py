@@ -163,6 +163,45 @@ def m003_history(db: sqlite_utils.Database) -> None:
         END""")
 
 
+@migrations()
+def m004_accounts(db: sqlite_utils.Database) -> None:
+    """Passwords, login sessions, failed-login counts and base settings.
+
+    A session is stored as the SHA-256 of its token (a stolen base file holds
+    no usable session); ``last_seen`` drives the idle expiry. Failed logins
+    are counted per username, known or not, so guessing slows down either way.
+    """
+    db.execute("ALTER TABLE users ADD COLUMN password_hash TEXT")
+    db.execute("""
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            last_seen TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX sessions_user ON sessions(user_id)")
+    db.execute("""
+        CREATE TABLE login_failures (
+            username TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            last_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    # The trash is emptied after its retention by erasing the values of the deleted rows' history
+    # entries (who, when and what happened stay). That one update is all the history ever allows.
+    db.execute("ALTER TABLE history ADD COLUMN purged_at TEXT")
+    db.execute("DROP TRIGGER history_no_update")
+    db.execute("""
+        CREATE TRIGGER history_no_update BEFORE UPDATE ON history
+        WHEN NOT (OLD.purged_at IS NULL AND NEW.purged_at IS NOT NULL AND NEW.changes = '{}'
+                  AND NEW.id = OLD.id AND NEW.change_id = OLD.change_id AND NEW.at = OLD.at
+                  AND NEW.user_id IS OLD.user_id AND NEW.table_name = OLD.table_name
+                  AND NEW.row_id = OLD.row_id AND NEW.action = OLD.action AND NEW.undoes IS OLD.undoes)
+        BEGIN
+            SELECT RAISE(ABORT, 'history is append-only');
+        END""")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names of those applied."""
     pending = [migration.name for migration in migrations.pending(db)]

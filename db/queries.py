@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
+from db.access import Actor, scope
 from db.errors import RowNotFound
 from schema.crm import CRM
 from schema.model import Base, Column, Table
@@ -81,6 +82,7 @@ class Compiler:
 
     base: Base
     today: dt.date
+    actor: Actor | None = None
     params: dict[str, Any] = field(default_factory=dict)
 
     def param(self, value: Any) -> str:
@@ -184,12 +186,22 @@ class Compiler:
             parts.append(f"{value} LIKE {self.param(_like_pattern(needle))} ESCAPE '\\'")
         return "(" + " OR ".join(parts) + ")" if parts else "1"
 
+    def visible(self, table: Table) -> str:
+        """SQL true for the rows the actor may see (always the first condition of a WHERE)."""
+        if self.actor is None:
+            raise ValueError("a query needs an actor")  # reads are never anonymous
+        condition, params = scope(self.actor, table.name)
+        for value in params:
+            condition = condition.replace("?", self.param(value), 1)
+        return condition
+
     def where(self, table: Table, query: Query) -> str:
-        """The WHERE clause of ``query`` (``1`` when it has no condition)."""
-        parts = [self.condition(table, flt) for flt in query.filters]
+        """The WHERE clause of ``query``, limited to the rows the actor may see."""
+        parts = [self.visible(table)]
+        parts += [self.condition(table, flt) for flt in query.filters]
         if query.search.strip():
             parts.append(self.search(table, query.search.strip()))
-        return " AND ".join(parts) or "1"
+        return " AND ".join(parts)
 
     def select_list(self, table: Table) -> str:
         """Every stored column, the row metadata and every computed column."""
@@ -198,19 +210,20 @@ class Compiler:
         return ", ".join(parts)
 
 
-def count_rows(db: sqlite_utils.Database, query: Query, *, today: dt.date | None = None, base: Base = CRM) -> int:
-    """How many rows match ``query``'s search and filters (all pages)."""
+def count_rows(db: sqlite_utils.Database, query: Query, *, actor: Actor, today: dt.date | None = None,
+               base: Base = CRM) -> int:
+    """How many rows ``actor`` may see match ``query``'s search and filters (all pages)."""
     table = base.table(query.table)
-    compiler = Compiler(base, today or dt.date.today())
+    compiler = Compiler(base, today or dt.date.today(), actor)
     where = compiler.where(table, query)
     sql = f"SELECT COUNT(*) FROM {quote(table.name)} t WHERE {where}"
     return db.execute(sql, compiler.params).fetchone()[0]
 
 
 def fetch_page(
-    db: sqlite_utils.Database, query: Query, *, today: dt.date | None = None, base: Base = CRM
+    db: sqlite_utils.Database, query: Query, *, actor: Actor, today: dt.date | None = None, base: Base = CRM
 ) -> list[dict[str, Any]]:
-    """The rows of ``query``'s page, in order, each a dict of every column.
+    """The rows of ``query``'s page that ``actor`` may see, in order, each a dict of every column.
 
     Two statements: the ids of the page (sorting and filtering in SQL), then
     those rows with their computed columns, so each computed value is worked
@@ -218,7 +231,7 @@ def fetch_page(
     """
     table = base.table(query.table)
     today = today or dt.date.today()
-    compiler = Compiler(base, today)
+    compiler = Compiler(base, today, actor)
     where = compiler.where(table, query)
     if query.sort:
         column = table.column(query.sort)
@@ -238,18 +251,20 @@ def fetch_page(
         f"LIMIT {compiler.param(query.page_size)} OFFSET {compiler.param(query.offset)}"
     )
     ids = [row[0] for row in db.execute(id_sql, compiler.params).fetchall()]
-    return rows_by_id(db, table, ids, today=today, base=base)
+    return rows_by_id(db, table, ids, actor=actor, today=today, base=base)
 
 
 def rows_by_id(
-    db: sqlite_utils.Database, table: Table, ids: list[int], *, today: dt.date, base: Base = CRM
+    db: sqlite_utils.Database, table: Table, ids: list[int], *, actor: Actor, today: dt.date, base: Base = CRM
 ) -> list[dict[str, Any]]:
-    """The rows with these ids, in the order given, computed columns included."""
+    """The rows with these ids that ``actor`` may see, in the order given, computed columns included."""
     if not ids:
         return []
-    compiler = Compiler(base, today)
+    compiler = Compiler(base, today, actor)
     placeholders = ", ".join(compiler.param(int(i)) for i in ids)
-    sql = f"SELECT {compiler.select_list(table)} FROM {quote(table.name)} t WHERE t.id IN ({placeholders})"
+    visible = compiler.visible(table)
+    sql = (f"SELECT {compiler.select_list(table)} FROM {quote(table.name)} t "
+           f"WHERE t.id IN ({placeholders}) AND {visible}")
     cursor = db.execute(sql, compiler.params)
     names = [d[0] for d in cursor.description]
     by_id = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
@@ -257,43 +272,52 @@ def rows_by_id(
 
 
 def get_row(
-    db: sqlite_utils.Database, table_name: str, row_id: int, *, today: dt.date | None = None, base: Base = CRM
+    db: sqlite_utils.Database, table_name: str, row_id: int, *, actor: Actor, today: dt.date | None = None,
+    base: Base = CRM
 ) -> dict[str, Any]:
-    """One row with its computed columns; raises RowNotFound."""
-    rows = rows_by_id(db, base.table(table_name), [int(row_id)], today=today or dt.date.today(), base=base)
+    """One row with its computed columns; raises RowNotFound if it is gone or ``actor`` may not see it.
+
+    A row outside the actor's scope is "not found", not "forbidden": a
+    salesperson typing another's ``?customer=ID`` learns nothing about it.
+    """
+    rows = rows_by_id(db, base.table(table_name), [int(row_id)], actor=actor, today=today or dt.date.today(),
+                      base=base)
     if not rows:
         raise RowNotFound(table_name, row_id)
     return rows[0]
 
 
 def link_options(
-    db: sqlite_utils.Database, table_name: str, *, active_only: bool = False, include: tuple[int, ...] = (),
-    limit: int | None = None, contains: str = "", base: Base = CRM
+    db: sqlite_utils.Database, table_name: str, *, actor: Actor, active_only: bool = False,
+    include: tuple[int, ...] = (), limit: int | None = None, contains: str = "", base: Base = CRM
 ) -> dict[int, str]:
     """``{id: label}`` of rows of ``table_name`` for the select of a link column (负责人, 客户).
 
     Without ``limit``, every row (for small tables such as users); with it, the
     rows in ``include`` (those on screen) plus at most ``limit`` others whose
     label contains ``contains``, so a select never carries a whole large table.
-    ``active_only`` leaves out users who are no longer active.
+    ``active_only`` leaves out users who are no longer active. Only rows
+    ``actor`` may see are offered.
     """
     table = base.table(table_name)
     label = quote(table.label_column)
-    conditions, params = [], []
+    visible, params = scope(actor, table.name)
+    conditions = [visible]
     if active_only and table.has_column("active"):
-        conditions.append("active = 1")
+        conditions.append("t.active = 1")
     if contains:
-        conditions.append(f"{label} LIKE ? ESCAPE '\\'")
+        conditions.append(f"t.{label} LIKE ? ESCAPE '\\'")
         params.append(_like_pattern(contains))
-    where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
-    sql = f"SELECT id, {label} FROM {quote(table.name)} {where} ORDER BY {label}, id"
+    where = "WHERE " + " AND ".join(conditions)
+    sql = f"SELECT t.id, t.{label} FROM {quote(table.name)} t {where} ORDER BY t.{label}, t.id"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     options = {row[0]: row[1] for row in db.execute(sql, params).fetchall()}
     shown = [int(i) for i in include if i is not None and int(i) not in options]
     if shown:
         marks = ", ".join("?" for _ in shown)
-        found = db.execute(f"SELECT id, {label} FROM {quote(table.name)} WHERE id IN ({marks})", shown).fetchall()
+        found = db.execute(f"SELECT t.id, t.{label} FROM {quote(table.name)} t WHERE t.id IN ({marks}) AND {visible}",
+                           [*shown, *scope(actor, table.name)[1]]).fetchall()
         options |= {row[0]: row[1] for row in found}
     return options
 

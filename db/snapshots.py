@@ -19,7 +19,7 @@ from pathlib import Path
 from db.connection import opened
 from db.migrations import migrate
 
-_NAME = re.compile(r"^(?P<stamp>\d{8}-\d{6})-(?P<reason>[a-z0-9-]+)\.db$")
+_NAME = re.compile(r"^(?P<stamp>\d{8}-\d{6})-(?P<reason>[a-z-]+?)(?:-(?P<n>\d+))?\.db$")
 REASONS = ("manual", "daily", "before-bulk", "before-restore")
 
 
@@ -44,14 +44,19 @@ def folder(base: str | Path) -> Path:
 
 
 def take(base: str | Path, *, reason: str = "manual", now: dt.datetime | None = None) -> Snapshot:
-    """A new snapshot of ``base``; raises SnapshotError for an unknown reason or a taken name."""
+    """A new snapshot of ``base``; raises SnapshotError for an unknown reason.
+
+    Two snapshots in the same second get ``-2``, ``-3``… after the reason.
+    """
     if reason not in REASONS:
         raise SnapshotError(f"unknown snapshot reason {reason!r}")
     now = now or dt.datetime.now()
     target = folder(base) / f"{now:%Y%m%d-%H%M%S}-{reason}.db"
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        raise SnapshotError(f"{target.name} already exists")
+    number = 1
+    while target.exists():
+        number += 1
+        target = folder(base) / f"{now:%Y%m%d-%H%M%S}-{reason}-{number}.db"
     with opened(base) as db:
         db.execute("VACUUM INTO ?", [str(target)])
     return _describe(target)

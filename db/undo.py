@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
-from db import history
+from db import access, history
+from db.access import Actor
 from db.connection import write_transaction
 from db.errors import GenjinError
 from db.queries import quote
@@ -47,11 +49,11 @@ class Deleted:
     taken_along: int
 
 
-def last_change(db: sqlite_utils.Database, user_id: int) -> int | None:
-    """The latest change by ``user_id`` that can still be undone (not an undo, not undone), or ``None``."""
+def last_change(db: sqlite_utils.Database, actor: Actor) -> int | None:
+    """The latest change by ``actor`` that can still be undone (not an undo, not undone), or ``None``."""
     row = db.execute(
         "SELECT MAX(change_id) FROM history h WHERE user_id = ? AND undoes IS NULL "
-        "AND NOT EXISTS (SELECT 1 FROM history u WHERE u.undoes = h.change_id)", [user_id]).fetchone()
+        "AND NOT EXISTS (SELECT 1 FROM history u WHERE u.undoes = h.change_id)", [actor.user_id]).fetchone()
     return row[0]
 
 
@@ -68,17 +70,30 @@ def _changed_since(db: sqlite_utils.Database, change_id: int, entry_id: int, tab
         [table, row_id, entry_id, change_id]).fetchone()
 
 
-def undo(db: sqlite_utils.Database, change_id: int, *, user_id: int | None, now: dt.datetime | None = None,
+def undo(db: sqlite_utils.Database, change_id: int, *, actor: Actor, now: dt.datetime | None = None,
          base: Base = CRM) -> int:
-    """Take back change ``change_id``; return the change id of the undo. Raises UndoRefused."""
+    """Take back change ``change_id`` as ``actor``; return the change id of the undo.
+
+    Raises UndoRefused, or AccessDenied when the change is someone else's and
+    the actor may not undo others' changes (a salesperson), or when it would
+    bring back a row outside the actor's sight.
+    """
     now = now or dt.datetime.now()
     with write_transaction(db):
+        actor = access.resolve(db, actor)
         entries = _entries(db, change_id)
         if not entries:
             raise UndoRefused("undo.nothing")
+        authors = {r[0] for r in db.execute("SELECT DISTINCT user_id FROM history WHERE change_id = ?",
+                                            [change_id]).fetchall()}
+        if authors != {actor.user_id} and not actor.can("undo_others"):
+            raise access.AccessDenied("access.not_your_change")
         if db.execute("SELECT 1 FROM history WHERE undoes = ? LIMIT 1", [change_id]).fetchone():
             raise UndoRefused("undo.already")
-        by = history.stamp(db, user_id, now.strftime("%Y-%m-%d %H:%M:%S"), undoes=change_id)
+        if db.execute("SELECT 1 FROM history WHERE change_id = ? AND purged_at IS NOT NULL LIMIT 1",
+                      [change_id]).fetchone():
+            raise UndoRefused("undo.purged")
+        by = history.stamp(db, actor.user_id, now.strftime("%Y-%m-%d %H:%M:%S"), undoes=change_id)
         for entry_id, table_name, row_id, action, changes in entries:
             later = _changed_since(db, change_id, entry_id, table_name, row_id)
             if later:
@@ -87,6 +102,8 @@ def undo(db: sqlite_utils.Database, change_id: int, *, user_id: int | None, now:
             values = {name: pair for name, pair in json.loads(changes).items()}
             {"update": _revert_update, "insert": _revert_insert, "delete": _revert_delete}[action](
                 db, base, table_name, row_id, values, by)
+        for table_name in {entry[1] for entry in entries}:
+            access.check_visible(db, actor, table_name, [e[2] for e in entries if e[1] == table_name])
     return by.change_id
 
 
@@ -126,7 +143,8 @@ def _revert_delete(db, base, table_name, row_id, values, by) -> None:
                 old[column.name] = None  # a deleted member: keep the row, drop the link
             else:
                 raise UndoRefused("undo.link_missing", table=table_name, row=row_id, other=target.name)
-    row = {"id": row_id, **old, "updated_at": by.at, "updated_by": by.user_id}
+    deleted_at_version = values.get(history.VERSION_KEY, (0, None))[0] or 0
+    row = {"id": row_id, **old, "version": deleted_at_version + 1, "updated_at": by.at, "updated_by": by.user_id}
     names = ", ".join(quote(name) for name in row)
     db.execute(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' for _ in row)})",
                list(row.values()))
@@ -134,15 +152,58 @@ def _revert_delete(db, base, table_name, row_id, values, by) -> None:
                    changes={name: (None, value) for name, value in old.items()})
 
 
-def trash(db: sqlite_utils.Database, *, days: int = 30, today: dt.date | None = None,
+#: Days a deletion stays in the trash (``GENJIN_TRASH_DAYS``, default 30).
+TRASH_ENV = "GENJIN_TRASH_DAYS"
+DEFAULT_TRASH_DAYS = 30
+
+
+def trash_days() -> int:
+    """How many days deletions stay restorable, from ``GENJIN_TRASH_DAYS``."""
+    try:
+        return max(1, int(os.environ.get(TRASH_ENV, DEFAULT_TRASH_DAYS)))
+    except ValueError:
+        return DEFAULT_TRASH_DAYS
+
+
+def purge_trash(db: sqlite_utils.Database, *, days: int | None = None, now: dt.datetime | None = None) -> int:
+    """Empty the trash of deletions older than ``days``; return how many deleted rows were purged.
+
+    A purged row's values are erased from every history entry it has up to
+    its deletion (who did what and when stays); it can no longer be restored.
+    Rows that exist again (restored, or their id reused) are left alone.
+    """
+    now = now or dt.datetime.now()
+    cutoff = (now - dt.timedelta(days=days or trash_days())).strftime("%Y-%m-%d %H:%M:%S")
+    with write_transaction(db):
+        gone = db.execute(
+            "SELECT h.id, h.table_name, h.row_id FROM history h WHERE h.action = 'delete' AND h.at < ? "
+            "AND h.purged_at IS NULL", [cutoff]).fetchall()
+        purged = 0
+        for entry_id, table_name, row_id in gone:
+            if db.execute(f"SELECT 1 FROM {quote(table_name)} WHERE id = ?", [row_id]).fetchone():
+                continue
+            db.execute("UPDATE history SET changes = '{}', purged_at = ? WHERE table_name = ? AND row_id = ? "
+                       "AND id <= ? AND purged_at IS NULL",
+                       [now.strftime("%Y-%m-%d %H:%M:%S"), table_name, row_id, entry_id])
+            purged += 1
+    return purged
+
+
+def trash(db: sqlite_utils.Database, *, actor: Actor, days: int = 30, today: dt.date | None = None,
           base: Base = CRM) -> list[Deleted]:
-    """Deletions of the last ``days`` days that have not been undone, newest first."""
+    """Deletions of the last ``days`` days that have not been undone, newest first.
+
+    A salesperson sees only their own deletions; those who may undo others'
+    changes see everyone's.
+    """
     since = ((today or dt.date.today()) - dt.timedelta(days=days)).isoformat()
+    mine, params = ("", []) if actor.can("undo_others") else ("AND h.user_id = ? ", [actor.user_id])
     rows = db.execute(
         "SELECT h.change_id, h.at, u.display_name, h.table_name, h.row_id, h.changes FROM history h "
         "LEFT JOIN users u ON u.id = h.user_id WHERE h.action = 'delete' AND h.undoes IS NULL AND h.at >= ? "
-        "AND NOT EXISTS (SELECT 1 FROM history r WHERE r.undoes = h.change_id) ORDER BY h.change_id DESC, h.id",
-        [since]).fetchall()
+        f"AND h.purged_at IS NULL {mine}AND NOT EXISTS (SELECT 1 FROM history r WHERE r.undoes = h.change_id) "
+        "ORDER BY h.change_id DESC, h.id",
+        [since, *params]).fetchall()
     grouped: dict[int, dict] = {}
     for change_id, at, user, table_name, row_id, changes in rows:
         item = grouped.setdefault(change_id, {"at": at, "user": user, "rows": []})

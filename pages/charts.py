@@ -8,12 +8,14 @@ from ui import charts
 from ui.entry import through_app
 from ui.i18n import t
 from ui.messages import show_flashes
+from ui.session import signed_in
 
 through_app()
+actor = signed_in()
 show_flashes()
 st.title(t("charts.title"))
 with opened(base_path()) as db:
-    numbers = dashboard(db)
+    numbers = dashboard(db, actor=actor)
 
 if numbers.total == 0:
     st.info(t("charts.empty"))

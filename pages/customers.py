@@ -10,21 +10,23 @@ from ui.detail import show_customer
 from ui.entry import through_app
 from ui.i18n import t
 from ui.messages import show_flashes
+from ui.session import signed_in
 
 FILTERS = "customers.filters"
 GRID = grid.Grid(CUSTOMERS, key="customers.editor", columns=tuple(c.name for c in CUSTOMERS.columns),
                  open_param="customer")
 
 through_app()
+actor = signed_in()
 show_flashes()
 if "customer" in st.query_params:
-    show_customer(st.query_params["customer"])
+    show_customer(st.query_params["customer"], actor)
     st.stop()
 
 st.title(t("customers.title"))
 st.caption(t("customers.caption") + " " + t("customers.open_hint"))
 with opened(base_path()) as db:
-    links = {"owner_id": link_options(db, "users")}
+    links = {"owner_id": link_options(db, "users", actor=actor)}
     search_cell, stale_cell, size_cell = st.columns([3, 1, 1])
     with search_cell:
         search = filters.search_box(CUSTOMERS, FILTERS)
@@ -34,6 +36,6 @@ with opened(base_path()) as db:
         size = paging.page_size(FILTERS)
     chosen, sort, descending = filters.more_filters(CUSTOMERS, FILTERS, links)
     page = paging.load(db, Query("customers", search, tuple(chosen + stale), sort, descending, page_size=size),
-                       FILTERS)
+                       FILTERS, actor)
 
 paging.show(GRID, page, links, FILTERS)

@@ -9,6 +9,7 @@ from ui import filters, grid, paging
 from ui.entry import through_app
 from ui.i18n import t
 from ui.messages import show_flashes
+from ui.session import signed_in
 
 FILTERS = "follow_ups.filters"
 GRID = grid.Grid(FOLLOW_UPS, key="follow_ups.editor", columns=tuple(c.name for c in FOLLOW_UPS.columns))
@@ -16,11 +17,12 @@ GRID = grid.Grid(FOLLOW_UPS, key="follow_ups.editor", columns=tuple(c.name for c
 CUSTOMER_CHOICES = 200
 
 through_app()
+actor = signed_in()
 show_flashes()
 st.title(t("follow_ups.title"))
 st.caption(t("follow_ups.caption", limit=CUSTOMER_CHOICES))
 with opened(base_path()) as db:
-    users = link_options(db, "users")
+    users = link_options(db, "users", actor=actor)
     search_cell, customer_cell, period_cell, size_cell = st.columns([2, 2, 2, 1])
     with search_cell:
         search = filters.search_box(FOLLOW_UPS, FILTERS)
@@ -33,8 +35,8 @@ with opened(base_path()) as db:
     chosen, sort, descending = filters.more_filters(FOLLOW_UPS, FILTERS, {"person_id": users},
                                                     columns=("method", "person_id", "status"))
     page = paging.load(db, Query("follow_ups", search, tuple(by_customer + period + chosen), sort, descending,
-                                 page_size=size), FILTERS)
-    customers = link_options(db, "customers", include=tuple(r["customer_id"] for r in page.rows),
+                                 page_size=size), FILTERS, actor)
+    customers = link_options(db, "customers", actor=actor, include=tuple(r["customer_id"] for r in page.rows),
                              limit=CUSTOMER_CHOICES, contains=customer_text)
     if not customers and not customer_text:
         st.info(t("follow_ups.no_customers"))

@@ -3,22 +3,24 @@
 import streamlit as st
 
 from db.connection import base_path, opened
-from db.undo import trash
+from db.undo import trash, trash_days
 from schema.crm import CRM
 from ui.entry import through_app
 from ui.i18n import lang, t
 from ui.messages import show_flashes
+from ui.session import signed_in
 from ui.text import md_escape
 from ui.undo import undo_change
 
-RETENTION_DAYS = 30
+RETENTION_DAYS = trash_days()
 
 through_app()
+actor = signed_in()
 show_flashes()
 st.title(t("trash.title"))
 st.caption(t("trash.caption", days=RETENTION_DAYS))
 with opened(base_path()) as db:
-    deleted = trash(db, days=RETENTION_DAYS)
+    deleted = trash(db, actor=actor, days=RETENTION_DAYS)
 
 if not deleted:
     st.info(t("trash.empty"))

@@ -125,6 +125,10 @@ class Base:
                 return table
         raise KeyError(name)
 
+    def has_table(self, name: object) -> bool:
+        """Whether the base has a table called ``name``."""
+        return any(table.name == name for table in self.tables)
+
     def links_to(self, name: str) -> tuple[tuple[Table, Column], ...]:
         """Every (table, column) whose link points at table ``name``."""
         return tuple(

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from db.access import Actor
+from db.accounts import hash_password
 from db.changes import ChangeSet, NewRow, apply
 from db.connection import opened
 from db.demo import create_base
@@ -19,12 +21,58 @@ from db.demo import create_base
 TODAY = dt.date(2026, 11, 22)
 NOW = dt.datetime(2026, 11, 22, 10, 30)
 
+#: The administrator every test base starts with (id 1), and the roles of the demo team.
+ADMIN_NAME, ADMIN_PASSWORD = "admin", "admin-password-1"
+ADMIN = Actor(1, "admin", "管理员")
+MANAGER = Actor(2, "manager", "王海涛")  # in the demo base
+LINA = Actor(3, "sales", "李娜")  # in the demo base
+ZHANGWEI = Actor(4, "sales", "张伟")  # in the demo base
+_ADMIN_HASH = hash_password(ADMIN_PASSWORD)
+
+
+def add_admin(path: Path) -> None:
+    """Give a new base its administrator (what first start does in the browser), without the slow hash."""
+    with opened(path) as db:
+        db.execute("INSERT INTO users (id, username, display_name, role, password_hash) VALUES (1, ?, '管理员', "
+                   "'admin', ?)", [ADMIN_NAME, _ADMIN_HASH])
+        db.conn.commit()
+
+
+def login_token(path: Path, username: str = "admin", password: str | None = None) -> str:
+    """A session token for ``username`` on the base at ``path`` (demo members share DEMO_PASSWORD)."""
+    from db.accounts import login
+    from db.demo import DEMO_PASSWORD
+
+    with opened(path) as db:
+        if password is None:
+            demo = db.execute("SELECT 1 FROM settings WHERE key = 'demo'").fetchone()
+            password = DEMO_PASSWORD if demo else ADMIN_PASSWORD
+        return login(db, username, password)
+
+
+def app_for(path: Path, username: str = "admin", *, lang: str | None = None):
+    """The app (AppTest of app.py) on the base at ``path``, logged in as ``username``.
+
+    AppTest cannot send cookies: the session token goes where ``ui.session``
+    looks for it besides the cookie. Call ``.run()`` on the result.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    from ui.session import TOKEN_KEY
+
+    app = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    app.session_state[TOKEN_KEY] = login_token(path, username)
+    if lang:
+        app.session_state["app.lang"] = lang
+    return app
+
 
 @pytest.fixture
 def base_file(tmp_path: Path) -> Path:
-    """A new, empty base (the CRM template and its one user, 管理员)."""
+    """A new, empty base (the CRM template) with its administrator, 管理员 (id 1)."""
     path = tmp_path / "base.db"
     create_base(path)
+    add_admin(path)
     return path
 
 
@@ -50,9 +98,9 @@ def demo_db(demo_file: Path):
         yield connection
 
 
-def insert(db, table: str, *, user_id: int | None = 1, now: dt.datetime = NOW, **values) -> int:
+def insert(db, table: str, *, actor: Actor = ADMIN, now: dt.datetime = NOW, **values) -> int:
     """Add one row through the real change-set path; return its id."""
-    return apply(db, ChangeSet(table, inserts=(NewRow(values),)), user_id=user_id, now=now).inserted[0]
+    return apply(db, ChangeSet(table, inserts=(NewRow(values),)), actor=actor, now=now).inserted[0]
 
 
 @pytest.fixture

@@ -14,13 +14,14 @@ from db.changes import ChangeSet, NewRow, RowEdit, apply
 from db.connection import opened
 from db.errors import StaleRow
 from db.queries import get_row
+from tests.conftest import ADMIN, MANAGER  # noqa: F401
 
 
 def append(base: str, customer: int, tag: str, count: int) -> None:
     with opened(base) as db:
         for n in range(count):
             apply(db, ChangeSet("follow_ups", inserts=(NewRow({"customer_id": customer, "content": f"{tag}-{n}"}),)),
-                  user_id=1)
+                  actor=ADMIN)
             print(f"ACK {tag}-{n}", flush=True)
 
 
@@ -29,11 +30,11 @@ def edit(base: str, customer: int, tag: str, count: int) -> None:
     with opened(base) as db:
         for n in range(count):
             while True:
-                row = get_row(db, "customers", customer)
+                row = get_row(db, "customers", customer, actor=ADMIN)
                 notes = f"{row['notes'] or ''} {tag}-{n}".strip()
                 try:
                     apply(db, ChangeSet("customers", edits=(RowEdit(customer, row["version"], {"notes": notes}),)),
-                          user_id=1)
+                          actor=ADMIN)
                     break
                 except StaleRow:
                     conflicts += 1  # reported, re-read, tried again: never written over

@@ -7,20 +7,24 @@ import json
 
 import pytest
 
+from db import accounts
 from db.connection import opened
-from db.demo import create_base
+from db.demo import DEMO_PASSWORD, DEMO_USERS, create_base
 from db.migrations import is_current, migrate
 from schema.crm import CRM
 from schema.types import InvalidValue
 from tests.conftest import TODAY
 
 META = ["id", "version", "updated_at", "updated_by"]
+#: Columns the schema leaves out on purpose: never shown, edited, or written to history.
+PRIVATE = {"users": ["password_hash"]}
 
 
 @pytest.mark.parametrize("table", CRM.tables, ids=lambda t: t.name)
 def test_the_migrated_base_has_exactly_the_columns_the_schema_declares(db, table):
     declared = {c.name: c.type.storage for c in table.kept_columns}
-    actual = {c.name: c.type for c in db[table.name].columns if c.name not in META}
+    hidden = META + PRIVATE.get(table.name, [])
+    actual = {c.name: c.type for c in db[table.name].columns if c.name not in hidden}
     assert actual == declared
 
 
@@ -29,9 +33,11 @@ def test_migrating_twice_changes_nothing(db):
     assert migrate(db) == []
 
 
-def test_a_new_base_has_the_template_one_member_and_no_rows(db):
-    assert [r["display_name"] for r in db["users"].rows] == ["管理员"]
-    assert (db["customers"].count, db["follow_ups"].count) == (0, 0)
+def test_a_new_base_has_the_template_no_members_and_no_rows(tmp_path):
+    create_base(tmp_path / "new.db")
+    with opened(tmp_path / "new.db") as db:
+        assert (db["users"].count, db["customers"].count, db["follow_ups"].count) == (0, 0, 0)
+        assert accounts.needs_setup(db)
 
 
 def test_creating_a_base_never_overwrites_a_file(base_file):
@@ -78,7 +84,15 @@ def test_the_demo_base_is_the_same_every_time_for_the_same_day(tmp_path, demo_db
     create_base(again, demo=True, today=TODAY)
     with opened(again) as other:
         for table in ("users", "customers", "follow_ups", "sequences"):
-            assert list(other[table].rows) == list(demo_db[table].rows), table
+            salted = PRIVATE.get(table, [])  # the same password, hashed with a fresh salt
+            rows = [[{k: v for k, v in row.items() if k not in salted} for row in db[table].rows]
+                    for db in (other, demo_db)]
+            assert rows[0] == rows[1], table
+
+
+def test_every_demo_member_logs_in_with_the_documented_password(demo_db):
+    for username, _, _ in DEMO_USERS:
+        assert accounts.session_actor(demo_db, accounts.login(demo_db, username, DEMO_PASSWORD)) is not None
 
 
 def test_demo_numbers_continue_where_the_demo_left_off(demo_db):

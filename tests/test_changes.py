@@ -6,19 +6,20 @@ import datetime as dt
 
 import pytest
 
+from db.access import Actor
 from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
 from db.errors import InvalidChanges, Problem, StaleRow
 from db.queries import dependent_counts
-from tests.conftest import NOW
+from tests.conftest import ADMIN, MANAGER, NOW  # noqa: F401
 
 
 def row(db, table: str, row_id: int) -> dict:
     return dict(db[table].get(row_id))
 
 
-def edit(db, table: str, row_id: int, *, user_id: int | None = 1, version: int | None = None, row_no=1, **values):
+def edit(db, table: str, row_id: int, *, actor: Actor = ADMIN, version: int | None = None, row_no=1, **values):
     version = row(db, table, row_id)["version"] if version is None else version
-    return apply(db, ChangeSet(table, edits=(RowEdit(row_id, version, values, row=row_no),)), user_id=user_id,
+    return apply(db, ChangeSet(table, edits=(RowEdit(row_id, version, values, row=row_no),)), actor=actor,
                  now=NOW + dt.timedelta(minutes=5))
 
 
@@ -45,7 +46,7 @@ def test_an_invalid_save_writes_nothing_and_names_every_problem(db, make_custome
     ))
 
     with pytest.raises(InvalidChanges) as error:
-        apply(db, changes, user_id=1)
+        apply(db, changes, actor=ADMIN)
 
     assert [(p.row, p.column, p.value, p.reason) for p in error.value.problems] == [
         (2, "phone", "1380013", "invalid.phone"),
@@ -75,10 +76,10 @@ def test_system_and_computed_columns_are_read_only(db, make_customer, column, va
 
 def test_a_save_over_a_newer_edit_is_refused_and_says_who_made_it(db, make_customer):
     customer = make_customer(name="甲公司")
-    edit(db, "customers", customer, user_id=1, contact="第一个人写的")  # version 1 -> 2
+    edit(db, "customers", customer, actor=ADMIN, contact="第一个人写的")  # version 1 -> 2
 
     with pytest.raises(StaleRow) as error:
-        edit(db, "customers", customer, user_id=1, version=1, contact="第二个人写的")
+        edit(db, "customers", customer, actor=ADMIN, version=1, contact="第二个人写的")
 
     assert (error.value.changed_by, error.value.changed_at, error.value.deleted) == (
         "管理员", "2026-11-22 10:35:00", False)
@@ -94,20 +95,20 @@ def test_a_stale_row_rolls_back_the_whole_save(db, make_customer):
         RowEdit(stale, 1, {"contact": "过期版本"}, row=2),
     ))
     with pytest.raises(StaleRow):
-        apply(db, changes, user_id=1)
+        apply(db, changes, actor=ADMIN)
     assert row(db, "customers", fresh)["contact"] is None
 
 
 def test_editing_a_deleted_row_says_it_is_gone(db, make_customer):
     customer = make_customer()
-    apply(db, ChangeSet("customers", deletes=(RowDelete(customer, 1),)), user_id=1)
+    apply(db, ChangeSet("customers", deletes=(RowDelete(customer, 1),)), actor=ADMIN)
     with pytest.raises(StaleRow) as error:
         edit(db, "customers", customer, version=1, contact="王明")
     assert error.value.deleted
 
 
 def test_a_new_customer_gets_a_number_a_creation_date_and_defaults(db):
-    applied = apply(db, ChangeSet("customers", inserts=(NewRow({"name": "新客户有限公司"}),)), user_id=1, now=NOW)
+    applied = apply(db, ChangeSet("customers", inserts=(NewRow({"name": "新客户有限公司"}),)), actor=ADMIN, now=NOW)
     created = row(db, "customers", applied.inserted[0])
     assert (created["number"], created["created_on"], created["stage"], created["version"]) == (
         "202611001", "2026-11-22", "lead", 1)
@@ -115,21 +116,21 @@ def test_a_new_customer_gets_a_number_a_creation_date_and_defaults(db):
 
 def test_a_new_row_without_its_required_columns_is_refused(db):
     with pytest.raises(InvalidChanges) as error:
-        apply(db, ChangeSet("customers", inserts=(NewRow({"contact": "王明"}, row="新增第 1 行"),)), user_id=1)
+        apply(db, ChangeSet("customers", inserts=(NewRow({"contact": "王明"}, row="新增第 1 行"),)), actor=ADMIN)
     assert error.value.problems == [Problem("新增第 1 行", "name", None, "invalid.required")]
     assert db["customers"].count == 0
 
 
 def test_a_new_follow_up_defaults_to_now(db, make_customer):
     customer = make_customer()
-    applied = apply(db, ChangeSet("follow_ups", inserts=(NewRow({"customer_id": customer}),)), user_id=1, now=NOW)
+    applied = apply(db, ChangeSet("follow_ups", inserts=(NewRow({"customer_id": customer}),)), actor=ADMIN, now=NOW)
     assert row(db, "follow_ups", applied.inserted[0])["time"] == "2026-11-22 10:30"
 
 
 def test_a_link_to_a_missing_row_is_refused_with_a_message(db, make_customer):
     with pytest.raises(InvalidChanges) as error:
         apply(db, ChangeSet("follow_ups", inserts=(NewRow({"customer_id": 999, "time": "2026-11-20"}, row=1),)),
-              user_id=1)
+              actor=ADMIN)
     assert error.value.problems == [Problem(1, "customer_id", 999, "invalid.link_missing")]
 
 
@@ -140,7 +141,7 @@ def test_deleting_a_customer_takes_its_follow_ups_along(db, make_customer, make_
         make_follow_up(gone)
     assert dependent_counts(db, "customers", [gone]) == {"follow_ups": 3}
 
-    applied = apply(db, ChangeSet("customers", deletes=(RowDelete(gone, 1),)), user_id=1)
+    applied = apply(db, ChangeSet("customers", deletes=(RowDelete(gone, 1),)), actor=ADMIN)
 
     assert applied.deleted == 1
     assert [r["customer_id"] for r in db["follow_ups"].rows] == [kept]
@@ -150,13 +151,13 @@ def test_deleting_a_row_someone_just_edited_is_refused(db, make_customer):
     customer = make_customer()
     edit(db, "customers", customer, contact="刚改过")
     with pytest.raises(StaleRow):
-        apply(db, ChangeSet("customers", deletes=(RowDelete(customer, 1),)), user_id=1)
+        apply(db, ChangeSet("customers", deletes=(RowDelete(customer, 1),)), actor=ADMIN)
     assert db["customers"].count == 1
 
 
 def test_a_duplicate_username_is_refused_as_a_problem(db):
     with pytest.raises(InvalidChanges) as error:
-        apply(db, ChangeSet("users", inserts=(NewRow({"username": "admin", "display_name": "另一个"}),)), user_id=1)
+        apply(db, ChangeSet("users", inserts=(NewRow({"username": "admin", "display_name": "另一个"}),)), actor=ADMIN)
     assert (error.value.problems[0].column, error.value.problems[0].reason) == ("username", "invalid.unique")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from db.charts import FunnelStep, dashboard, distribution, funnel
+from tests.conftest import ADMIN, MANAGER  # noqa: F401
 
 
 @pytest.fixture
@@ -15,7 +16,7 @@ def stages(make_customer):
 
 
 def test_the_funnel_counts_customers_who_reached_each_stage(db, stages):
-    assert funnel(db) == [
+    assert funnel(db, actor=ADMIN) == [
         FunnelStep("lead", current=4, reached=10, step_rate=None, overall_rate=1.0),
         FunnelStep("intent", current=3, reached=6, step_rate=0.6, overall_rate=0.6),
         FunnelStep("proposal", current=2, reached=3, step_rate=0.5, overall_rate=0.3),
@@ -25,16 +26,16 @@ def test_the_funnel_counts_customers_who_reached_each_stage(db, stages):
 
 
 def test_an_empty_funnel_has_no_rates(db):
-    assert [(s.reached, s.step_rate, s.overall_rate) for s in funnel(db)] == [(0, None, None)] * 5
+    assert [(s.reached, s.step_rate, s.overall_rate) for s in funnel(db, actor=ADMIN)] == [(0, None, None)] * 5
 
 
 def test_distributions_list_every_option_in_order_and_empty_cells_last(db, stages, make_customer):
     make_customer(grade=None)
-    assert distribution(db, "customers", "grade") == [("A", 1), ("B", 14), ("C", 0), (None, 1)]
+    assert distribution(db, "customers", "grade", actor=ADMIN) == [("A", 1), ("B", 14), ("C", 0), (None, 1)]
 
 
 def test_the_dashboard_gathers_every_number_the_charts_page_draws(db, stages):
-    numbers = dashboard(db)
+    numbers = dashboard(db, actor=ADMIN)
     assert (numbers.total, numbers.stages["lost"], numbers.funnel[0].reached) == (15, 5, 10)
     assert numbers.grades == [("A", 1), ("B", 14), ("C", 0)]
     assert sum(count for _, count in numbers.scales) == 15

@@ -18,6 +18,7 @@ from pathlib import Path
 from db.changes import ChangeSet, NewRow, apply
 from db.connection import opened
 from db.queries import stored_drift
+from tests.conftest import ADMIN, MANAGER  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 KILLS = int(os.environ.get("GENJIN_STRESS_KILLS", "30"))
@@ -30,7 +31,7 @@ def worker(*args: object) -> subprocess.Popen:
 
 def new_customer(base: Path) -> int:
     with opened(base) as db:
-        return apply(db, ChangeSet("customers", inserts=(NewRow({"name": "压力测试客户"}),)), user_id=1).inserted[0]
+        return apply(db, ChangeSet("customers", inserts=(NewRow({"name": "压力测试客户"}),)), actor=ADMIN).inserted[0]
 
 
 def test_writers_killed_at_random_moments_lose_no_acknowledged_save_and_half_apply_none(base_file):

@@ -14,7 +14,7 @@ from db.changes import apply
 from db.errors import InvalidChanges
 from db.queries import Query, fetch_page
 from schema.crm import CUSTOMERS, FOLLOW_UPS
-from tests.conftest import TODAY
+from tests.conftest import ADMIN, MANAGER, TODAY  # noqa: F401
 from ui.cells import OPEN, column_config, to_frame
 from ui.grid import Grid, RowName, changes_from_editor
 
@@ -64,7 +64,7 @@ def test_an_invalid_cell_from_the_grid_is_reported_with_its_row_name(db, make_cu
     state = {"edited_rows": {0: {"phone": "1380013"}}, "added_rows": [], "deleted_rows": []}
     changes, _ = changes_from_editor(CUSTOMER_GRID, state, ids=[customer], versions=[1], names=["华东精密有限公司"])
     with pytest.raises(InvalidChanges) as error:
-        apply(db, changes, user_id=1)
+        apply(db, changes, actor=ADMIN)
     assert str(error.value.problems[0].row) == "第 1 行（华东精密有限公司）"
 
 
@@ -74,9 +74,9 @@ def test_values_the_grid_sends_back_round_trip_through_the_change_set(db, make_c
     # What glide-data-grid sends for a datetime, a date, a select, a multiselect and a link.
     state = {"edited_rows": {0: {"time": "2026-11-21T15:45:00.000", "next_follow_up_on": "2026-11-28",
                                  "method": "visit", "person_id": 1}}, "added_rows": [], "deleted_rows": []}
-    follow_up = fetch_page(db, Query("follow_ups"), today=TODAY)[0]
+    follow_up = fetch_page(db, Query("follow_ups"), actor=ADMIN, today=TODAY)[0]
     changes, _ = changes_from_editor(FOLLOW_UP_GRID, state, ids=[follow_up["id"]], versions=[follow_up["version"]])
-    apply(db, changes, user_id=1)
+    apply(db, changes, actor=ADMIN)
     saved = dict(db["follow_ups"].get(follow_up["id"]))
     assert (saved["time"], saved["next_follow_up_on"], saved["method"], saved["person_id"]) == (
         "2026-11-21 15:45", "2026-11-28", "visit", 1)
@@ -85,7 +85,7 @@ def test_values_the_grid_sends_back_round_trip_through_the_change_set(db, make_c
 def test_the_frame_has_one_typed_column_per_visible_column(db, make_customer, make_follow_up):
     customer = make_customer(name="甲公司", tags=["strong_intent", "comparing"], owner_id=1, stage="intent")
     make_follow_up(customer, time="2026-11-20 10:00", method="wechat", next_follow_up_on="2026-11-27")
-    rows = fetch_page(db, Query("customers"), today=TODAY)
+    rows = fetch_page(db, Query("customers"), actor=ADMIN, today=TODAY)
     frame = to_frame(CUSTOMERS, CUSTOMER_GRID.visible, rows, with_open=True)
     assert list(frame.columns) == [OPEN, *CUSTOMER_GRID.visible]
     first = frame.iloc[0]

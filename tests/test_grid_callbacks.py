@@ -19,6 +19,7 @@ from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
 from db.connection import BASE_ENV, opened
 from db.demo import create_base
 from db.queries import get_row
+from tests.conftest import ADMIN, MANAGER, app_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +33,7 @@ def base(tmp_path) -> Path:
 
 def open_app(monkeypatch, base: Path, **query) -> AppTest:
     monkeypatch.setenv(BASE_ENV, str(base))
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app = app_for(base)
     app.query_params.update(query)
     app.run()
     return app
@@ -50,8 +51,8 @@ def type_into(app: AppTest, grid: int, cells: dict, *, added=(), deleted=()) -> 
 
 def someone_else_saves(base: Path, customer_id: int, **values) -> None:
     with opened(base) as db:
-        current = get_row(db, "customers", customer_id)
-        apply(db, ChangeSet("customers", edits=(RowEdit(customer_id, current["version"], values),)), user_id=3)
+        current = get_row(db, "customers", customer_id, actor=ADMIN)
+        apply(db, ChangeSet("customers", edits=(RowEdit(customer_id, current["version"], values),)), actor=MANAGER)
 
 
 def test_a_valid_edit_in_the_grid_is_saved_and_said(monkeypatch, base):
@@ -60,7 +61,7 @@ def test_a_valid_edit_in_the_grid_is_saved_and_said(monkeypatch, base):
     type_into(app, 0, {0: {"contact": "网格里的新联系人"}})
     assert app.success[0].value == "已保存：修改 1 行。"
     assert _newest(base) == before | {"contact": "网格里的新联系人", "version": before["version"] + 1,
-                                      "updated_at": _newest(base)["updated_at"], "updated_by": 4}
+                                      "updated_at": _newest(base)["updated_at"], "updated_by": 1}
 
 
 def test_a_rejected_edit_is_kept_even_when_someone_adds_a_customer_meanwhile(monkeypatch, base):
@@ -69,7 +70,7 @@ def test_a_rejected_edit_is_kept_even_when_someone_adds_a_customer_meanwhile(mon
     type_into(app, 0, {0: {"phone": "1380013"}})
     assert app.error[0].value.startswith("没有保存：请修正以下问题")
     with opened(base) as db:  # a new customer would push every row down one place
-        apply(db, ChangeSet("customers", inserts=(NewRow({"name": "别人刚加的客户"}),)), user_id=3)
+        apply(db, ChangeSet("customers", inserts=(NewRow({"name": "别人刚加的客户"}),)), actor=MANAGER)
 
     type_into(app, 0, {0: {"phone": "1380013"}})  # any rerun of the first person's page
 
@@ -86,11 +87,11 @@ def test_a_held_profile_edit_fixed_after_someone_elses_save_is_a_conflict_not_an
 
     assert app.error[0].value.startswith("没有保存：有人在您编辑期间修改了这一行。")
     with opened(base) as db:
-        assert get_row(db, "customers", 3)["phone"] == "13911112222"
+        assert get_row(db, "customers", 3, actor=ADMIN)["phone"] == "13911112222"
 
     app.button(key="customer.3.profile.overwrite").click().run()  # an explicit choice
     with opened(base) as db:
-        assert get_row(db, "customers", 3)["phone"] == "13800000000"
+        assert get_row(db, "customers", 3, actor=ADMIN)["phone"] == "13800000000"
 
 
 def test_leaving_the_page_forgets_a_held_grid(monkeypatch, base):
@@ -114,7 +115,7 @@ def test_a_customers_detail_shows_who_changed_what(monkeypatch, base):
     history = app.dataframe[-1].value  # the 修改记录 table under the grids
     changed = history[history["字段"].isin(["销售阶段", "联系人"])]
     assert sorted(changed["新值"]) == ["历史测试联系人", "成交"]
-    assert set(changed["操作"]) == {"修改"} and set(changed["成员"]) == {"张伟"}
+    assert set(changed["操作"]) == {"修改"} and set(changed["成员"]) == {"系统管理员"}
     assert before != "won"
 
 
@@ -132,9 +133,9 @@ def test_a_deleted_customer_comes_back_from_the_trash_with_its_follow_ups(monkey
     with opened(base) as db:
         doomed = dict(next(db.query("SELECT c.id, c.version, c.name, c.follow_up_count FROM customers c "
                                     "WHERE c.follow_up_count > 0 ORDER BY c.id LIMIT 1")))
-        apply(db, ChangeSet("customers", deletes=(RowDelete(doomed["id"], doomed["version"]),)), user_id=2)
+        apply(db, ChangeSet("customers", deletes=(RowDelete(doomed["id"], doomed["version"]),)), actor=MANAGER)
     monkeypatch.setenv(BASE_ENV, str(base))
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app = app_for(base)
     app.run()
     app.switch_page("pages/trash.py").run()
     assert doomed["name"] in app.markdown[0].value.replace("\\", "")

@@ -7,11 +7,12 @@ import threading
 
 from db.changes import ChangeSet, NewRow, apply
 from db.connection import opened
+from tests.conftest import ADMIN, MANAGER  # noqa: F401
 
 
 def add(path, name: str, when: dt.datetime) -> int:
     with opened(path) as db:
-        return apply(db, ChangeSet("customers", inserts=(NewRow({"name": name}),)), user_id=1, now=when).inserted[0]
+        return apply(db, ChangeSet("customers", inserts=(NewRow({"name": name}),)), actor=ADMIN, now=when).inserted[0]
 
 
 def test_numbers_follow_the_month_and_restart_each_month(base_file):

@@ -6,19 +6,19 @@ import pytest
 
 from db.changes import ChangeSet, RowEdit, apply
 from db.queries import Filter, Query, count_rows, fetch_page, get_row, link_options
-from tests.conftest import TODAY
+from tests.conftest import ADMIN, MANAGER, TODAY  # noqa: F401
 
 COMPUTED = ("last_follow_up_at", "follow_up_count", "days_since_follow_up", "next_follow_up_on", "last_method",
             "last_content")
 
 
 def computed(db, customer_id: int) -> dict:
-    found = get_row(db, "customers", customer_id, today=TODAY)
+    found = get_row(db, "customers", customer_id, actor=ADMIN, today=TODAY)
     return {name: found[name] for name in COMPUTED}
 
 
 def names(db, query: Query) -> list[str]:
-    return [r["name"] for r in fetch_page(db, query, today=TODAY)]
+    return [r["name"] for r in fetch_page(db, query, actor=ADMIN, today=TODAY)]
 
 
 def test_a_customer_never_followed_up_has_empty_computed_columns(db, make_customer):
@@ -109,7 +109,7 @@ def test_sorting_works_on_stored_and_computed_columns_with_empties_last(db, thre
         "landline", "percent-is-literal", "sql-is-text"])
 def test_filters_and_search_narrow_the_rows(db, three, query, expected):
     assert names(db, query) == expected
-    assert count_rows(db, query, today=TODAY) == len(expected)
+    assert count_rows(db, query, actor=ADMIN, today=TODAY) == len(expected)
     assert db["customers"].count == 3
 
 
@@ -122,11 +122,12 @@ def test_pages_split_the_rows_in_order(db, make_customer):
 
 def test_follow_ups_filter_by_date_range_including_the_last_day(db, three):
     query = Query("follow_ups", filters=(Filter("time", "between", ("2026-11-01", "2026-11-21")),), sort="time")
-    assert [r["time"] for r in fetch_page(db, query, today=TODAY)] == ["2026-11-01 10:00", "2026-11-21 10:00"]
+    times = [r["time"] for r in fetch_page(db, query, actor=ADMIN, today=TODAY)]
+    assert times == ["2026-11-01 10:00", "2026-11-21 10:00"]
 
 
 def test_computed_values_in_a_page_match_the_detail_of_each_row(demo_db):
-    for found in fetch_page(demo_db, Query("customers", page_size=100), today=TODAY):
+    for found in fetch_page(demo_db, Query("customers", page_size=100), actor=ADMIN, today=TODAY):
         assert {n: found[n] for n in COMPUTED} == computed(demo_db, found["id"])
 
 
@@ -135,7 +136,7 @@ def test_empty_options_sort_last_in_both_directions(db, make_customer, descendin
     make_customer(name="成交客户", stage="won")
     emptied = make_customer(name="空阶段客户")
     make_customer(name="线索客户", stage="lead")
-    apply(db, ChangeSet("customers", edits=(RowEdit(emptied, 1, {"stage": None}),)), user_id=1)
+    apply(db, ChangeSet("customers", edits=(RowEdit(emptied, 1, {"stage": None}),)), actor=ADMIN)
     expected = ["成交客户", "线索客户"] if descending else ["线索客户", "成交客户"]
     assert names(db, Query("customers", sort="stage", descending=descending)) == [*expected, "空阶段客户"]
 
@@ -148,14 +149,17 @@ def test_the_latest_method_sorts_in_option_order(db, make_customer, make_follow_
 
 def test_follow_ups_filter_by_part_of_the_customers_name(db, three):
     query = Query("follow_ups", filters=(Filter("customer_id", "label_contains", ("科技",)),), sort="time")
-    assert [r["time"] for r in fetch_page(db, query, today=TODAY)] == ["2026-11-01 10:00", "2026-11-21 10:00"]
-    assert count_rows(db, Query("follow_ups", filters=(Filter("customer_id", "label_contains", ("%",)),))) == 0
+    times = [r["time"] for r in fetch_page(db, query, actor=ADMIN, today=TODAY)]
+    assert times == ["2026-11-01 10:00", "2026-11-21 10:00"]
+    percent = Query("follow_ups", filters=(Filter("customer_id", "label_contains", ("%",)),))
+    assert count_rows(db, percent, actor=ADMIN) == 0
 
 
 def test_link_options_never_carry_a_whole_large_table(db, make_customer):
     ids = [make_customer(name=f"客户{i:02d}") for i in range(30)]
-    assert list(link_options(db, "customers", limit=3).values()) == ["客户00", "客户01", "客户02"]
-    assert list(link_options(db, "customers", limit=2, include=(ids[20],)).values()) == ["客户00", "客户01", "客户20"]
-    assert list(link_options(db, "customers", limit=5, contains="2").values()) == [
+    assert list(link_options(db, "customers", actor=ADMIN, limit=3).values()) == ["客户00", "客户01", "客户02"]
+    shown = link_options(db, "customers", actor=ADMIN, limit=2, include=(ids[20],))
+    assert list(shown.values()) == ["客户00", "客户01", "客户20"]
+    assert list(link_options(db, "customers", actor=ADMIN, limit=5, contains="2").values()) == [
         "客户02", "客户12", "客户20", "客户21", "客户22"]
-    assert len(link_options(db, "customers")) == 30
+    assert len(link_options(db, "customers", actor=ADMIN)) == 30

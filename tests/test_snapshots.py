@@ -10,6 +10,7 @@ import pytest
 from db.changes import ChangeSet, RowEdit, apply
 from db.connection import opened
 from db.snapshots import Snapshot, SnapshotError, listing, prune, restore, take, to_keep
+from tests.conftest import ADMIN, MANAGER  # noqa: F401
 
 NOON = dt.datetime(2026, 11, 22, 12, 0, 0)
 
@@ -32,7 +33,7 @@ def test_a_snapshot_is_a_whole_consistent_copy(base_file, make_customer, make_fo
 def test_restoring_brings_the_old_content_back_and_can_itself_be_undone(base_file, make_customer, db):
     customer = make_customer(contact="王明")
     before = take(base_file, now=NOON)
-    apply(db, ChangeSet("customers", edits=(RowEdit(customer, 1, {"contact": "李雷"}),)), user_id=1)
+    apply(db, ChangeSet("customers", edits=(RowEdit(customer, 1, {"contact": "李雷"}),)), actor=ADMIN)
 
     safety = restore(base_file, before.path, now=NOON + dt.timedelta(minutes=5))
 

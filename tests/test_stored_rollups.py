@@ -11,6 +11,7 @@ from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply, bulk_load
 from db.connection import opened, write_transaction
 from db.demo import create_base
 from db.queries import stored_drift
+from tests.conftest import ADMIN, MANAGER, add_admin  # noqa: F401
 
 TIMES = st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2026, 12, 31)).map(
     lambda moment: moment.strftime("%Y-%m-%d %H:%M"))
@@ -32,19 +33,19 @@ def _pick(db, table: str, index: int):
 def _run(db, operation) -> None:
     kind, first, second = operation
     if kind == "add_customer":
-        apply(db, ChangeSet("customers", inserts=(NewRow({"name": "随机客户"}),)), user_id=1)
+        apply(db, ChangeSet("customers", inserts=(NewRow({"name": "随机客户"}),)), actor=ADMIN)
     elif kind == "add" and (customer := _pick(db, "customers", first)):
         apply(db, ChangeSet("follow_ups", inserts=(NewRow({"customer_id": customer["id"], "time": second}),)),
-              user_id=1)
+              actor=ADMIN)
     elif kind == "move" and (row := _pick(db, "follow_ups", first)) and (customer := _pick(db, "customers", second)):
         apply(db, ChangeSet("follow_ups", edits=(RowEdit(row["id"], row["version"],
-                                                         {"customer_id": customer["id"]}),)), user_id=1)
+                                                         {"customer_id": customer["id"]}),)), actor=ADMIN)
     elif kind == "retime" and (row := _pick(db, "follow_ups", first)):
-        apply(db, ChangeSet("follow_ups", edits=(RowEdit(row["id"], row["version"], {"time": second}),)), user_id=1)
+        apply(db, ChangeSet("follow_ups", edits=(RowEdit(row["id"], row["version"], {"time": second}),)), actor=ADMIN)
     elif kind == "delete" and (row := _pick(db, "follow_ups", first)):
-        apply(db, ChangeSet("follow_ups", deletes=(RowDelete(row["id"], row["version"]),)), user_id=1)
+        apply(db, ChangeSet("follow_ups", deletes=(RowDelete(row["id"], row["version"]),)), actor=ADMIN)
     elif kind == "delete_customer" and (customer := _pick(db, "customers", first)):
-        apply(db, ChangeSet("customers", deletes=(RowDelete(customer["id"], customer["version"]),)), user_id=1)
+        apply(db, ChangeSet("customers", deletes=(RowDelete(customer["id"], customer["version"]),)), actor=ADMIN)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -52,9 +53,10 @@ def _run(db, operation) -> None:
 def test_stored_rollups_match_a_fresh_computation_after_any_changes(tmp_path_factory, operations):
     path = tmp_path_factory.mktemp("rollups") / "base.db"
     create_base(path)
+    add_admin(path)
     with opened(path) as db:
         for name in ("甲", "乙", "丙"):
-            apply(db, ChangeSet("customers", inserts=(NewRow({"name": name}),)), user_id=1)
+            apply(db, ChangeSet("customers", inserts=(NewRow({"name": name}),)), actor=ADMIN)
         for operation in operations:
             _run(db, operation)
         assert stored_drift(db, "customers") == []

@@ -10,6 +10,7 @@ import re
 
 import streamlit as st
 
+from db.access import Actor
 from db.connection import base_path, opened
 from db.errors import RowNotFound
 from db.history import row_history
@@ -35,21 +36,25 @@ def _figure(name: str, value) -> str:
     return kind.label(value, lang()) if isinstance(kind, Choice) else str(value)
 
 
-def show_customer(raw_id: str) -> None:
-    """Draw the detail of customer ``raw_id`` (as found in the URL), or say it is not there."""
+def show_customer(raw_id: str, actor: Actor) -> None:
+    """Draw the detail of customer ``raw_id`` (as found in the URL), or say it is not there.
+
+    A customer ``actor`` may not see is "not there" too: a salesperson
+    typing another's ``?customer=ID`` sees the same message as for a wrong id.
+    """
     st.button(t("customers.back"), on_click=_back, key="customer.back")
     customer_id = int(raw_id) if re.fullmatch(r"[0-9]{1,15}", raw_id) else None
     try:
         if customer_id is None:
             raise RowNotFound("customers", raw_id)
         with opened(base_path()) as db:
-            customer = get_row(db, "customers", customer_id)
-            users = link_options(db, "users")
+            customer = get_row(db, "customers", customer_id, actor=actor)
+            users = link_options(db, "users", actor=actor)
             prefix = f"customer.{customer_id}.follow_ups"
             query = Query("follow_ups", filters=(Filter("customer_id", "in", (customer_id,)),), sort="time",
                           descending=True, page_size=50)
-            follow_ups = paging.load(db, query, prefix)
-            entries = row_history(db, "customers", customer_id)
+            follow_ups = paging.load(db, query, prefix, actor)
+            entries = row_history(db, "customers", customer_id, actor=actor)
     except RowNotFound:
         st.warning(md_escape(t("customers.not_found", id=raw_id)))
         return

@@ -24,6 +24,7 @@ from typing import Any
 
 import streamlit as st
 
+from db.access import AccessDenied
 from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
 from db.connection import base_path, opened
 from db.errors import InvalidChanges, StaleRow
@@ -34,7 +35,7 @@ from schema.types import is_empty
 from ui.cells import OPEN, column_config, to_frame
 from ui.i18n import lang, t
 from ui.messages import describe, flash
-from ui.session import current_user_id
+from ui.session import acting
 from ui.text import md_escape
 
 
@@ -146,8 +147,8 @@ def save(grid: Grid, changes: ChangeSet, key: str, rows: list[dict[str, Any]]) -
     """
     try:
         with opened(base_path()) as db:
-            applied = apply(db, changes, user_id=current_user_id())
-    except (InvalidChanges, StaleRow) as error:
+            applied = apply(db, changes, actor=acting())
+    except (InvalidChanges, StaleRow, AccessDenied) as error:
         conflict = isinstance(error, StaleRow)
         heading = "grid.conflict" if conflict else "grid.rejected"
         st.session_state[_state(grid, "held")] = Held(key, rows, changes, heading, describe(error), conflict)

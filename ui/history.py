@@ -37,6 +37,12 @@ def frame(entries: list[Entry], links: Mapping[str, Mapping[int, str]]) -> pd.Da
     lines = []
     for entry in entries:
         table = CRM.table(entry.table)
+        if not entry.changes:  # emptied with the trash: who, when and what stay
+            lines.append({t("history.time"): entry.at, t("history.who"): entry.user or "—",
+                          t("history.action"): t(f"history.{entry.action}"),
+                          t("history.table"): f"{table.label.get(lang())} #{entry.row_id}",
+                          t("history.column"): "—", t("history.before"): t("history.purged"),
+                          t("history.after"): "—"})
         for column_name, (before, after) in entry.changes.items():
             label = table.column(column_name).label.get(lang()) if table.has_column(column_name) else column_name
             lines.append({

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from db.access import AccessDenied
+from db.accounts import AccountError
 from db.errors import InvalidChanges, Problem, StaleRow
 from db.undo import UndoRefused
 from schema.crm import CRM
@@ -76,10 +78,10 @@ def describe(error: Exception) -> list[str]:
         return [problem_text(error.table, p) for p in error.problems]
     if isinstance(error, StaleRow):
         return [stale_text(error)]
-    if isinstance(error, UndoRefused):
+    if isinstance(error, (UndoRefused, AccessDenied, AccountError)):
         params = dict(error.params)
         for key in ("table", "other"):
-            if key in params:
+            if key in params and CRM.has_table(params[key]):
                 params[key] = CRM.table(params[key]).label.get(lang())
         params["who"] = params.get("who") or t("stale.someone")
         return [md_escape(t(error.reason, **params))]
@@ -90,6 +92,6 @@ def guarded(action: Callable[[], None]) -> list[str]:
     """Run ``action``; return the messages for an expected core error, ``[]`` on success."""
     try:
         action()
-    except (InvalidChanges, StaleRow) as error:
+    except (InvalidChanges, StaleRow, AccessDenied) as error:
         return describe(error)
     return []

@@ -14,6 +14,7 @@ from typing import Any
 import sqlite_utils
 import streamlit as st
 
+from db.access import Actor
 from db.queries import Query, count_rows, fetch_page
 from ui import grid as grids
 from ui.i18n import t
@@ -56,12 +57,12 @@ def pager(prefix: str, pages: int) -> None:
         st.pagination(pages, key=f"{prefix}.page")
 
 
-def load(db: sqlite_utils.Database, query: Query, prefix: str) -> Page:
-    """The page of ``query`` chosen in the pager named ``prefix``."""
-    total = count_rows(db, query)
+def load(db: sqlite_utils.Database, query: Query, prefix: str, actor: Actor) -> Page:
+    """The page of ``query`` chosen in the pager named ``prefix``, of the rows ``actor`` may see."""
+    total = count_rows(db, query, actor=actor)
     count = page_count(total, query.page_size)
     number = current_page(prefix, count)
-    return Page(query, fetch_page(db, replace(query, page=number)), total, number, count)
+    return Page(query, fetch_page(db, replace(query, page=number), actor=actor), total, number, count)
 
 
 def summary(page: Page) -> None:

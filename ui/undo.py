@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from db.access import AccessDenied
 from db.connection import base_path, opened
 from db.undo import UndoRefused, last_change, undo
 from ui.i18n import t
 from ui.messages import describe, flash
-from ui.session import current_user_id
+from ui.session import acting
 
 
 def undo_change(change_id: int | None, done: str) -> None:
@@ -18,18 +19,22 @@ def undo_change(change_id: int | None, done: str) -> None:
         return
     try:
         with opened(base_path()) as db:
-            undo(db, change_id, user_id=current_user_id())
-    except UndoRefused as refused:
+            undo(db, change_id, actor=acting())
+    except (UndoRefused, AccessDenied) as refused:
         flash("error", describe(refused)[0])
         return
     flash("success", t(done))
 
 
 def undo_last() -> None:
-    """Undo the current member's latest change (a button callback)."""
-    user = current_user_id()
+    """Undo the logged-in member's latest change (a button callback)."""
+    try:
+        actor = acting()
+    except AccessDenied as refused:
+        flash("error", describe(refused)[0])
+        return
     with opened(base_path()) as db:
-        change = last_change(db, user) if user is not None else None
+        change = last_change(db, actor)
     undo_change(change, "undo.done")
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from db.connection import BASE_ENV
-from db.demo import create_base
+from db import accounts
+from db.connection import BASE_ENV, opened
+from db.demo import DEMO_PASSWORD, create_base
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -83,7 +84,7 @@ def server(tmp_path_factory, chromium_path):
     port = free_port()
     log = open(base.with_suffix(".log"), "w")  # noqa: SIM115 - closed below, after the server stops
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--client.showErrorDetails", "full"],
         cwd=ROOT, env=os.environ | {BASE_ENV: str(base)}, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -101,9 +102,25 @@ def server(tmp_path_factory, chromium_path):
     log.close()
 
 
+def signed_in_as(context, url: str, base: Path, username: str) -> None:
+    """Give a browser context the session cookie of ``username`` (a demo member), as logging in would."""
+    with opened(base) as db:
+        token = accounts.login(db, username, DEMO_PASSWORD)
+    context.add_cookies([{"name": accounts.SESSION_COOKIE, "value": token, "url": url, "httpOnly": True}])
+
+
 @pytest.fixture
-def page(browser):
+def anonymous_page(browser):
+    """A page in a new browser context with no session (for the login tests)."""
     context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
-    opened = context.new_page()
-    yield opened
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A page in a new browser context, logged in as the demo administrator."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+    signed_in_as(context, server[0], server[1], "admin")
+    yield context.new_page()
     context.close()

@@ -15,6 +15,6 @@ def test_the_first_request_of_a_fresh_server_may_be_a_deep_link(page, server):
     page.wait_for_selector(IDLE, timeout=60_000)
     page.locator("h1").filter(has_text="跟进记录").wait_for(timeout=30_000)
     sidebar = page.locator("[data-testid='stSidebar']")
-    sidebar.get_by_text("当前成员").wait_for(timeout=30_000)  # app.py's sidebar, not Streamlit's own
-    assert "语言 / Language" in sidebar.inner_text()
+    sidebar.get_by_text("系统管理员 · 管理员").wait_for(timeout=30_000)  # app.py's sidebar, not Streamlit's own
+    sidebar.get_by_text("语言 / Language").wait_for(timeout=30_000)
     assert "follow ups" not in sidebar.inner_text()  # Streamlit's page list from file names would say this

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from db.connection import opened
+from tests.browser.conftest import signed_in_as
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 RUNNING = "[data-testid='stApp'][data-test-script-state='running']"
@@ -185,7 +186,10 @@ def test_other_pages_open_without_an_error(page, server, path):
 
 def test_two_people_saving_the_same_row_the_second_is_told_who_changed_it(browser, server):
     url, base = server
-    first, second = (browser.new_context(viewport={"width": 1500, "height": 1000}).new_page() for _ in range(2))
+    contexts = [browser.new_context(viewport={"width": 1500, "height": 1000}) for _ in range(2)]
+    for context, username in zip(contexts, ("wanghaitao", "admin"), strict=True):
+        signed_in_as(context, url, base, username)
+    first, second = (context.new_page() for context in contexts)
     try:
         open_app(first, url)
         open_app(second, url)  # both now show the row at the same version

@@ -1,0 +1,14 @@
+"""The server: the Streamlit app (app.py) plus the login routes, the login gate and housekeeping.
+
+``make run`` starts it with ``streamlit run server.py``; Streamlit finds the
+``st.App`` below and serves it (Starlette under uvicorn) with the settings
+in ``.streamlit/config.toml``.
+"""
+
+import streamlit as st
+from starlette.middleware import Middleware
+
+from web.auth import ROUTES, LoginGate
+from web.housekeeping import lifespan
+
+app = st.App("app.py", routes=ROUTES, middleware=[Middleware(LoginGate)], lifespan=lifespan)
