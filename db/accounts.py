@@ -119,7 +119,9 @@ def create_first_admin(db: sqlite_utils.Database, username: str, display_name: s
     with write_transaction(db):
         if not needs_setup(db):
             raise AccountError("account.setup_done")
-        found = db.execute("SELECT id FROM users WHERE username = ?", [username]).fetchone()
+        found = db.execute("SELECT id, password_hash FROM users WHERE username = ?", [username]).fetchone()
+        if found and found[1] is not None:
+            raise AccountError("account.username_taken")
         if found:
             db.execute("UPDATE users SET display_name = ?, role = 'admin', active = 1, password_hash = ?, "
                        "version = version + 1, updated_at = ? WHERE id = ?",
@@ -156,16 +158,19 @@ def login(db: sqlite_utils.Database, username: str, password: str, *, now: dt.da
     password, and the same work (one scrypt) for both.
     """
     username = (username or "").strip()
-    waiting = wait_seconds(db, username, now=now)
+    # Every try counts as a failure until the password is found right, and the count is checked and
+    # raised in one write transaction: parallel guesses cannot all slip through the free tries.
+    with write_transaction(db):
+        waiting = wait_seconds(db, username, now=now)
+        if not waiting:
+            db.execute("INSERT INTO login_failures (username, failures, last_at) VALUES (?, 1, ?) "
+                       "ON CONFLICT(username) DO UPDATE SET failures = failures + 1, last_at = excluded.last_at",
+                       [username, _text(now)])
     if waiting:
         raise LoginRefused("login.wait", seconds=waiting)
     row = db.execute("SELECT id, active, password_hash FROM users WHERE username = ?", [username]).fetchone()
     matches = verify_password(password or "", row[2] if row and row[2] else _DUMMY_HASH)
     if row is None or not matches:
-        with write_transaction(db):
-            db.execute("INSERT INTO login_failures (username, failures, last_at) VALUES (?, 1, ?) "
-                       "ON CONFLICT(username) DO UPDATE SET failures = failures + 1, last_at = excluded.last_at",
-                       [username, _text(now)])
         raise LoginRefused("login.wrong")
     if not row[1]:
         raise LoginRefused("login.disabled")
@@ -223,11 +228,15 @@ def logout_everywhere(db: sqlite_utils.Database, user_id: int) -> int:
 
 
 def purge_expired_sessions(db: sqlite_utils.Database, *, now: dt.datetime | None = None) -> int:
-    """Delete sessions idle too long or too old; return how many (background housekeeping)."""
+    """Delete sessions idle too long or too old, and day-old failed-login counts; return how many sessions.
+
+    (Background housekeeping.)
+    """
     now = now or dt.datetime.now()
     idle = _text(now - dt.timedelta(minutes=idle_minutes()))
     old = _text(now - dt.timedelta(days=MAX_SESSION_DAYS))
     with write_transaction(db):
+        db.execute("DELETE FROM login_failures WHERE last_at < ?", [_text(now - dt.timedelta(days=1))])
         return db.execute("DELETE FROM sessions WHERE last_seen < ? OR created_at < ?", [idle, old]).rowcount
 
 
@@ -247,17 +256,22 @@ def add_member(db: sqlite_utils.Database, actor: Actor, *, username: str, displa
     return new_id
 
 
-def set_password(db: sqlite_utils.Database, actor: Actor, user_id: int, password: str) -> None:
+def set_password(db: sqlite_utils.Database, actor: Actor, user_id: int, password: str, *,
+                 current: str | None = None) -> None:
     """Give a member a new password and end all their sessions.
 
-    Members may change their own; only administrators anyone's. Raises
-    AccessDenied or AccountError.
+    Members change their own by giving the ``current`` one; administrators
+    reset anyone else's. Raises AccessDenied or AccountError.
     """
-    if actor.user_id != user_id:
-        access.require(actor, "manage_users")
     check_password(password)
     with write_transaction(db):
-        access.resolve(db, actor)
+        actor = access.resolve(db, actor)
+        if actor.user_id == user_id and actor.role != "system":
+            stored = db.execute("SELECT password_hash FROM users WHERE id = ?", [user_id]).fetchone()[0]
+            if not verify_password(current or "", stored):
+                raise AccountError("account.wrong_password")
+        elif actor.user_id != user_id:
+            access.require(actor, "manage_users")
         if db.execute("UPDATE users SET password_hash = ? WHERE id = ?",
                       [hash_password(password), user_id]).rowcount != 1:
             raise AccountError("account.no_member")
@@ -278,11 +292,11 @@ def transfer_customers(db: sqlite_utils.Database, actor: Actor, from_user: int, 
     access.require(actor, "transfer")
     if from_user == to_user:
         raise AccountError("account.transfer_same")
-    receiver = db.execute("SELECT active FROM users WHERE id = ?", [to_user]).fetchone()
-    if receiver is None or not receiver[0]:
-        raise AccountError("account.transfer_inactive")
     snapshots.take(database_file(db), reason="before-bulk", now=now)
     with write_transaction(db):
+        receiver = db.execute("SELECT active FROM users WHERE id = ?", [to_user]).fetchone()
+        if receiver is None or not receiver[0]:
+            raise AccountError("account.transfer_inactive")
         rows = db.execute("SELECT id, version FROM customers WHERE owner_id = ? ORDER BY id", [from_user]).fetchall()
         if not rows:
             return 0

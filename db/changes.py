@@ -315,7 +315,7 @@ def apply(
                 applied.deleted += _delete(db, table, gone, by, base)
             _check_still_visible(db, actor, table, parsed, applied)
             if table.name == "users":
-                _keep_members_sound(db, parsed)
+                keep_members_sound(db, parsed)
     except sqlite3.IntegrityError as error:
         match = _UNIQUE.search(str(error))
         if not match:  # NOT NULL and links are checked before writing: anything else is a bug
@@ -354,10 +354,12 @@ def _check_still_visible(db: sqlite_utils.Database, actor: Actor, table: Table, 
         raise InvalidChanges(table.name, problems)
 
 
-def _keep_members_sound(db: sqlite_utils.Database, changes: ChangeSet) -> None:
-    """After a change to members: one active administrator remains; disabled members are logged out."""
+def keep_members_sound(db: sqlite_utils.Database, changes: ChangeSet | None = None) -> None:
+    """After a change to members (a save or an undo): one active administrator remains, else
+    InvalidChanges; disabled members are logged out."""
     if db.execute("SELECT 1 FROM users WHERE role = 'admin' AND active = 1 LIMIT 1").fetchone() is None:
-        row = next((e.row for e in changes.edits if {"role", "active"} & set(e.values)), None)
+        edits = changes.edits if changes else ()
+        row = next((e.row for e in edits if {"role", "active"} & set(e.values)), None)
         raise InvalidChanges("users", [Problem(row, "role", None, "invalid.last_admin")])
     db.execute("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE active = 0)")
 

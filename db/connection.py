@@ -67,8 +67,9 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         try:
             yield db
         except BaseException:
-            db.conn.execute(f"ROLLBACK TO {name}")
-            db.conn.execute(f"RELEASE {name}")
+            if db.conn.in_transaction:  # SQLite may have rolled everything back already (disk full)
+                db.conn.execute(f"ROLLBACK TO {name}")
+                db.conn.execute(f"RELEASE {name}")
             raise
         else:
             db.conn.execute(f"RELEASE {name}")

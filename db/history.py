@@ -83,22 +83,45 @@ def row_history(db: sqlite_utils.Database, table_name: str, row_id: int, *, acto
     """
     if not actor.can("activity_log") and not access.visible_ids(db, actor, table_name, [row_id]):
         raise access.AccessDenied("access.not_yours", table=table_name, row=row_id)
-    owned = [(other.name, column.name) for other, column in base.links_to(table_name)
-             if column.type.on_delete.upper() == "CASCADE"]
-    conditions = ["(h.table_name = ? AND h.row_id = ?)"]
-    params: list[Any] = [table_name, int(row_id)]
-    for other, column in owned:
-        # The link value stands in the entry's changes as [before, after]; either side names the owner.
-        conditions.append(
-            "(h.table_name = ? AND h.row_id IN (SELECT row_id FROM history WHERE table_name = ? AND ("
-            "json_extract(changes, ?) = ? OR json_extract(changes, ?) = ?)))")
-        params += [other, other, f'$."{column}"[0]', int(row_id), f'$."{column}"[1]', int(row_id)]
-    sql = (
-        "SELECT h.id, h.change_id, h.at, u.display_name, h.table_name, h.row_id, h.action, h.changes FROM history h "
-        f"LEFT JOIN users u ON u.id = h.user_id WHERE {' OR '.join(conditions)} ORDER BY h.id DESC LIMIT ?"
-    )
-    rows = db.execute(sql, [*params, limit]).fetchall()
-    return [_entry(r) for r in rows]
+    columns = "h.id, h.change_id, h.at, u.display_name, h.table_name, h.row_id, h.action, h.changes"
+    rows = db.execute(
+        f"SELECT {columns} FROM history h LEFT JOIN users u ON u.id = h.user_id "
+        "WHERE h.table_name = ? AND h.row_id = ? ORDER BY h.id DESC LIMIT ?", [table_name, int(row_id), limit]
+    ).fetchall()
+    for other, column in base.links_to(table_name):
+        if column.type.on_delete.upper() != "CASCADE":
+            continue
+        # Candidates: rows whose link named this row at some time (either side of [before, after]) ...
+        candidates = db.execute(
+            f"SELECT {columns} FROM history h LEFT JOIN users u ON u.id = h.user_id WHERE h.table_name = ? "
+            "AND h.row_id IN (SELECT row_id FROM history WHERE table_name = ? AND "
+            "(json_extract(changes, ?) = ? OR json_extract(changes, ?) = ?)) ORDER BY h.id",
+            [other.name, other.name, f'$."{column.name}"[0]', int(row_id), f'$."{column.name}"[1]', int(row_id)],
+        ).fetchall()
+        rows += _while_linked(candidates, column.name, int(row_id))
+    rows.sort(key=lambda r: r[0], reverse=True)
+    return [_entry(r) for r in rows[:limit]]
+
+
+def _while_linked(entries: list[tuple], link: str, owner: int) -> list[tuple]:
+    """... and of their entries, those made while the row belonged to ``owner`` (in id order).
+
+    A follow-up moved to another customer takes its later history with it:
+    the first customer's history shows the move, not what was written after.
+    """
+    linked_to: dict[int, Any] = {}
+    kept = []
+    for entry in entries:
+        row_id, changes = entry[5], json.loads(entry[7])
+        before = linked_to.get(row_id)
+        if link in changes:
+            before, after = changes[link][0], changes[link][1]
+        else:
+            after = None if entry[6] == "delete" else before
+        if owner in (before, after):
+            kept.append(entry)
+        linked_to[row_id] = after
+    return kept
 
 
 def activity(db: sqlite_utils.Database, *, actor: Actor, user_id: int | None = None, table_name: str | None = None,

@@ -16,7 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from db.connection import opened
+from db.connection import opened, write_transaction
 from db.migrations import migrate
 
 _NAME = re.compile(r"^(?P<stamp>\d{8}-\d{6})-(?P<reason>[a-z-]+?)(?:-(?P<n>\d+))?\.db$")
@@ -128,9 +128,32 @@ def restore(base: str | Path, snapshot: str | Path, *, now: dt.datetime | None =
             raise SnapshotError(f"{snapshot.name} is damaged")
         safety = take(base, reason="before-restore", now=now)
         with opened(base) as db:
+            sessions = _current_sessions(db)
             source.backup(db.conn)
     finally:
         source.close()
     with opened(base) as db:
         migrate(db)  # an older snapshot comes back up to date
+        _keep_sessions(db, sessions)
     return safety
+
+
+def _current_sessions(db) -> tuple[list[tuple], list[tuple]]:
+    """The logins and the members' passwords and states as they are now."""
+    if not db["sessions"].exists():
+        return [], []
+    return (db.execute("SELECT token_hash, user_id, created_at, last_seen FROM sessions").fetchall(),
+            db.execute("SELECT password_hash, active, id FROM users").fetchall())
+
+
+def _keep_sessions(db, now: tuple[list[tuple], list[tuple]]) -> None:
+    """Access as it is now, not as in the snapshot: a restore logs nobody out, and revives no ended
+    session, no old password and no disabled member (a member who left stays locked out)."""
+    sessions, members = now
+    with write_transaction(db):
+        db.conn.executemany("UPDATE users SET password_hash = ?, active = MIN(active, ?) WHERE id = ?", members)
+        db.execute("DELETE FROM sessions")
+        db.conn.executemany(
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen) "
+            "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM users WHERE id = ? AND active = 1)",
+            [(*row, row[1]) for row in sessions])

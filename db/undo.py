@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ import sqlite_utils
 
 from db import access, history
 from db.access import Actor
+from db.changes import keep_members_sound
 from db.connection import write_transaction
 from db.errors import GenjinError
 from db.queries import quote
@@ -93,6 +95,7 @@ def undo(db: sqlite_utils.Database, change_id: int, *, actor: Actor, now: dt.dat
         if db.execute("SELECT 1 FROM history WHERE change_id = ? AND purged_at IS NOT NULL LIMIT 1",
                       [change_id]).fetchone():
             raise UndoRefused("undo.purged")
+        _check_rights(db, actor, entries)
         by = history.stamp(db, actor.user_id, now.strftime("%Y-%m-%d %H:%M:%S"), undoes=change_id)
         for entry_id, table_name, row_id, action, changes in entries:
             later = _changed_since(db, change_id, entry_id, table_name, row_id)
@@ -100,11 +103,28 @@ def undo(db: sqlite_utils.Database, change_id: int, *, actor: Actor, now: dt.dat
                 raise UndoRefused("undo.changed_since", table=table_name, row=row_id, when=later[0],
                                   who=later[1])
             values = {name: pair for name, pair in json.loads(changes).items()}
-            {"update": _revert_update, "insert": _revert_insert, "delete": _revert_delete}[action](
-                db, base, table_name, row_id, values, by)
-        for table_name in {entry[1] for entry in entries}:
+            try:
+                {"update": _revert_update, "insert": _revert_insert, "delete": _revert_delete}[action](
+                    db, base, table_name, row_id, values, by)
+            except sqlite3.IntegrityError as error:  # e.g. an old username taken by a member added since
+                raise UndoRefused("undo.conflict", table=table_name, row=row_id) from error
+        for table_name in {entry[1] for entry in entries}:  # what comes back must be the actor's too
             access.check_visible(db, actor, table_name, [e[2] for e in entries if e[1] == table_name])
+        if any(entry[1] == "users" for entry in entries):
+            keep_members_sound(db)
     return by.change_id
+
+
+def _check_rights(db: sqlite_utils.Database, actor: Actor, entries: list[tuple]) -> None:
+    """Undo writes like any save: the same table rights, and only rows the actor may see now.
+
+    Undoing an addition deletes the row: that needs the right to delete it
+    (a salesperson cannot delete a customer this way either).
+    """
+    for table_name in {entry[1] for entry in entries}:
+        mine = [entry for entry in entries if entry[1] == table_name]
+        access.write_rights(actor, table_name, deleting=any(entry[3] == "insert" for entry in mine))
+        access.check_visible(db, actor, table_name, [entry[2] for entry in mine])
 
 
 def _revert_update(db, base, table_name, row_id, values, by) -> None:

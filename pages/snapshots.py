@@ -2,25 +2,35 @@
 
 import streamlit as st
 
-from db import snapshots
+from db import access, snapshots
 from db.connection import base_path
 from ui.entry import through_app
 from ui.i18n import t
-from ui.messages import flash, show_flashes
+from ui.messages import describe, flash, show_flashes
 from ui.session import acting, signed_in
 
 REASONS = {"manual": "snapshots.manual", "daily": "snapshots.daily", "before-bulk": "snapshots.before_bulk",
            "before-restore": "snapshots.before_restore"}
 
 
+def _allowed() -> bool:
+    """Whether the member logged in now may handle snapshots; says why not if not."""
+    try:
+        access.require(acting(), "snapshots")
+    except access.AccessDenied as refused:
+        flash("error", describe(refused)[0])
+        return False
+    return True
+
+
 def _take() -> None:
-    if acting().can("snapshots"):
+    if _allowed():
         snapshot = snapshots.take(base_path(), reason="manual")
         flash("success", t("snapshots.taken", name=snapshot.path.name))
 
 
 def _restore(name: str) -> None:
-    if not acting().can("snapshots"):
+    if not _allowed():
         return
     try:
         safety = snapshots.restore(base_path(), snapshots.folder(base_path()) / name)

@@ -135,6 +135,17 @@ def undo_someone_elses_change(db, actor, mine, theirs, pool):
     undo(db, last_change(db, ADMIN), actor=actor)
 
 
+def undo_my_new_customer(db, actor, mine, theirs, pool):
+    add(db, actor, "customers", name="刚加错的客户有限公司")
+    undo(db, last_change(db, actor), actor=actor)  # deletes it: only for those who may delete customers
+
+
+def undo_a_change_to_a_member(db, actor, mine, theirs, pool):
+    edit(db, ADMIN, "users", ZHANGWEI.user_id, role="manager")
+    edit(db, ADMIN, "users", ZHANGWEI.user_id, role="sales")
+    undo(db, last_change(db, ADMIN), actor=actor)  # would make 张伟 a manager again
+
+
 def transfer(db, actor, mine, theirs, pool):
     accounts.transfer_customers(db, actor, ZHANGWEI.user_id, MANAGER.user_id)
 
@@ -178,6 +189,8 @@ MATRIX = {
     restore_someone_elses_deletion: (True, True, False),
     undo_my_change: (True, True, True),
     undo_someone_elses_change: (True, True, False),
+    undo_my_new_customer: (True, True, False),
+    undo_a_change_to_a_member: (True, False, False),
     transfer: (True, True, False),
     manage_members: (True, False, False),
     change_a_role: (True, False, False),
@@ -185,6 +198,9 @@ MATRIX = {
     see_history_of_theirs: (True, True, False),
     see_the_activity_log: (True, True, False),
 }
+#: Actions that write something themselves before the step that is refused.
+SET_UP_WRITES = (restore_someone_elses_deletion, undo_someone_elses_change, undo_my_new_customer,
+                 undo_a_change_to_a_member)
 CASES = [(action, role, allowed[index]) for action, allowed in MATRIX.items()
          for index, role in enumerate(ROLES)]
 
@@ -218,7 +234,7 @@ def test_every_role_may_do_exactly_what_the_matrix_says(base, action, role, allo
             with pytest.raises(Exception) as error:
                 action(db, actor, mine, theirs, pool)
             assert refused(error.value), error.value
-            if action not in (restore_someone_elses_deletion, undo_someone_elses_change):  # set-up wrote first
+            if action not in SET_UP_WRITES:
                 assert snapshot_of(db) == before, "a refused action wrote something"
 
 
@@ -251,3 +267,23 @@ def test_the_ui_never_acts_as_the_system():
     root = Path(__file__).resolve().parent.parent
     sources = [*root.glob("ui/*.py"), *root.glob("pages/*.py"), root / "app.py", *root.glob("web/*.py")]
     assert [p.name for p in sources if "SYSTEM" in p.read_text(encoding="utf-8")] == []
+
+
+def test_a_salesperson_cannot_undo_onto_a_customer_that_is_no_longer_theirs(base):
+    with opened(base) as db:
+        mine = customer_of(db, LINA.user_id)
+        add(db, LINA, "follow_ups", customer_id=mine, time="2026-11-20 10:00", content="李娜记的")
+        added = last_change(db, LINA)
+        edit(db, MANAGER, "customers", mine, owner_id=ZHANGWEI.user_id)  # the manager reassigns it
+        with pytest.raises(AccessDenied):
+            undo(db, added, actor=LINA)  # would delete a follow-up of 张伟's customer
+        assert db.execute("SELECT COUNT(*) FROM follow_ups WHERE content = '李娜记的'").fetchone()[0] == 1
+
+
+def test_members_are_never_deleted_by_an_undo_either(base):
+    with opened(base) as db:
+        accounts.add_member(db, ADMIN, username="newbie", display_name="新同事", role="sales",
+                            password="a-long-pass")
+        with pytest.raises(AccessDenied):
+            undo(db, last_change(db, ADMIN), actor=ADMIN)
+        assert db.execute("SELECT COUNT(*) FROM users WHERE username = 'newbie'").fetchone()[0] == 1

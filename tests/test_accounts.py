@@ -92,7 +92,11 @@ def test_disabling_a_member_ends_their_sessions_and_they_cannot_log_in(db):
 
 def test_a_password_reset_ends_every_session_of_that_member(db):
     token = accounts.login(db, ADMIN_NAME, ADMIN_PASSWORD, now=T0)
-    accounts.set_password(db, ADMIN, 1, "a-brand-new-one")
+    with pytest.raises(AccountError) as refused:  # one's own password: only with the current one
+        accounts.set_password(db, ADMIN, 1, "a-brand-new-one", current="a-wrong-guess")
+    assert refused.value.reason == "account.wrong_password"
+    assert accounts.session_actor(db, token, now=T0) is not None
+    accounts.set_password(db, ADMIN, 1, "a-brand-new-one", current=ADMIN_PASSWORD)
     assert accounts.session_actor(db, token, now=T0) is None
     assert accounts.session_actor(db, accounts.login(db, ADMIN_NAME, "a-brand-new-one", now=T0), now=T0)
 
@@ -170,3 +174,22 @@ def test_the_trash_is_emptied_after_its_retention_and_a_purged_deletion_cannot_c
     assert refused.value.reason == "undo.purged"
     with pytest.raises(Exception, match="append-only"):
         db.execute("UPDATE history SET changes = '{\"name\": [1, 2]}' WHERE id = 1")
+
+
+def test_parallel_guesses_get_no_more_free_tries_than_one_after_another(base_file):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from db.connection import opened
+
+    def guess(_: int) -> str:
+        with opened(base_file) as db:
+            try:
+                accounts.login(db, ADMIN_NAME, "a-parallel-guess", now=T0)
+            except LoginRefused as refused:
+                return refused.reason
+        return "in"
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(guess, range(24)))
+    assert answers.count("login.wrong") == accounts.FREE_TRIES
+    assert answers.count("login.wait") == 24 - accounts.FREE_TRIES

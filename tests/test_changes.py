@@ -10,7 +10,7 @@ from db.access import Actor
 from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
 from db.errors import InvalidChanges, Problem, StaleRow
 from db.queries import dependent_counts
-from tests.conftest import ADMIN, MANAGER, NOW  # noqa: F401
+from tests.conftest import ADMIN, NOW
 
 
 def row(db, table: str, row_id: int) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from db.charts import FunnelStep, dashboard, distribution, funnel
-from tests.conftest import ADMIN, MANAGER  # noqa: F401
+from tests.conftest import ADMIN
 
 
 @pytest.fixture

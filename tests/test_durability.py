@@ -18,7 +18,7 @@ from pathlib import Path
 from db.changes import ChangeSet, NewRow, apply
 from db.connection import opened
 from db.queries import stored_drift
-from tests.conftest import ADMIN, MANAGER  # noqa: F401
+from tests.conftest import ADMIN
 
 ROOT = Path(__file__).resolve().parent.parent
 KILLS = int(os.environ.get("GENJIN_STRESS_KILLS", "30"))

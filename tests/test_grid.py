@@ -14,7 +14,7 @@ from db.changes import apply
 from db.errors import InvalidChanges
 from db.queries import Query, fetch_page
 from schema.crm import CUSTOMERS, FOLLOW_UPS
-from tests.conftest import ADMIN, MANAGER, TODAY  # noqa: F401
+from tests.conftest import ADMIN, TODAY
 from ui.cells import OPEN, column_config, to_frame
 from ui.grid import Grid, RowName, changes_from_editor
 

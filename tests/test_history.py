@@ -9,7 +9,7 @@ import pytest
 from db.changes import ChangeSet, RowDelete, RowEdit, apply
 from db.errors import InvalidChanges
 from db.history import row_history
-from tests.conftest import ADMIN, MANAGER, NOW  # noqa: F401
+from tests.conftest import ADMIN, NOW
 
 
 def changes_of(db, table: str, row_id: int) -> list[tuple[str, dict]]:
@@ -65,3 +65,16 @@ def test_the_entries_of_one_save_share_a_change_id(db, make_customer):
                                             RowEdit(second, 1, {"contact": "李雷"}))), actor=ADMIN)
     latest = [row_history(db, "customers", c, actor=ADMIN)[0] for c in (first, second)]
     assert latest[0].change_id == latest[1].change_id > row_history(db, "customers", second, actor=ADMIN)[1].change_id
+
+
+def test_a_follow_up_moved_to_another_customer_takes_its_later_history_along(db, make_customer, make_follow_up):
+    first, second = make_customer(name="甲公司"), make_customer(name="乙公司")
+    follow_up = make_follow_up(first, content="在甲公司时写的")
+    apply(db, ChangeSet("follow_ups", edits=(RowEdit(follow_up, 1, {"customer_id": second}),)), actor=ADMIN)
+    apply(db, ChangeSet("follow_ups", edits=(RowEdit(follow_up, 2, {"content": "移到乙公司之后写的"}),)),
+          actor=ADMIN)
+    of_first = [e.changes for e in row_history(db, "customers", first, actor=ADMIN) if e.table == "follow_ups"]
+    of_second = [e.changes for e in row_history(db, "customers", second, actor=ADMIN) if e.table == "follow_ups"]
+    assert [c.get("customer_id") for c in of_first] == [(first, second), (None, first)]  # the move, the insert
+    assert "移到乙公司之后写的" not in str(of_first)
+    assert [list(c) for c in of_second] == [["content"], ["customer_id"]]

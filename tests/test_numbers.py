@@ -7,7 +7,7 @@ import threading
 
 from db.changes import ChangeSet, NewRow, apply
 from db.connection import opened
-from tests.conftest import ADMIN, MANAGER  # noqa: F401
+from tests.conftest import ADMIN
 
 
 def add(path, name: str, when: dt.datetime) -> int:

@@ -6,7 +6,7 @@ import pytest
 
 from db.changes import ChangeSet, RowEdit, apply
 from db.queries import Filter, Query, count_rows, fetch_page, get_row, link_options
-from tests.conftest import ADMIN, MANAGER, TODAY  # noqa: F401
+from tests.conftest import ADMIN, TODAY
 
 COMPUTED = ("last_follow_up_at", "follow_up_count", "days_since_follow_up", "next_follow_up_on", "last_method",
             "last_content")

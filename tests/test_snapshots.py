@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from db import accounts
 from db.changes import ChangeSet, RowEdit, apply
 from db.connection import opened
 from db.snapshots import Snapshot, SnapshotError, listing, prune, restore, take, to_keep
-from tests.conftest import ADMIN, MANAGER  # noqa: F401
+from tests.conftest import ADMIN, ADMIN_NAME, ADMIN_PASSWORD
 
 NOON = dt.datetime(2026, 11, 22, 12, 0, 0)
 
@@ -93,3 +94,20 @@ def test_make_backup_takes_a_snapshot_from_the_command_line(base_file, capsys):
     assert main(["backup", str(base_file)]) == 0
     assert "Snapshot:" in capsys.readouterr().out
     assert [s.reason for s in listing(base_file)] == ["manual"]
+
+
+def test_a_restore_keeps_todays_logins_passwords_and_disabled_members(base_file, db):
+    leaver = accounts.add_member(db, ADMIN, username="leaver", display_name="离职者", role="sales",
+                                 password="leaver-password")
+    ended = accounts.login(db, ADMIN_NAME, ADMIN_PASSWORD)
+    snapshot = take(base_file, now=dt.datetime(2026, 11, 20, 9, 0))
+    accounts.logout(db, ended)
+    apply(db, ChangeSet("users", edits=(RowEdit(leaver, 1, {"active": 0}),)), actor=ADMIN)
+    accounts.set_password(db, ADMIN, 1, "the-new-password", current=ADMIN_PASSWORD)
+    current = accounts.login(db, ADMIN_NAME, "the-new-password")
+    restore(base_file, snapshot.path, now=dt.datetime(2026, 11, 22, 9, 0))
+    assert accounts.session_actor(db, current) is not None
+    assert accounts.session_actor(db, ended) is None
+    assert db["users"].get(leaver)["active"] == 0
+    with pytest.raises(accounts.LoginRefused):
+        accounts.login(db, ADMIN_NAME, ADMIN_PASSWORD)  # the old password stays old

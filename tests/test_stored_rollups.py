@@ -11,7 +11,7 @@ from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply, bulk_load
 from db.connection import opened, write_transaction
 from db.demo import create_base
 from db.queries import stored_drift
-from tests.conftest import ADMIN, MANAGER, add_admin  # noqa: F401
+from tests.conftest import ADMIN, add_admin
 
 TIMES = st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2026, 12, 31)).map(
     lambda moment: moment.strftime("%Y-%m-%d %H:%M"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from db import snapshots
 from db.connection import BASE_ENV, opened
 from db.demo import DEMO_PASSWORD, create_base
 from tests.browser.conftest import ROOT, free_port, wait_for_server
@@ -137,3 +139,10 @@ def test_logging_out_ends_the_session_on_the_server(servers):
     status, headers, _ = fetch(url + "/auth/logout", form={}, headers={**cookie, **origin(url)})
     assert (status, headers["location"]) == (303, "/auth/login")
     assert fetch(url + "/customers", headers=cookie)[0] == 303  # the old cookie opens nothing any more
+
+
+def test_the_server_takes_the_days_snapshot_once_when_it_starts(servers):
+    deadline = time.monotonic() + 10
+    while not (found := snapshots.listing(servers["folder"] / "demo.db")) and time.monotonic() < deadline:
+        time.sleep(0.1)  # the housekeeping task starts with the server, in the background
+    assert [s.reason for s in found] == ["daily"]

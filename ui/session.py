@@ -83,15 +83,17 @@ def _logout_everywhere() -> None:
     st.session_state[_LOGGED_OUT] = True
 
 
-def _change_password(actor: Actor) -> None:
+def _change_password() -> None:
     new = st.session_state.get("auth.new_password", "")
     if new != st.session_state.get("auth.new_password_again", ""):
         flash("error", t("auth.mismatch"))
         return
     try:
+        actor = acting()  # the session as it is now, not as it was when the form was drawn
         with opened(base_path()) as db:
-            accounts.set_password(db, actor, actor.user_id, new)  # ends every session, this one too
-    except accounts.AccountError as refused:
+            accounts.set_password(db, actor, actor.user_id, new,  # ends every session, this one too
+                                  current=st.session_state.get("auth.current_password", ""))
+    except (accounts.AccountError, AccessDenied) as refused:
         flash("error", md_escape(t(refused.reason, **refused.params)))
         return
     st.session_state.pop(TOKEN_KEY, None)
@@ -110,6 +112,7 @@ def sidebar(actor: Actor) -> None:
     everywhere.button(t("auth.logout_everywhere"), on_click=_logout_everywhere, key="auth.logout_everywhere",
                       help=t("auth.logout_everywhere_help"))
     with st.sidebar.popover(t("auth.change_password"), icon=":material/key:"), st.form("auth.password_form"):
+        st.text_input(t("auth.current_password"), type="password", key="auth.current_password")
         st.text_input(t("auth.new_password"), type="password", key="auth.new_password")
         st.text_input(t("auth.new_password_again"), type="password", key="auth.new_password_again")
-        st.form_submit_button(t("auth.change_password"), on_click=_change_password, args=(actor,))
+        st.form_submit_button(t("auth.change_password"), on_click=_change_password)

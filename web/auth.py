@@ -50,6 +50,7 @@ TEXT = {
         "account.password_short": "密码至少需要 {min} 位。",
         "account.name_required": "请填写用户名和姓名。",
         "account.setup_done": "管理员已经创建，请直接登录。",
+        "account.username_taken": "该用户名已被使用。",
         "mismatch": "两次输入的密码不一致。",
         "demo": "演示数据库（仅供试用）：用户名 {users}，密码均为 {password}。",
         "forbidden": "请求来源不符，已拒绝。",
@@ -71,6 +72,7 @@ TEXT = {
         "account.password_short": "The password needs at least {min} characters.",
         "account.name_required": "Fill in the username and the name.",
         "account.setup_done": "The administrator exists already; sign in.",
+        "account.username_taken": "That username is taken.",
         "mismatch": "The two passwords differ.",
         "demo": "Demo base (for trying out only): usernames {users}, password {password} for all.",
         "forbidden": "Request from another site refused.",
@@ -152,9 +154,14 @@ def _login_form(request: Request, *, username: str = "", error: str = "", status
     return _page(request, TEXT[language(request)]["title"], body, status)
 
 
+def _is_https(request: Request) -> bool:
+    """Whether the browser talks HTTPS to us, directly or through a proxy that ends TLS."""
+    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "").lower() == "https"
+
+
 def _with_session(response: Response, request: Request, token: str) -> Response:
     response.set_cookie(COOKIE, token, max_age=accounts.MAX_SESSION_DAYS * 86400, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path="/")
+                        secure=_is_https(request), path="/")
     return response
 
 
