@@ -6,31 +6,24 @@ and background housekeeping; the pages a member sees depend on their role.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-from db.connection import base_path, opened
-from db.demo import create_base
-from db.migrations import migrate
+from db.connection import base_path
+from db.demo import prepare_base
 from ui.i18n import t
 from ui.session import sidebar, signed_in
 from ui.undo import undo_button
 
 
 @st.cache_resource(show_spinner=False)
-def prepare_base(path: str) -> str:
-    """Create an empty base at ``path`` if there is none, else bring it up to date (once per process)."""
-    if not Path(path).exists():
-        create_base(path)
-    else:
-        with opened(path) as db:
-            migrate(db)
+def prepared(path: str) -> str:
+    """The base at ``path``, created or brought up to date once per process (server.py does it first)."""
+    prepare_base(path)
     return path
 
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/contacts:", layout="wide")
-prepare_base(str(base_path()))
+prepared(str(base_path()))
 actor = signed_in()
 sidebar(actor)
 pages = [

@@ -129,6 +129,21 @@ def create_base(path: str | Path, *, demo: bool = False, today: dt.date | None =
         db.close()
 
 
+def prepare_base(path: str | Path) -> None:
+    """Make the base at ``path`` ready to serve: create an empty one if there is none, else migrate it."""
+    if not Path(path).exists():
+        try:
+            create_base(path)
+            return
+        except FileExistsError:  # another process made it meanwhile
+            pass
+    db = connect(path)
+    try:
+        migrate(db)
+    finally:
+        db.close()
+
+
 def seed_demo(db: sqlite_utils.Database, *, today: dt.date, customers: int = 360, follow_ups: int = 2600) -> None:
     """Fill a migrated, empty base with the demo team, customers and follow-ups."""
     rng = random.Random(SEED)

@@ -54,11 +54,12 @@ def serve(base: Path):
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    """``{"demo": url, "new": url}``: a demo base and a brand-new one, each behind its own server."""
+    """``{"demo": url, "new": url, "absent": url}``: a demo base, a brand-new one, and a path with no base
+    yet, each behind its own server."""
     folder = tmp_path_factory.mktemp("web")
     create_base(folder / "demo.db", demo=True)
     create_base(folder / "new.db")
-    started = {name: serve(folder / f"{name}.db") for name in ("demo", "new")}
+    started = {name: serve(folder / f"{name}.db") for name in ("demo", "new", "absent")}  # absent: no file yet
     yield {name: url for name, (_, url) in started.items()} | {"folder": folder}
     for process, _ in started.values():
         process.terminate()
@@ -146,3 +147,10 @@ def test_the_server_takes_the_days_snapshot_once_when_it_starts(servers):
     while not (found := snapshots.listing(servers["folder"] / "demo.db")) and time.monotonic() < deadline:
         time.sleep(0.1)  # the housekeeping task starts with the server, in the background
     assert [s.reason for s in found] == ["daily"]
+
+
+def test_a_server_on_a_path_with_no_base_creates_it_and_asks_for_the_administrator(servers):
+    status, headers, _ = fetch(servers["absent"] + "/customers")
+    assert (status, headers["location"]) == (303, "/auth/setup")
+    status, _, body = fetch(servers["absent"] + "/auth/setup")
+    assert status == 200 and "首次启动：创建管理员" in body

@@ -1,6 +1,6 @@
 """Background work, once per server process (``st.App`` lifespan), never once per browser session.
 
-Every hour: take the day's snapshot if there is none yet and prune old ones
+At start: create or migrate the base. Every hour: take the day's snapshot if there is none yet and prune old ones
 (7 daily, 4 weekly, 6 monthly), empty the trash of deletions past their
 retention, and forget expired login sessions.
 """
@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from db import accounts, snapshots
 from db.connection import base_path, opened
+from db.demo import prepare_base
 from db.undo import purge_trash
 
 log = logging.getLogger("genjin.housekeeping")
@@ -52,7 +53,9 @@ async def _loop(base: Path) -> None:
 
 @contextlib.asynccontextmanager
 async def lifespan(_app) -> AsyncIterator[None]:
-    """Start the hourly housekeeping with the server; stop it with the server."""
+    """Before the first request: the base exists and is up to date (the login gate reads it).
+    Then the hourly housekeeping runs until the server stops."""
+    await run_in_threadpool(prepare_base, base_path())
     task = asyncio.create_task(_loop(base_path()))
     try:
         yield
