@@ -2,7 +2,7 @@
 
 Three roles (seed 003 and the issue on accounts):
 
-- 管理员 ``admin``: everything, including members and snapshots;
+- 管理员 ``admin``: everything, including members, fields (字段) and snapshots;
 - 经理 ``manager``: every customer and follow-up, reassigning (transfer),
   deleting customers, restoring anyone's deletion, the base-wide activity log;
 - 销售 ``sales``: their own customers and the unowned ones (公海), and those
@@ -29,8 +29,8 @@ ROLES = ("admin", "manager", "sales")
 
 #: Actions a role may take, besides reading and writing rows in its scope.
 RIGHTS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"manage_users", "snapshots", "transfer", "delete_customers", "undo_others",
-                        "activity_log"}),
+    "admin": frozenset({"manage_users", "manage_schema", "snapshots", "transfer", "delete_customers",
+                        "undo_others", "activity_log"}),
     "manager": frozenset({"transfer", "delete_customers", "undo_others", "activity_log"}),
     "sales": frozenset(),
 }

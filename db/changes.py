@@ -25,6 +25,7 @@ from db import access, history
 from db.access import Actor
 from db.connection import write_transaction
 from db.errors import InvalidChanges, Problem, StaleRow
+from db.fields import load_base
 from db.queries import Compiler, quote
 from schema.crm import CRM
 from schema.model import Base, Column, Table, UnknownColumn
@@ -161,7 +162,7 @@ def _check_links(db: sqlite_utils.Database, table: Table, changes: ChangeSet, ba
 
 
 @contextmanager
-def bulk_load(db: sqlite_utils.Database, table_name: str, *, base: Base = CRM) -> Iterator[None]:
+def bulk_load(db: sqlite_utils.Database, table_name: str, *, base: Base | None = None) -> Iterator[None]:
     """Inside a write transaction: insert many rows into ``table_name`` without per-row triggers.
 
     The table's triggers are set aside (their SQL is read back from the base,
@@ -170,6 +171,7 @@ def bulk_load(db: sqlite_utils.Database, table_name: str, *, base: Base = CRM) -
     the triggers are put back, all in the caller's transaction (DDL is
     transactional in SQLite: if the load fails, the rollback restores them).
     """
+    base = base or load_base(db)
     triggers = db.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", [table_name]).fetchall()
     for name, _ in triggers:
@@ -182,8 +184,9 @@ def bulk_load(db: sqlite_utils.Database, table_name: str, *, base: Base = CRM) -
 
 
 def recompute_stored(db: sqlite_utils.Database, table_name: str, *, source: str | None = None,
-                     base: Base = CRM) -> None:
+                     base: Base | None = None) -> None:
     """Set every stored rollup of ``table_name`` (drawn from ``source``, or any table) from scratch."""
+    base = base or load_base(db)
     table = base.table(table_name)
     compiler = Compiler(base, dt.date.today())
     assignments = [
@@ -285,7 +288,7 @@ def apply(
     *,
     actor: Actor,
     now: dt.datetime | None = None,
-    base: Base = CRM,
+    base: Base | None = None,
 ) -> Applied:
     """Validate and write ``changes`` as ``actor`` in one transaction; return what was written.
 
@@ -293,6 +296,7 @@ def apply(
     changed or deleted by someone else since it was read, nothing written) or
     AccessDenied (the actor may not touch a row or the table, nothing written).
     """
+    base = base or load_base(db)
     now = now or dt.datetime.now()
     table = base.table(changes.table)
     parsed = validate(changes, now=now, base=base)

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from db.access import Actor, scope
+from db.fields import load_base
 from db.queries import quote
-from schema.crm import CRM, FUNNEL_STAGES
+from schema.crm import FUNNEL_STAGES
 from schema.model import Base
 from schema.types import Choice
 
@@ -35,8 +36,9 @@ class FunnelStep:
 
 
 def counts_by(db: sqlite_utils.Database, table_name: str, column_name: str, *, actor: Actor,
-              base: Base = CRM) -> dict:
+              base: Base | None = None) -> dict:
     """``{stored value: row count}`` for one column (``None`` for empty cells), over the rows ``actor`` sees."""
+    base = base or load_base(db)
     table = base.table(table_name)
     name = quote(table.column(column_name).name)
     visible, params = scope(actor, table.name)
@@ -45,11 +47,12 @@ def counts_by(db: sqlite_utils.Database, table_name: str, column_name: str, *, a
 
 
 def distribution(db: sqlite_utils.Database, table_name: str, column_name: str, *, actor: Actor,
-                 base: Base = CRM) -> list[tuple]:
+                 base: Base | None = None) -> list[tuple]:
     """``[(code, count), …]`` in the column's option order, empty cells last as ``None``.
 
     Every option is listed, with 0 where no row has it, so charts keep their shape.
     """
+    base = base or load_base(db)
     column = base.table(table_name).column(column_name)
     counts = counts_by(db, table_name, column_name, actor=actor, base=base)
     codes = [o.code for o in column.type.options] if isinstance(column.type, Choice) else sorted(

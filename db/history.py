@@ -15,8 +15,8 @@ import sqlite_utils
 
 from db import access
 from db.access import Actor
+from db.fields import load_base
 from db.queries import quote
-from schema.crm import CRM
 from schema.model import Base, Table
 
 #: In a deletion's entry, the row's version when it was deleted (not a column; undo restores above it).
@@ -74,13 +74,14 @@ def stored_values(db: sqlite_utils.Database, table: Table, row_id: int) -> dict[
 
 
 def row_history(db: sqlite_utils.Database, table_name: str, row_id: int, *, actor: Actor, limit: int = 200,
-                base: Base = CRM) -> list[Entry]:
+                base: Base | None = None) -> list[Entry]:
     """The newest ``limit`` entries of a row and of the rows that belong to it (a customer's follow-ups).
 
     Rows that belong to it are found through the link recorded in the history
     itself, so deleted follow-ups still show. Raises AccessDenied unless the
     row is one ``actor`` may see (or the actor may read the activity log).
     """
+    base = base or load_base(db)
     if not actor.can("activity_log") and not access.visible_ids(db, actor, table_name, [row_id]):
         raise access.AccessDenied("access.not_yours", table=table_name, row=row_id)
     columns = "h.id, h.change_id, h.at, u.display_name, h.table_name, h.row_id, h.action, h.changes"

@@ -202,6 +202,32 @@ def m004_accounts(db: sqlite_utils.Database) -> None:
         END""")
 
 
+@migrations()
+def m005_fields(db: sqlite_utils.Database) -> None:
+    """Fields people manage: added columns (``kind`` set, named f<id>) and built-in columns' settings."""
+    db.execute("""
+        CREATE TABLE fields (
+            id INTEGER PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            name TEXT NOT NULL,
+            kind TEXT,
+            label_zh TEXT,
+            label_en TEXT,
+            help_zh TEXT,
+            help_en TEXT,
+            options TEXT NOT NULL DEFAULT '[]',
+            required INTEGER NOT NULL DEFAULT 0,
+            default_value TEXT,
+            hidden INTEGER NOT NULL DEFAULT 0,
+            position REAL,
+            deleted_at TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT,
+            updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            UNIQUE (table_name, name)
+        )""")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names of those applied."""
     pending = [migration.name for migration in migrations.pending(db)]

@@ -17,7 +17,7 @@ import sqlite_utils
 
 from db.access import Actor, scope
 from db.errors import RowNotFound
-from schema.crm import CRM
+from db.fields import load_base
 from schema.model import Base, Column, Table
 from schema.types import Choice, DaysSince, Link, MultiChoice, Phone, Rollup
 
@@ -211,8 +211,9 @@ class Compiler:
 
 
 def count_rows(db: sqlite_utils.Database, query: Query, *, actor: Actor, today: dt.date | None = None,
-               base: Base = CRM) -> int:
+               base: Base | None = None) -> int:
     """How many rows ``actor`` may see match ``query``'s search and filters (all pages)."""
+    base = base or load_base(db)
     table = base.table(query.table)
     compiler = Compiler(base, today or dt.date.today(), actor)
     where = compiler.where(table, query)
@@ -221,7 +222,7 @@ def count_rows(db: sqlite_utils.Database, query: Query, *, actor: Actor, today: 
 
 
 def fetch_page(
-    db: sqlite_utils.Database, query: Query, *, actor: Actor, today: dt.date | None = None, base: Base = CRM
+    db: sqlite_utils.Database, query: Query, *, actor: Actor, today: dt.date | None = None, base: Base | None = None
 ) -> list[dict[str, Any]]:
     """The rows of ``query``'s page that ``actor`` may see, in order, each a dict of every column.
 
@@ -229,6 +230,7 @@ def fetch_page(
     those rows with their computed columns, so each computed value is worked
     out for at most ``page_size`` rows unless the sort or a filter needs it.
     """
+    base = base or load_base(db)
     table = base.table(query.table)
     today = today or dt.date.today()
     compiler = Compiler(base, today, actor)
@@ -255,9 +257,10 @@ def fetch_page(
 
 
 def rows_by_id(
-    db: sqlite_utils.Database, table: Table, ids: list[int], *, actor: Actor, today: dt.date, base: Base = CRM
+    db: sqlite_utils.Database, table: Table, ids: list[int], *, actor: Actor, today: dt.date, base: Base | None = None
 ) -> list[dict[str, Any]]:
     """The rows with these ids that ``actor`` may see, in the order given, computed columns included."""
+    base = base or load_base(db)
     if not ids:
         return []
     compiler = Compiler(base, today, actor)
@@ -273,13 +276,14 @@ def rows_by_id(
 
 def get_row(
     db: sqlite_utils.Database, table_name: str, row_id: int, *, actor: Actor, today: dt.date | None = None,
-    base: Base = CRM
+    base: Base | None = None
 ) -> dict[str, Any]:
     """One row with its computed columns; raises RowNotFound if it is gone or ``actor`` may not see it.
 
     A row outside the actor's scope is "not found", not "forbidden": a
     salesperson typing another's ``?customer=ID`` learns nothing about it.
     """
+    base = base or load_base(db)
     rows = rows_by_id(db, base.table(table_name), [int(row_id)], actor=actor, today=today or dt.date.today(),
                       base=base)
     if not rows:
@@ -289,7 +293,7 @@ def get_row(
 
 def link_options(
     db: sqlite_utils.Database, table_name: str, *, actor: Actor, active_only: bool = False,
-    include: tuple[int, ...] = (), limit: int | None = None, contains: str = "", base: Base = CRM
+    include: tuple[int, ...] = (), limit: int | None = None, contains: str = "", base: Base | None = None
 ) -> dict[int, str]:
     """``{id: label}`` of rows of ``table_name`` for the select of a link column (负责人, 客户).
 
@@ -299,6 +303,7 @@ def link_options(
     ``active_only`` leaves out users who are no longer active. Only rows
     ``actor`` may see are offered.
     """
+    base = base or load_base(db)
     table = base.table(table_name)
     label = quote(table.label_column)
     visible, params = scope(actor, table.name)
@@ -322,11 +327,12 @@ def link_options(
     return options
 
 
-def stored_drift(db: sqlite_utils.Database, table_name: str, *, base: Base = CRM) -> list[tuple]:
+def stored_drift(db: sqlite_utils.Database, table_name: str, *, base: Base | None = None) -> list[tuple]:
     """``[(id, column, kept value, fresh value), …]`` wherever a stored rollup differs from a fresh computation.
 
     Empty when the triggers have kept every stored rollup right.
     """
+    base = base or load_base(db)
     table = base.table(table_name)
     compiler = Compiler(base, dt.date.today())
     drift = []
@@ -340,8 +346,10 @@ def stored_drift(db: sqlite_utils.Database, table_name: str, *, base: Base = CRM
     return drift
 
 
-def current_versions(db: sqlite_utils.Database, table_name: str, ids: list[int], *, base: Base = CRM) -> dict[int, int]:
+def current_versions(db: sqlite_utils.Database, table_name: str, ids: list[int], *,
+                     base: Base | None = None) -> dict[int, int]:
     """``{id: version}`` of those rows as they are now (rows that are gone are left out)."""
+    base = base or load_base(db)
     if not ids:
         return {}
     placeholders = ", ".join("?" for _ in ids)
@@ -350,12 +358,13 @@ def current_versions(db: sqlite_utils.Database, table_name: str, ids: list[int],
 
 
 def dependent_counts(
-    db: sqlite_utils.Database, table_name: str, ids: list[int], *, base: Base = CRM
+    db: sqlite_utils.Database, table_name: str, ids: list[int], *, base: Base | None = None
 ) -> dict[str, int]:
     """For rows about to be deleted: how many rows of each table go with them.
 
     Only links declared ``ON DELETE CASCADE`` count (a customer's follow-ups).
     """
+    base = base or load_base(db)
     counts = {}
     if not ids:
         return counts

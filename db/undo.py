@@ -24,8 +24,8 @@ from db.access import Actor
 from db.changes import keep_members_sound
 from db.connection import write_transaction
 from db.errors import GenjinError
+from db.fields import load_base
 from db.queries import quote
-from schema.crm import CRM
 from schema.model import Base
 
 
@@ -73,13 +73,14 @@ def _changed_since(db: sqlite_utils.Database, change_id: int, entry_id: int, tab
 
 
 def undo(db: sqlite_utils.Database, change_id: int, *, actor: Actor, now: dt.datetime | None = None,
-         base: Base = CRM) -> int:
+         base: Base | None = None) -> int:
     """Take back change ``change_id`` as ``actor``; return the change id of the undo.
 
     Raises UndoRefused, or AccessDenied when the change is someone else's and
     the actor may not undo others' changes (a salesperson), or when it would
     bring back a row outside the actor's sight.
     """
+    base = base or load_base(db)
     now = now or dt.datetime.now()
     with write_transaction(db):
         actor = access.resolve(db, actor)
@@ -210,12 +211,13 @@ def purge_trash(db: sqlite_utils.Database, *, days: int | None = None, now: dt.d
 
 
 def trash(db: sqlite_utils.Database, *, actor: Actor, days: int = 30, today: dt.date | None = None,
-          base: Base = CRM) -> list[Deleted]:
+          base: Base | None = None) -> list[Deleted]:
     """Deletions of the last ``days`` days that have not been undone, newest first.
 
     A salesperson sees only their own deletions; those who may undo others'
     changes see everyone's.
     """
+    base = base or load_base(db)
     since = ((today or dt.date.today()) - dt.timedelta(days=days)).isoformat()
     mine, params = ("", []) if actor.can("undo_others") else ("AND h.user_id = ? ", [actor.user_id])
     rows = db.execute(

@@ -4,21 +4,22 @@ import streamlit as st
 
 from db.connection import base_path, opened
 from db.queries import Query, link_options
-from schema.crm import CUSTOMERS
-from ui import filters, grid, paging
+from ui import fields, filters, grid, paging
 from ui.detail import show_customer
 from ui.entry import through_app
 from ui.i18n import t
 from ui.messages import show_flashes
+from ui.schema import current_base
 from ui.session import signed_in
 
 FILTERS = "customers.filters"
-GRID = grid.Grid(CUSTOMERS, key="customers.editor", columns=tuple(c.name for c in CUSTOMERS.columns),
-                 open_param="customer")
 
 through_app()
 actor = signed_in()
 show_flashes()
+CUSTOMERS = current_base().table("customers")
+GRID = grid.Grid(CUSTOMERS, key="customers.editor", columns=tuple(c.name for c in CUSTOMERS.columns),
+                 open_param="customer")
 if "customer" in st.query_params:
     show_customer(st.query_params["customer"], actor)
     st.stop()
@@ -38,4 +39,5 @@ with opened(base_path()) as db:
     page = paging.load(db, Query("customers", search, tuple(chosen + stale), sort, descending, page_size=size),
                        FILTERS, actor)
 
+fields.panel(CUSTOMERS, actor)
 paging.show(GRID, page, links, FILTERS)

@@ -4,21 +4,22 @@ import streamlit as st
 
 from db.connection import base_path, opened
 from db.queries import Query, link_options
-from schema.crm import FOLLOW_UPS
-from ui import filters, grid, paging
+from ui import fields, filters, grid, paging
 from ui.entry import through_app
 from ui.i18n import t
 from ui.messages import show_flashes
+from ui.schema import current_base
 from ui.session import signed_in
 
 FILTERS = "follow_ups.filters"
-GRID = grid.Grid(FOLLOW_UPS, key="follow_ups.editor", columns=tuple(c.name for c in FOLLOW_UPS.columns))
 #: How many customers the 客户 select offers besides those on the page: never the whole table.
 CUSTOMER_CHOICES = 200
 
 through_app()
 actor = signed_in()
 show_flashes()
+FOLLOW_UPS = current_base().table("follow_ups")
+GRID = grid.Grid(FOLLOW_UPS, key="follow_ups.editor", columns=tuple(c.name for c in FOLLOW_UPS.columns))
 st.title(t("follow_ups.title"))
 st.caption(t("follow_ups.caption", limit=CUSTOMER_CHOICES))
 with opened(base_path()) as db:
@@ -41,4 +42,5 @@ with opened(base_path()) as db:
     if not customers and not customer_text:
         st.info(t("follow_ups.no_customers"))
 
+fields.panel(FOLLOW_UPS, actor)
 paging.show(GRID, page, {"customer_id": customers, "person_id": users}, FILTERS)

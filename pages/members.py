@@ -83,8 +83,8 @@ if actor.can("manage_users"):
                                                                                   clear_on_submit=True):
         st.text_input(t("members.username"), key="members.new.username", max_chars=40)
         st.text_input(t("members.display_name"), key="members.new.display_name", max_chars=40)
-        st.selectbox(t("members.role"), [o.code for o in ROLES], index=2, key="members.new.role",
-                     format_func=lambda code: next(o.label.get(lang()) for o in ROLES if o.code == code))
+        roles = {o.code: o.label.get(lang()) for o in ROLES}
+        st.selectbox(t("members.role"), list(roles), index=2, key="members.new.role", format_func=roles.get)
         st.text_input(t("members.password"), type="password", key="members.new.password",
                       help=t("members.password_help", min=accounts.MIN_PASSWORD))
         st.form_submit_button(t("members.add"), on_click=_add_member, type="primary")

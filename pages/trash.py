@@ -4,10 +4,10 @@ import streamlit as st
 
 from db.connection import base_path, opened
 from db.undo import trash, trash_days
-from schema.crm import CRM
 from ui.entry import through_app
 from ui.i18n import lang, t
 from ui.messages import show_flashes
+from ui.schema import current_base
 from ui.session import signed_in
 from ui.text import md_escape
 from ui.undo import undo_change
@@ -16,6 +16,7 @@ RETENTION_DAYS = trash_days()
 
 through_app()
 actor = signed_in()
+base = current_base()
 show_flashes()
 st.title(t("trash.title"))
 st.caption(t("trash.caption", days=RETENTION_DAYS))
@@ -28,7 +29,7 @@ for item in deleted:
     with st.container(border=True):
         text, action = st.columns([5, 1])
         names = t("app.separator").join(item.labels)
-        text.markdown(md_escape(t("trash.item", table=CRM.table(item.table).label.get(lang()), names=names)))
+        text.markdown(md_escape(t("trash.item", table=base.table(item.table).label.get(lang()), names=names)))
         meta = t("trash.meta", who=item.user or t("stale.someone"), when=item.at)
         if item.taken_along:
             meta += " · " + t("trash.taken_along", count=item.taken_along)

@@ -39,6 +39,8 @@ class Column:
     searchable: bool = False
     filterable: bool = False
     width: str | None = None
+    #: Hidden from grids by the table's 字段 settings (still stored, still searchable).
+    hidden: bool = False
 
     def __post_init__(self) -> None:
         if not _IDENTIFIER.match(self.name):

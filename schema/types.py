@@ -126,6 +126,8 @@ class Number(ColumnType):
     integer: bool = False
     minimum: float | None = None
     maximum: float | None = None
+    #: How the grid shows it: ``None`` (plain), ``"money"`` (¥1,234.00), ``"percent"``, ``"rating"`` (★).
+    display: str | None = None
 
     @property
     def storage(self) -> str:  # type: ignore[override]
@@ -139,6 +141,8 @@ class Number(ColumnType):
         else:
             text = to_half_width(str(raw)).strip().replace(",", "").replace(" ", "")
             text = text.lstrip("¥￥")
+            if self.display == "percent":
+                text = text.removesuffix("%")  # 35% is 35 in a percent column
             try:
                 if "_" in text:  # Python reads 1_000; a person did not mean that
                     raise ValueError(text)
@@ -325,6 +329,29 @@ class Phone(ColumnType):
             if 7 <= len(number) <= 8:
                 return f"{area}-{number}{suffix}"
         raise InvalidValue("invalid.phone", raw)
+
+
+@dataclass(frozen=True)
+class Url(ColumnType):
+    """A web address: ``http://`` or ``https://`` only, so a cell never becomes a ``javascript:`` link.
+
+    >>> Url().parse("example.com/a b")
+    'https://example.com/a%20b'
+    >>> Url().parse("javascript:alert(1)")
+    Traceback (most recent call last):
+    ...
+    schema.types.InvalidValue: invalid.url: 'javascript:alert(1)'
+    """
+
+    def parse_value(self, raw: Any) -> str:
+        text = to_half_width(str(raw)).strip().replace(" ", "%20")
+        if not re.match(r"^[a-z][a-z0-9+.-]*:", text, re.IGNORECASE):
+            text = "https://" + text
+        scheme, _, rest = text.partition("://")
+        if scheme.lower() not in ("http", "https") or not re.match(r"^[^/\s\\]+\.[^/\s\\]+", rest) \
+                or len(text) > 2000 or any(ord(ch) < 32 for ch in text):
+            raise InvalidValue("invalid.url", raw)
+        return f"{scheme.lower()}://{rest}"
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from schema.types import (
     Number,
     Rollup,
     Text,
+    Url,
 )
 from ui.i18n import lang, t
 
@@ -54,11 +55,23 @@ def _(kind: LongText, label, help_text, links):
     return st.column_config.TextColumn(label, help=help_text, max_chars=kind.max_length, width="medium")
 
 
+#: How a number column with a ``display`` shows its values.
+_NUMBER_FORMATS = {"money": "¥%.2f", "percent": "%.1f%%", "rating": "%d ★"}
+
+
 @cell_config.register
 def _(kind: Number, label, help_text, links):
     return st.column_config.NumberColumn(
-        label, help=help_text, step=1 if kind.integer else None, min_value=kind.minimum, max_value=kind.maximum
+        label, help=help_text, step=1 if kind.integer else None, min_value=kind.minimum, max_value=kind.maximum,
+        format=_NUMBER_FORMATS.get(kind.display),
     )
+
+
+@cell_config.register
+def _(kind: Url, label, help_text, links):
+    # Text, not a link column: what someone types is shown before it is checked, and must never be
+    # clickable. The server checks it (with a message), not the grid (which drops input silently).
+    return st.column_config.TextColumn(label, help=help_text)
 
 
 @cell_config.register

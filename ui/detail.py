@@ -15,10 +15,11 @@ from db.connection import base_path, opened
 from db.errors import RowNotFound
 from db.history import row_history
 from db.queries import Filter, Query, get_row, link_options
-from schema.crm import CUSTOMERS, FOLLOW_UPS
+from schema.crm import CUSTOMERS
 from schema.types import Choice
 from ui import grid, history, paging
 from ui.i18n import lang, t
+from ui.schema import current_base
 from ui.text import md_escape
 
 _FIGURES = ("last_follow_up_at", "follow_up_count", "days_since_follow_up", "next_follow_up_on", "last_method")
@@ -67,13 +68,16 @@ def show_customer(raw_id: str, actor: Actor) -> None:
         cell.metric(CUSTOMERS.column(name).label.get(lang()), _figure(name, customer[name]))
 
     st.subheader(t("customers.profile"))
-    profile = grid.Grid(CUSTOMERS, key=f"customer.{customer_id}.profile",
-                        columns=tuple(c.name for c in CUSTOMERS.stored_columns), can_add=False, can_delete=False)
+    base = current_base()
+    customers, follow_up_table = base.table("customers"), base.table("follow_ups")
+    profile = grid.Grid(customers, key=f"customer.{customer_id}.profile",
+                        columns=tuple(c.name for c in customers.stored_columns), can_add=False, can_delete=False)
     grid.show(profile, [customer], {"owner_id": users})
 
     st.subheader(t("customers.follow_ups"))
     st.caption(t("customers.add_follow_up_hint") if follow_ups.total else t("customers.no_follow_ups"))
-    records = grid.Grid(FOLLOW_UPS, key=prefix + ".editor", columns=tuple(c.name for c in FOLLOW_UPS.columns),
+    records = grid.Grid(follow_up_table, key=prefix + ".editor",
+                        columns=tuple(c.name for c in follow_up_table.columns),
                         fixed={"customer_id": customer_id})
     grid.show(records, follow_ups.rows, {"person_id": users}, page=follow_ups.number)
     paging.pager(prefix, follow_ups.count)

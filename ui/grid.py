@@ -18,6 +18,7 @@ Deletions wait for a confirmation.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -73,7 +74,7 @@ class Grid:
     @property
     def visible(self) -> tuple[str, ...]:
         """The columns shown, in order."""
-        return tuple(name for name in self.columns if name not in self.fixed)
+        return tuple(name for name in self.columns if name not in self.fixed and not self.table.column(name).hidden)
 
 
 # --- session state ---------------------------------------------------------
@@ -84,7 +85,9 @@ def _state(grid: Grid, name: str) -> str:
 
 def editor_key(grid: Grid, page: int, view: str = "") -> str:
     """The widget key for this grid's view (filters, sort) and page at its current version."""
-    return f"{grid.key}.{view}.p{page}.v{st.session_state.get(_state(grid, 'version'), 0)}"
+    # The columns are part of the key: a field added, hidden or moved remounts the editor.
+    columns = hashlib.sha1(",".join(grid.visible).encode()).hexdigest()[:8]
+    return f"{grid.key}.{view}.{columns}.p{page}.v{st.session_state.get(_state(grid, 'version'), 0)}"
 
 
 def reload(grid: Grid) -> None:

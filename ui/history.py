@@ -10,17 +10,19 @@ import streamlit as st
 
 from db.history import Entry
 from schema.crm import CRM
-from schema.model import UnknownColumn
+from schema.model import Base, UnknownColumn
 from schema.types import Choice, Link, MultiChoice
 from ui.i18n import lang, t
+from ui.schema import current_base
 
 
-def shown(table_name: str, column_name: str, value: Any, links: Mapping[str, Mapping[int, str]]) -> str:
+def shown(table_name: str, column_name: str, value: Any, links: Mapping[str, Mapping[int, str]], *,
+          base: Base = CRM) -> str:
     """A stored value as a person reads it: option labels, linked rows' names, empty as —."""
     if value is None:
         return "—"
     try:
-        kind = CRM.table(table_name).column(column_name).type
+        kind = base.table(table_name).column(column_name).type
     except UnknownColumn:
         return str(value)
     if isinstance(kind, MultiChoice):
@@ -35,8 +37,9 @@ def shown(table_name: str, column_name: str, value: Any, links: Mapping[str, Map
 def frame(entries: list[Entry], links: Mapping[str, Mapping[int, str]]) -> pd.DataFrame:
     """One row per changed column of every entry, newest first."""
     lines = []
+    base = current_base()
     for entry in entries:
-        table = CRM.table(entry.table)
+        table = base.table(entry.table)
         if not entry.changes:  # emptied with the trash: who, when and what stay
             lines.append({t("history.time"): entry.at, t("history.who"): entry.user or "—",
                           t("history.action"): t(f"history.{entry.action}"),
@@ -51,8 +54,8 @@ def frame(entries: list[Entry], links: Mapping[str, Mapping[int, str]]) -> pd.Da
                 t("history.action"): t(f"history.{entry.action}"),
                 t("history.table"): f"{table.label.get(lang())} #{entry.row_id}",
                 t("history.column"): label,
-                t("history.before"): shown(entry.table, column_name, before, links),
-                t("history.after"): shown(entry.table, column_name, after, links),
+                t("history.before"): shown(entry.table, column_name, before, links, base=base),
+                t("history.after"): shown(entry.table, column_name, after, links, base=base),
             })
     return pd.DataFrame(lines)
 

@@ -14,11 +14,13 @@ import streamlit as st
 from db.access import AccessDenied
 from db.accounts import AccountError
 from db.errors import InvalidChanges, Problem, StaleRow
+from db.fields import FieldError
 from db.undo import UndoRefused
 from schema.crm import CRM
 from schema.model import UnknownColumn
 from schema.types import Choice
 from ui.i18n import lang, t
+from ui.schema import current_base
 from ui.text import md_escape
 
 _FLASHES = "app.flashes"
@@ -44,7 +46,8 @@ def row_text(row: object) -> str:
 
 def problem_text(table_name: str, problem: Problem) -> str:
     """One problem as a sentence: 「联系电话」第 12 行：“1380013” 不是有效的手机号…"""
-    table = CRM.table(table_name)
+    base = current_base()
+    table = base.table(table_name)
     try:
         column_label = table.column(problem.column).label.get(lang())
     except UnknownColumn:
@@ -78,11 +81,11 @@ def describe(error: Exception) -> list[str]:
         return [problem_text(error.table, p) for p in error.problems]
     if isinstance(error, StaleRow):
         return [stale_text(error)]
-    if isinstance(error, (UndoRefused, AccessDenied, AccountError)):
+    if isinstance(error, (UndoRefused, AccessDenied, AccountError, FieldError)):
         params = dict(error.params)
         for key in ("table", "other"):
             if key in params and CRM.has_table(params[key]):
-                params[key] = CRM.table(params[key]).label.get(lang())
+                params[key] = current_base().table(params[key]).label.get(lang())
         params["who"] = params.get("who") or t("stale.someone")
         return [md_escape(t(error.reason, **params))]
     raise error

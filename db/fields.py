@@ -1,0 +1,283 @@
+"""Fields people manage themselves: added columns and the settings of built-in ones, kept in the base.
+
+The ``fields`` table (migration m005) holds one row per field that differs
+from the template: an added column (``kind`` set, a generated name such as
+``f3`` that is also its SQL column) or a built-in column with a new label,
+help, place or visibility. :func:`load_base` applies them to the CRM template;
+every data function in ``db/`` reads through that base unless given one.
+
+Changing fields is an administrator's right (``manage_schema``). A label is
+any text (Chinese, emoji, quotes, ``;--``): it is stored as a value, never
+used as an identifier. Deleting an added field moves it to the trash: its
+column and data stay in the base until it is restored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import sqlite_utils
+
+from db import access
+from db.access import Actor
+from db.connection import write_transaction
+from db.errors import GenjinError
+from schema.crm import CRM
+from schema.fields import KIND_CODES, FieldSpec, kind, with_fields
+from schema.labels import Label
+from schema.model import Base, UnknownColumn
+from schema.types import Option
+
+#: Tables whose fields people may manage (members are the accounts' business).
+MANAGED_TABLES = ("customers", "follow_ups")
+MAX_LABEL = 60
+
+
+class FieldError(GenjinError):
+    """A field change was refused; ``reason`` is a message key, ``params`` fill it in. Nothing was written."""
+
+    def __init__(self, reason: str, **params: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.params = params
+
+
+def _options(stored: str | None) -> tuple[Option, ...]:
+    return tuple(Option(code, Label(zh, en)) for code, zh, en in json.loads(stored or "[]"))
+
+
+def specs(db: sqlite_utils.Database, *, include_deleted: bool = False) -> list[FieldSpec]:
+    """Every field setting in the base (deleted added fields only if ``include_deleted``)."""
+    if not db["fields"].exists():
+        return []  # a base not yet migrated: the plain template
+    rows = db.execute(
+        "SELECT table_name, name, kind, label_zh, label_en, help_zh, help_en, options, required, default_value, "
+        "hidden, position, deleted_at FROM fields ORDER BY id").fetchall()
+    found = []
+    for (table, name, kind_code, label_zh, label_en, help_zh, help_en, options, required, default, hidden,
+         position, deleted_at) in rows:
+        if deleted_at and not include_deleted:
+            continue
+        found.append(FieldSpec(
+            table=table, name=name, kind=kind_code,
+            label=Label(label_zh, label_en or label_zh) if label_zh else None,
+            help=Label(help_zh, help_en or help_zh) if help_zh else None,
+            options=_options(options), required=bool(required),
+            default=json.loads(default) if default else None, hidden=bool(hidden), position=position,
+            deleted=bool(deleted_at)))
+    return found
+
+
+def load_base(db: sqlite_utils.Database, template: Base = CRM) -> Base:
+    """The template with this base's fields applied: what grids, validation and queries work from."""
+    return with_fields(template, specs(db))
+
+
+def _table(base: Base, table_name: str):
+    if table_name not in MANAGED_TABLES:
+        raise FieldError("field.table_fixed")
+    return base.table(table_name)
+
+
+def _label(text: str) -> str:
+    label = " ".join((text or "").split())
+    if not label:
+        raise FieldError("field.label_required")
+    if len(label) > MAX_LABEL:
+        raise FieldError("field.label_too_long", limit=MAX_LABEL)
+    return label
+
+
+def _check_unique(base: Base, table_name: str, label: str, *, except_name: str | None = None) -> None:
+    for column in base.table(table_name).columns:
+        if column.name != except_name and label.casefold() in (column.label.zh.casefold(),
+                                                              column.label.en.casefold()):
+            raise FieldError("field.label_taken", label=label)
+
+
+def _option_rows(labels: list[str], existing: tuple[Option, ...] = ()) -> list[list[str]]:
+    """Options as stored: ``[[code, 中文, English], …]``; kept options keep their code (cells follow)."""
+    rows, seen, used = [], set(), {o.code for o in existing}
+    by_label = {o.label.zh: o for o in existing}
+    number = len(existing) + 1
+    for text in labels:
+        label = _label(text)
+        if label.casefold() in seen:
+            raise FieldError("field.option_twice", label=label)
+        seen.add(label.casefold())
+        if label in by_label:
+            option = by_label[label]
+            rows.append([option.code, option.label.zh, option.label.en])
+            continue
+        while f"o{number}" in used:
+            number += 1
+        used.add(f"o{number}")
+        rows.append([f"o{number}", label, label])
+    return rows
+
+
+def _stamp(now: dt.datetime | None) -> str:
+    return (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: str, kind_code: str, *,
+              options: list[str] = (), required: bool = False, help_text: str = "",
+              now: dt.datetime | None = None) -> str:
+    """Add a column to ``table_name``; return its generated name. Raises AccessDenied or FieldError.
+
+    The column is added to the SQL table and described in ``fields`` in one
+    transaction (DDL is transactional in SQLite).
+    """
+    access.require(actor, "manage_schema")
+    label = _label(label)
+    if kind_code not in KIND_CODES:
+        raise FieldError("field.unknown_kind")
+    option_rows = _option_rows(list(options)) if kind(kind_code).has_options else []
+    if kind(kind_code).has_options and not option_rows:
+        raise FieldError("field.options_required")
+    with write_transaction(db):
+        access.resolve(db, actor)
+        base = load_base(db)
+        table = _table(base, table_name)
+        _check_unique(base, table.name, label)
+        field_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM fields").fetchone()[0]
+        name = f"f{field_id}"
+        storage = kind(kind_code).make(()).storage
+        # Both names are ours: the table is one of MANAGED_TABLES, the column f<number>.
+        db.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{name}" {storage}')
+        db.execute(
+            "INSERT INTO fields (id, table_name, name, kind, label_zh, label_en, help_zh, help_en, options, "
+            "required, position, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [field_id, table.name, name, kind_code, label, label, help_text or None, help_text or None,
+             json.dumps(option_rows, ensure_ascii=False), int(required), float(len(table.columns)), _stamp(now),
+             actor.user_id])
+    return name
+
+
+def update_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name: str, *,
+                 label: str | None = None, help_text: str | None = None, hidden: bool | None = None,
+                 required: bool | None = None, options: list[str] | None = None, lang: str = "zh",
+                 now: dt.datetime | None = None) -> None:
+    """Change a field's label, help, visibility, requiredness or options (given ones only).
+
+    A new label is the label in ``lang``; the other language's label follows
+    when it was the same text (an added field named once), else it is kept.
+
+    Built-in columns take a new label, help and visibility; added fields also
+    requiredness and options. An option whose label is kept keeps its code,
+    so cells holding it follow a rename made by reordering or editing others;
+    a removed option's code stays in its cells, shown as it is. Raises
+    AccessDenied or FieldError.
+    """
+    access.require(actor, "manage_schema")
+    with write_transaction(db):
+        access.resolve(db, actor)
+        base = load_base(db)
+        table = _table(base, table_name)
+        try:
+            column = table.column(name)
+        except UnknownColumn:
+            raise FieldError("field.not_found") from None
+        row = _ensure_row(db, table.name, name)
+        added = db.execute("SELECT kind, options FROM fields WHERE id = ?", [row]).fetchone()
+        changes: dict[str, Any] = {}
+        if label is not None:
+            text = _label(label)
+            _check_unique(base, table.name, text, except_name=name)
+            same = column.label.zh == column.label.en
+            zh = text if lang != "en" or same else column.label.zh
+            en = text if lang == "en" or same else column.label.en
+            changes.update(label_zh=zh, label_en=en)
+        if help_text is not None:
+            changes.update(help_zh=help_text.strip() or None, help_en=help_text.strip() or None)
+        if hidden is not None:
+            if hidden and name == table.label_column:
+                raise FieldError("field.label_column")
+            changes["hidden"] = int(hidden)
+        if required is not None or options is not None:
+            if added[0] is None:
+                raise FieldError("field.builtin")
+            if required is not None:
+                changes["required"] = int(required)
+            if options is not None:
+                if not kind(added[0]).has_options:
+                    raise FieldError("field.no_options")
+                rows = _option_rows(options, _options(added[1]))
+                if not rows:
+                    raise FieldError("field.options_required")
+                changes["options"] = json.dumps(rows, ensure_ascii=False)
+        if changes:
+            _write(db, row, changes, actor, now)
+
+
+def _ensure_row(db: sqlite_utils.Database, table_name: str, name: str) -> int:
+    """The id of the ``fields`` row of a column, made (empty) for a built-in column seen for the first time."""
+    found = db.execute("SELECT id FROM fields WHERE table_name = ? AND name = ?", [table_name, name]).fetchone()
+    if found:
+        return found[0]
+    return int(db.execute("INSERT INTO fields (table_name, name) VALUES (?, ?)", [table_name, name]).lastrowid)
+
+
+def _write(db: sqlite_utils.Database, row: int, changes: dict[str, Any], actor: Actor,
+           now: dt.datetime | None) -> None:
+    # The names come from the dict literals above, never from user input.
+    assignments = ", ".join(f"{name} = ?" for name in changes)
+    db.execute(f"UPDATE fields SET {assignments}, version = version + 1, updated_at = ?, updated_by = ? "
+               "WHERE id = ?", [*changes.values(), _stamp(now), actor.user_id, row])
+
+
+def move_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name: str, steps: int, *,
+               now: dt.datetime | None = None) -> None:
+    """Move a column ``steps`` places (negative: to the left) among the table's columns."""
+    access.require(actor, "manage_schema")
+    with write_transaction(db):
+        access.resolve(db, actor)
+        table = _table(load_base(db), table_name)
+        names = [column.name for column in table.columns]
+        if name not in names:
+            raise FieldError("field.not_found")
+        index = names.index(name)
+        target = max(0, min(len(names) - 1, index + steps))
+        names.insert(target, names.pop(index))
+        for position, moved in enumerate(names):
+            _write(db, _ensure_row(db, table.name, moved), {"position": float(position)}, actor, now)
+
+
+def delete_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name: str, *,
+                 now: dt.datetime | None = None) -> None:
+    """Move an added field to the trash: it leaves every grid, its data stays until it is restored.
+
+    Built-in columns cannot be deleted, only hidden. Raises AccessDenied or FieldError.
+    """
+    access.require(actor, "manage_schema")
+    with write_transaction(db):
+        access.resolve(db, actor)
+        _table(CRM, table_name)
+        found = db.execute("SELECT id, kind FROM fields WHERE table_name = ? AND name = ? AND deleted_at IS NULL",
+                           [table_name, name]).fetchone()
+        if found is None:
+            raise FieldError("field.not_found")
+        if found[1] is None:
+            raise FieldError("field.builtin_delete")
+        _write(db, found[0], {"deleted_at": _stamp(now)}, actor, now)
+
+
+def deleted_fields(db: sqlite_utils.Database, table_name: str) -> list[FieldSpec]:
+    """The added fields of ``table_name`` in the trash, newest first."""
+    return [s for s in reversed(specs(db, include_deleted=True)) if s.deleted and s.table == table_name]
+
+
+def restore_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name: str, *,
+                  now: dt.datetime | None = None) -> None:
+    """Bring a deleted field back with its data. Raises AccessDenied or FieldError (e.g. its label is taken)."""
+    access.require(actor, "manage_schema")
+    with write_transaction(db):
+        access.resolve(db, actor)
+        found = db.execute("SELECT id, label_zh FROM fields WHERE table_name = ? AND name = ? "
+                           "AND deleted_at IS NOT NULL", [table_name, name]).fetchone()
+        if found is None:
+            raise FieldError("field.not_found")
+        _check_unique(load_base(db), table_name, found[1])
+        _write(db, found[0], {"deleted_at": None}, actor, now)

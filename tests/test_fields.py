@@ -1,0 +1,186 @@
+"""Fields people add and arrange: every kind stores and checks its values, labels are any text,
+built-in columns can be relabelled and hidden, deleted fields come back with their data."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from db import fields
+from db.access import AccessDenied, Actor
+from db.changes import ChangeSet, NewRow, RowEdit, apply
+from db.errors import InvalidChanges
+from db.fields import FieldError, load_base
+from db.queries import Filter, Query, fetch_page, get_row
+from schema.fields import KINDS
+from tests.conftest import ADMIN
+
+SALES = Actor(2, "sales")
+
+#: kind: (a value as typed, what is stored, a value that is refused)
+VALUES = {
+    "text": ("  第一行 ", "第一行", "x" * 201),
+    "long_text": ("多行\n文本", "多行\n文本", "x" * 5001),
+    "number": ("1,234.5", 1234.5, "十二"),
+    "money": ("¥3,000", 3000.0, "三千"),
+    "percent": ("35%", 35.0, "百分之三十五"),
+    "date": ("2026年11月8日", "2026-11-08", "2026-13-01"),
+    "datetime": ("2026/11/8 14:30", "2026-11-08 14:30", "明天下午"),
+    "checkbox": ("是", 1, "也许"),
+    "single": ("重要", "o1", "不存在的选项"),
+    "multi": ("重要，普通", '["o1", "o2"]', "不存在的选项"),
+    "email": ("Name@Example.com", "name@example.com", "not-an-email"),
+    "phone": ("+86 138 0013 8000", "13800138000", "12345"),
+    "url": ("example.com/报价", "https://example.com/报价", "javascript:alert(1)"),
+    "rating": ("4", 4, "6"),
+}
+
+
+def test_every_kind_in_the_menu_has_a_case_here():
+    assert set(VALUES) == {k.code for k in KINDS}
+
+
+@pytest.mark.parametrize("kind_code", list(VALUES))
+def test_an_added_field_of_each_kind_stores_what_it_accepts_and_refuses_the_rest(db, make_customer, kind_code):
+    typed, stored, refused = VALUES[kind_code]
+    name = fields.add_field(db, ADMIN, "customers", f"新字段 {kind_code}", kind_code,
+                            options=["重要", "普通"] if kind_code in ("single", "multi") else ())
+    customer = make_customer()
+    apply(db, ChangeSet("customers", edits=(RowEdit(customer, 1, {name: typed}),)), actor=ADMIN)
+    assert db.execute(f'SELECT "{name}" FROM customers WHERE id = ?', [customer]).fetchone()[0] == stored
+    with pytest.raises(InvalidChanges) as problem:
+        apply(db, ChangeSet("customers", edits=(RowEdit(customer, 2, {name: refused}),)), actor=ADMIN)
+    assert problem.value.problems[0].column == name
+    assert get_row(db, "customers", customer, actor=ADMIN)[name] == stored  # read back through the base
+
+
+def test_a_label_is_any_text_and_the_column_name_is_generated(db):
+    label = "预算 (万元); DROP TABLE customers;-- \"' 🚀"
+    name = fields.add_field(db, ADMIN, "customers", label, "number")
+    assert name == "f1"
+    assert load_base(db).table("customers").column(name).label.zh == label
+    assert db["customers"].exists() and name in {c.name for c in db["customers"].columns}
+
+
+def test_a_required_field_is_required_in_every_new_row(db):
+    name = fields.add_field(db, ADMIN, "customers", "合同编号", "text", required=True)
+    with pytest.raises(InvalidChanges) as problem:
+        apply(db, ChangeSet("customers", inserts=(NewRow({"name": "新客户"}),)), actor=ADMIN)
+    assert [(p.column, p.reason) for p in problem.value.problems] == [(name, "invalid.required")]
+
+
+@pytest.mark.parametrize(("kind_code", "options", "reason"), [
+    ("text", (), None),
+    ("single", (), "field.options_required"),
+    ("single", ("甲", "甲"), "field.option_twice"),
+    ("nonsense", (), "field.unknown_kind"),
+])
+def test_a_field_needs_a_known_kind_and_select_fields_need_distinct_options(db, kind_code, options, reason):
+    if reason is None:
+        fields.add_field(db, ADMIN, "customers", "备用字段", kind_code, options=options)
+        return
+    with pytest.raises(FieldError) as refused:
+        fields.add_field(db, ADMIN, "customers", "备用字段", kind_code, options=options)
+    assert refused.value.reason == reason
+
+
+@pytest.mark.parametrize("label", ["客户名称", "Customer name", "  客户名称  ", ""])
+def test_a_label_already_used_or_empty_is_refused(db, label):
+    with pytest.raises(FieldError):
+        fields.add_field(db, ADMIN, "customers", label, "text")
+
+
+def test_only_an_administrator_changes_fields(db):
+    db.execute("INSERT INTO users (id, username, display_name, role) VALUES (2, 'lina', '李娜', 'sales')")
+    db.conn.commit()
+    with pytest.raises(AccessDenied):
+        fields.add_field(db, SALES, "customers", "满意度", "rating")
+    with pytest.raises(FieldError):
+        fields.add_field(db, ADMIN, "users", "工号", "text")  # members' fields are the accounts' business
+
+
+def test_renaming_an_option_keeps_the_cells_that_hold_it(db, make_customer):
+    name = fields.add_field(db, ADMIN, "customers", "客户来源细分", "single", options=["老客户", "新客户"])
+    customer = make_customer(**{name: "老客户"})
+    fields.update_field(db, ADMIN, "customers", name, options=["新客户", "转介绍", "老客户"])
+    column = load_base(db).table("customers").column(name)
+    assert [o.label.zh for o in column.type.options] == ["新客户", "转介绍", "老客户"]
+    assert column.type.label(db["customers"].get(customer)[name], "zh") == "老客户"
+
+
+def test_a_built_in_column_can_be_relabelled_hidden_and_moved_but_not_deleted(db):
+    fields.update_field(db, ADMIN, "customers", "region", label="城市", hidden=True)
+    fields.move_field(db, ADMIN, "customers", "region", -2)
+    table = load_base(db).table("customers")
+    region = table.column("region")
+    assert (region.label.zh, region.label.en, region.hidden) == ("城市", "Region", True)
+    assert [c.name for c in table.columns][:4] == ["number", "region", "name", "industry"]
+    with pytest.raises(FieldError):
+        fields.delete_field(db, ADMIN, "customers", "region")
+    with pytest.raises(FieldError):
+        fields.update_field(db, ADMIN, "customers", "name", hidden=True)  # the column that names a row
+
+
+def test_a_deleted_field_leaves_the_grids_and_comes_back_with_its_data(db, make_customer):
+    name = fields.add_field(db, ADMIN, "customers", "满意度", "rating")
+    customer = make_customer(**{name: 5})
+    fields.delete_field(db, ADMIN, "customers", name)
+    assert not load_base(db).table("customers").has_column(name)
+    assert name not in fetch_page(db, Query("customers"), actor=ADMIN)[0]
+    assert [s.name for s in fields.deleted_fields(db, "customers")] == [name]
+    fields.restore_field(db, ADMIN, "customers", name)
+    assert get_row(db, "customers", customer, actor=ADMIN)[name] == 5
+
+
+def test_a_select_field_can_be_filtered_on(db, make_customer):
+    name = fields.add_field(db, ADMIN, "customers", "重点行业", "single", options=["是", "否"])
+    yes = make_customer(name="甲公司", **{name: "是"})
+    make_customer(name="乙公司", **{name: "否"})
+    found = fetch_page(db, Query("customers", filters=(Filter(name, "in", ("o1",)),)), actor=ADMIN)
+    assert [r["id"] for r in found] == [yes]
+
+
+labels = st.text(min_size=1, max_size=fields.MAX_LABEL).filter(lambda s: " ".join(s.split()))
+
+
+def test_ten_thousand_generated_labels_round_trip_without_touching_the_schema(db):
+    """Labels of any text (quotes, brackets, ;--, emoji, control characters) are values, never SQL."""
+    name = fields.add_field(db, ADMIN, "customers", "改名用的字段", "text")
+    schema_before = db.execute("SELECT group_concat(sql, ';') FROM sqlite_master").fetchone()[0]
+    seen = 0
+
+    @settings(max_examples=10_000, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(label=labels)
+    def rename(label: str) -> None:
+        nonlocal seen
+        expected = " ".join(label.split())
+        try:
+            fields.update_field(db, ADMIN, "customers", name, label=label)
+        except FieldError as refused:  # only a clash with another column's label
+            assert refused.reason == "field.label_taken", refused.reason
+            return
+        seen += 1
+        assert load_base(db).table("customers").column(name).label.zh == expected
+
+    rename()
+    assert seen > 9_000
+    assert db.execute("SELECT group_concat(sql, ';') FROM sqlite_master").fetchone()[0] == schema_before
+
+
+@settings(max_examples=150, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(label=labels)
+def test_adding_and_deleting_a_field_with_any_label_changes_the_schema_by_exactly_that_column(db, label):
+    before = {c.name for c in db["customers"].columns}
+    tables = db.table_names()
+    try:
+        name = fields.add_field(db, ADMIN, "customers", label, "text")
+    except FieldError as refused:
+        assert refused.reason == "field.label_taken"
+        return
+    assert {c.name for c in db["customers"].columns} == before | {name}
+    assert db.table_names() == tables
+    fields.delete_field(db, ADMIN, "customers", name)
+    assert not load_base(db).table("customers").has_column(name)

@@ -1,0 +1,187 @@
+"""The 字段 panel beside a grid (administrators): add, rename, hide, move, delete and restore fields.
+
+Every button is a callback that calls ``db.fields`` as the member logged in
+now and flashes what happened or why not; the grid below picks the change up
+on the rerun (its editor key carries the columns).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db import fields
+from db.access import AccessDenied, Actor
+from db.connection import base_path, opened
+from schema.fields import KINDS, kind
+from schema.model import Column, Table
+from ui.i18n import lang, t
+from ui.messages import describe, flash
+from ui.session import acting
+from ui.text import md_escape
+
+
+def _key(table: Table, name: str) -> str:
+    return f"fields.{table.name}.{name}"
+
+
+def _kind_key(table: Table) -> str:
+    # Per language: the options' labels change with it, and a select keeps its choice by label.
+    return _key(table, f"new_kind.{lang()}")
+
+
+def _run(action, done: str | None = None, **params) -> bool:
+    """Call ``action(db, actor)``; flash ``done`` or the refusal. Return whether it went through."""
+    try:
+        actor = acting()
+        with opened(base_path()) as db:
+            action(db, actor)
+    except (fields.FieldError, AccessDenied) as refused:
+        flash("error", describe(refused)[0])
+        return False
+    if done:
+        flash("success", md_escape(t(done, **params)))
+    return True
+
+
+def _add(table: Table) -> None:
+    state = st.session_state
+    label, kind_code = state.get(_key(table, "new_label"), ""), state.get(_kind_key(table), "text")
+    options = [line for line in state.get(_key(table, "new_options"), "").splitlines() if line.strip()]
+    required = bool(state.get(_key(table, "new_required")))
+    if _run(lambda db, actor: fields.add_field(db, actor, table.name, label, kind_code, options=options,
+                                               required=required), "fields.added", label=label.strip()):
+        for name in ("new_label", "new_options"):
+            state[_key(table, name)] = ""
+
+
+def _save(table: Table, column: Column) -> None:
+    state = st.session_state
+    changes = {}
+    label = state.get(_key(table, f"{column.name}.label"), "")
+    if label != column.label.get(lang()):
+        changes["label"] = label
+    help_text = state.get(_key(table, f"{column.name}.help"), "")
+    if help_text != (column.help.get(lang()) if column.help else ""):
+        changes["help_text"] = help_text
+    shown = state.get(_key(table, f"{column.name}.shown"), True)
+    if shown == column.hidden:
+        changes["hidden"] = not shown
+    if _is_added(column):
+        required = state.get(_key(table, f"{column.name}.required"), False)
+        if required != column.required:
+            changes["required"] = required
+        if kind_of(column) and kind_of(column).has_options:
+            lines = [line for line in state.get(_key(table, f"{column.name}.options"), "").splitlines()
+                     if line.strip()]
+            if lines != [o.label.zh for o in column.type.options]:
+                changes["options"] = lines
+    if changes:
+        _run(lambda db, actor: fields.update_field(db, actor, table.name, column.name, lang=lang(), **changes),
+             "fields.saved")
+
+
+def _move(table: Table, column: Column, steps: int) -> None:
+    _run(lambda db, actor: fields.move_field(db, actor, table.name, column.name, steps))
+
+
+def _delete(table: Table, column: Column) -> None:
+    _run(lambda db, actor: fields.delete_field(db, actor, table.name, column.name), "fields.deleted",
+         label=column.label.get(lang()))
+
+
+def _restore(table: Table, name: str, label: str) -> None:
+    _run(lambda db, actor: fields.restore_field(db, actor, table.name, name), "fields.restored", label=label)
+
+
+def _is_added(column: Column) -> bool:
+    return column.name.startswith("f") and column.name[1:].isdigit()
+
+
+def kind_of(column: Column):
+    """The kind an added field was made as (``None`` for built-in columns)."""
+    if not _is_added(column):
+        return None
+    for candidate in KINDS:
+        made = candidate.make(getattr(column.type, "options", ()))
+        if made == column.type:
+            return candidate
+    return None
+
+
+def panel(table: Table, actor: Actor) -> None:
+    """The 字段 expander, for those who may change the schema (nothing for others)."""
+    if not actor.can("manage_schema"):
+        return
+    with st.expander(t("fields.button"), icon=":material/view_column:"):
+        st.caption(t("fields.help"))
+        _add_form(table)
+        _edit_form(table)
+        _trash(table)
+
+
+def _add_form(table: Table) -> None:
+    st.markdown(f"**{t('fields.add')}**")
+    name_cell, kind_cell, required_cell = st.columns([3, 2, 1])
+    name_cell.text_input(t("fields.new_label"), key=_key(table, "new_label"), max_chars=fields.MAX_LABEL)
+    # Labels worked out now (a select's labels must not depend on when they are read).
+    kinds = {k.code: k.label.get(lang()) for k in KINDS}
+    kind_cell.selectbox(t("fields.new_kind"), list(kinds), key=_kind_key(table), format_func=kinds.get)
+    required_cell.checkbox(t("fields.new_required"), key=_key(table, "new_required"))
+    if kind(st.session_state.get(_kind_key(table), "text")).has_options:
+        st.text_area(t("fields.new_options"), key=_key(table, "new_options"), height=90)
+    st.button(t("fields.add"), on_click=_add, args=(table,), key=_key(table, "add"), type="primary",
+              icon=":material/add:")
+
+
+def _edit_form(table: Table) -> None:
+    st.divider()
+    names = [column.name for column in table.columns]
+    labels = {column.name: _describe(column) for column in table.columns}
+    chosen = st.selectbox(t("fields.title", table=table.label.get(lang())), names,
+                          key=_key(table, f"chosen.{lang()}"), format_func=labels.get)
+    column = table.column(chosen)
+    prefix = f"{column.name}"
+    label_cell, shown_cell = st.columns([4, 1])
+    label_cell.text_input(t("fields.label"), value=column.label.get(lang()), key=_key(table, f"{prefix}.label"),
+                          max_chars=fields.MAX_LABEL)
+    shown_cell.checkbox(t("fields.shown"), value=not column.hidden, key=_key(table, f"{prefix}.shown"),
+                        disabled=column.name == table.label_column)
+    st.text_input(t("fields.help_text"), value=column.help.get(lang()) if column.help else "",
+                  key=_key(table, f"{prefix}.help"))
+    if _is_added(column):
+        st.checkbox(t("fields.new_required"), value=column.required, key=_key(table, f"{prefix}.required"))
+        if kind_of(column) and kind_of(column).has_options:
+            st.text_area(t("fields.options"), value="\n".join(o.label.zh for o in column.type.options),
+                         key=_key(table, f"{prefix}.options"), height=90)
+    save, left, right, delete, _ = st.columns([2, 1, 1, 1, 2])
+    save.button(t("fields.save"), on_click=_save, args=(table, column), key=_key(table, f"{prefix}.save"),
+                type="primary")
+    left.button(t("fields.left"), on_click=_move, args=(table, column, -1), key=_key(table, f"{prefix}.left"),
+                icon=":material/chevron_left:")
+    right.button(t("fields.right"), on_click=_move, args=(table, column, 1), key=_key(table, f"{prefix}.right"),
+                 icon=":material/chevron_right:")
+    if _is_added(column):
+        delete.button(t("fields.delete"), on_click=_delete, args=(table, column), key=_key(table, f"{prefix}.del"),
+                      icon=":material/delete:")
+
+
+def _describe(column: Column) -> str:
+    made = kind_of(column)
+    what = made.label.get(lang()) if made else t("fields.builtin")
+    hidden = "" if not column.hidden else " · " + t("fields.hidden")
+    return f"{column.label.get(lang())} ({what}){hidden}"
+
+
+def _trash(table: Table) -> None:
+    with opened(base_path()) as db:
+        gone = fields.deleted_fields(db, table.name)
+    if not gone:
+        return
+    st.divider()
+    st.markdown(f"**{t('fields.trash')}**")
+    for spec in gone:
+        text, action = st.columns([5, 1])
+        label = spec.label.get(lang()) if spec.label else spec.name
+        text.markdown(md_escape(f"{label} ({kind(spec.kind).label.get(lang())})"))
+        action.button(t("fields.restore"), key=_key(table, f"restore.{spec.name}"), on_click=_restore,
+                      args=(table, spec.name, label))

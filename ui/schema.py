@@ -1,0 +1,17 @@
+"""The base's schema as this run sees it: the CRM template with the base's own fields applied.
+
+Read once per call (one small query); pages call :func:`current_base` at the
+top and pass its tables on, so a field added a moment ago shows at once.
+"""
+
+from __future__ import annotations
+
+from db.connection import base_path, opened
+from db.fields import load_base
+from schema.model import Base
+
+
+def current_base() -> Base:
+    """The template plus this base's fields (added columns, labels, order, visibility)."""
+    with opened(base_path()) as db:
+        return load_base(db)
