@@ -26,9 +26,10 @@ from db.connection import write_transaction
 from db.errors import GenjinError
 from schema.crm import CRM
 from schema.fields import KIND_CODES, FieldSpec, kind, with_fields
+from schema.formula import FormulaError, formula_column, parse, references, result_of, rewrite
 from schema.labels import Label
-from schema.model import Base, UnknownColumn
-from schema.types import Option
+from schema.model import Base, Table, UnknownColumn
+from schema.types import Checkbox, Date, DateTime, DaysSince, Formula, Number, Option
 
 #: Tables whose fields people may manage (members are the accounts' business).
 MANAGED_TABLES = ("customers", "follow_ups")
@@ -54,10 +55,10 @@ def specs(db: sqlite_utils.Database, *, include_deleted: bool = False) -> list[F
         return []  # a base not yet migrated: the plain template
     rows = db.execute(
         "SELECT table_name, name, kind, label_zh, label_en, help_zh, help_en, options, required, default_value, "
-        "hidden, position, deleted_at FROM fields ORDER BY id").fetchall()
+        "hidden, position, deleted_at, expression, result FROM fields ORDER BY id").fetchall()
     found = []
     for (table, name, kind_code, label_zh, label_en, help_zh, help_en, options, required, default, hidden,
-         position, deleted_at) in rows:
+         position, deleted_at, expression, result) in rows:
         if deleted_at and not include_deleted:
             continue
         found.append(FieldSpec(
@@ -66,7 +67,7 @@ def specs(db: sqlite_utils.Database, *, include_deleted: bool = False) -> list[F
             help=Label(help_zh, help_en or help_zh) if help_zh else None,
             options=_options(options), required=bool(required),
             default=json.loads(default) if default else None, hidden=bool(hidden), position=position,
-            deleted=bool(deleted_at)))
+            deleted=bool(deleted_at), expression=expression, result=result))
     return found
 
 
@@ -98,18 +99,30 @@ def _check_unique(base: Base, table_name: str, label: str, *, except_name: str |
 
 
 def _option_rows(labels: list[str], existing: tuple[Option, ...] = ()) -> list[list[str]]:
-    """Options as stored: ``[[code, 中文, English], …]``; kept options keep their code (cells follow)."""
-    rows, seen, used = [], set(), {o.code for o in existing}
-    by_label = {o.label.zh: o for o in existing}
-    number = len(existing) + 1
+    """Options as stored: ``[[code, 中文, English], …]``, keeping codes so that cells follow.
+
+    A label that is still there keeps its option (wherever it moved); the
+    new labels take, in order, the codes of the old options that are no
+    longer there (a rename keeps the code: cells holding 金 show 黄金); what
+    is left over gets new codes.
+    """
+    cleaned = []
     for text in labels:
         label = _label(text)
-        if label.casefold() in seen:
+        if label.casefold() in {c.casefold() for c in cleaned}:
             raise FieldError("field.option_twice", label=label)
-        seen.add(label.casefold())
-        if label in by_label:
-            option = by_label[label]
-            rows.append([option.code, option.label.zh, option.label.en])
+        cleaned.append(label)
+    kept = {o.label.zh.casefold(): o for o in existing}
+    unmatched = [o for o in existing if o.label.zh.casefold() not in {c.casefold() for c in cleaned}]
+    used = {o.code for o in existing}
+    rows, number = [], len(existing) + 1
+    for label in cleaned:
+        option = kept.get(label.casefold())
+        if option is None and unmatched:
+            option = unmatched.pop(0)  # renamed
+        if option is not None:
+            same = option.label.zh == option.label.en
+            rows.append([option.code, label, label if same else option.label.en])
             continue
         while f"o{number}" in used:
             number += 1
@@ -123,12 +136,14 @@ def _stamp(now: dt.datetime | None) -> str:
 
 
 def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: str, kind_code: str, *,
-              options: list[str] = (), required: bool = False, help_text: str = "",
+              options: list[str] = (), required: bool = False, help_text: str = "", formula: str = "",
               now: dt.datetime | None = None) -> str:
     """Add a column to ``table_name``; return its generated name. Raises AccessDenied or FieldError.
 
     The column is added to the SQL table and described in ``fields`` in one
-    transaction (DDL is transactional in SQLite).
+    transaction (DDL is transactional in SQLite). A 公式 field stores no
+    values: ``formula`` (references by label) is checked — syntax, known
+    fields, no cycle — and kept with references by internal name.
     """
     access.require(actor, "manage_schema")
     label = _label(label)
@@ -144,22 +159,95 @@ def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: s
         _check_unique(base, table.name, label)
         field_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM fields").fetchone()[0]
         name = f"f{field_id}"
-        storage = kind(kind_code).make(()).storage
-        # Both names are ours: the table is one of MANAGED_TABLES, the column f<number>.
-        db.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{name}" {storage}')
+        expression = result = None
+        if kind_code == "formula":
+            expression, result = checked_formula(table, name, formula)
+        else:
+            storage = kind(kind_code).make(()).storage
+            # Both names are ours: the table is one of MANAGED_TABLES, the column f<number>.
+            db.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{name}" {storage}')
         db.execute(
             "INSERT INTO fields (id, table_name, name, kind, label_zh, label_en, help_zh, help_en, options, "
-            "required, position, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "required, position, expression, result, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [field_id, table.name, name, kind_code, label, label, help_text or None, help_text or None,
-             json.dumps(option_rows, ensure_ascii=False), int(required), float(len(table.columns)), _stamp(now),
-             actor.user_id])
+             json.dumps(option_rows, ensure_ascii=False), int(required and kind_code != "formula"),
+             float(len(table.columns)), expression, result, _stamp(now), actor.user_id])
     return name
+
+
+def checked_formula(table: Table, name: str, text: str) -> tuple[str, str]:
+    """``(expression with references by internal name, what it yields)`` for formula field ``name``.
+
+    Raises FieldError: a syntax error (with where), an unknown function or
+    field, or a cycle (naming the fields on it).
+    """
+    try:
+        node = parse(text)
+        names: dict[str, str] = {}
+        for reference in references(node):
+            column = formula_column(table, reference)
+            if column is None:
+                raise FieldError("formula.unknown_field", label=reference)
+            names[reference] = column.name
+        expression = rewrite(text, lambda reference: "#" + names[reference])
+    except FormulaError as error:
+        raise FieldError(error.reason, **error.params) from None
+    formulas = {c.name: c.type.expression for c in table.columns if isinstance(c.type, Formula)}
+    formulas[name] = expression
+    _refuse_cycles(table, formulas, name)
+
+    def result_of_ref(reference: str) -> str:
+        column = table.column(reference[1:]) if reference[1:] != name else None
+        if column is None:
+            return "text"
+        kind_ = getattr(column.type, "result", column.type)
+        if isinstance(kind_, Number) or isinstance(column.type, DaysSince):
+            return "number"
+        if isinstance(kind_, DateTime):
+            return "datetime"
+        if isinstance(kind_, Date):
+            return "date"
+        if isinstance(kind_, Checkbox):
+            return "bool"
+        return "text"
+
+    return expression, result_of(parse(expression), result_of_ref)
+
+
+def _refuse_cycles(table: Table, formulas: dict[str, str], start: str) -> None:
+    """Raise FieldError naming the cycle if following references from ``start`` comes back to it."""
+    def walk(name: str, path: list[str]) -> None:
+        for reference in references(parse(formulas[name])):
+            target = reference[1:]
+            if target == start:
+                labels = [_label_of(table, n, start) for n in [*path, start]]
+                raise FieldError("formula.cycle", path=" → ".join(labels))
+            if target in formulas and target not in path:
+                walk(target, [*path, target])
+
+    walk(start, [start])
+
+
+def _label_of(table: Table, name: str, new: str) -> str:
+    return table.column(name).label.zh if table.has_column(name) else name
+
+
+def formula_text(table: Table, expression: str, lang: str = "zh") -> str:
+    """A stored expression as a person writes it: references by label in ``lang``."""
+    def label(reference: str) -> str:
+        column = formula_column(table, reference)
+        return column.label.get(lang) if column else reference
+    try:
+        return rewrite(expression, label)
+    except FormulaError:
+        return expression
 
 
 def update_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name: str, *,
                  label: str | None = None, help_text: str | None = None, hidden: bool | None = None,
-                 required: bool | None = None, options: list[str] | None = None, lang: str = "zh",
-                 now: dt.datetime | None = None) -> None:
+                 required: bool | None = None, options: list[str] | None = None, formula: str | None = None,
+                 lang: str = "zh", now: dt.datetime | None = None) -> None:
     """Change a field's label, help, visibility, requiredness or options (given ones only).
 
     A new label is the label in ``lang``; the other language's label follows
@@ -191,11 +279,22 @@ def update_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name:
             en = text if lang == "en" or same else column.label.en
             changes.update(label_zh=zh, label_en=en)
         if help_text is not None:
-            changes.update(help_zh=help_text.strip() or None, help_en=help_text.strip() or None)
+            old = column.help or Label("", "")
+            text, same = help_text.strip() or None, old.zh == old.en
+            changes.update(help_zh=text if lang != "en" or same else old.zh or None,
+                           help_en=text if lang == "en" or same else old.en or None)
         if hidden is not None:
             if hidden and name == table.label_column:
                 raise FieldError("field.label_column")
+            if hidden and (column.required if required is None else required):
+                raise FieldError("field.required_hidden")  # nobody could add a row any more
             changes["hidden"] = int(hidden)
+        elif required and column.hidden:
+            raise FieldError("field.required_hidden")
+        if formula is not None:
+            if added[0] != "formula":
+                raise FieldError("field.not_formula")
+            changes["expression"], changes["result"] = checked_formula(table, name, formula)
         if required is not None or options is not None:
             if added[0] is None:
                 raise FieldError("field.builtin")

@@ -8,6 +8,7 @@ change itself, so a change and its history stand or fall together. Triggers
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,12 +66,23 @@ def record(db: sqlite_utils.Database, by: Stamp, *, table: str, row_id: int, act
 
 
 def stored_values(db: sqlite_utils.Database, table: Table, row_id: int) -> dict[str, Any] | None:
-    """The columns a person can see and change, as stored now, or ``None`` if the row is gone."""
+    """The columns a person can see and change, as stored now, or ``None`` if the row is gone.
+
+    Added fields in the trash count too (their column and data are still in
+    the table): a row deleted meanwhile must keep those values for a restore.
+    """
     names = [c.name for c in table.stored_columns]
+    names += [name for name in added_columns(db, table.name) if name not in names]
     row = db.execute(
         f"SELECT {', '.join(quote(n) for n in names)} FROM {quote(table.name)} WHERE id = ?", [int(row_id)]
     ).fetchone()
     return None if row is None else dict(zip(names, row, strict=True))
+
+
+def added_columns(db: sqlite_utils.Database, table_name: str) -> list[str]:
+    """The SQL columns of ``table_name`` that hold added fields (``f<number>``), trashed ones included."""
+    return [row[1] for row in db.execute(f"PRAGMA table_info({quote(table_name)})").fetchall()
+            if re.fullmatch(r"f[0-9]+", row[1])]
 
 
 def row_history(db: sqlite_utils.Database, table_name: str, row_id: int, *, actor: Actor, limit: int = 200,

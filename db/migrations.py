@@ -221,6 +221,8 @@ def m005_fields(db: sqlite_utils.Database) -> None:
             hidden INTEGER NOT NULL DEFAULT 0,
             position REAL,
             deleted_at TEXT,
+            expression TEXT,
+            result TEXT,
             version INTEGER NOT NULL DEFAULT 1,
             updated_at TEXT,
             updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL,

@@ -18,8 +18,12 @@ import sqlite_utils
 from db.access import Actor, scope
 from db.errors import RowNotFound
 from db.fields import load_base
+from schema.formula import COMPARISONS, FormulaError, Node, formula_column, parse
 from schema.model import Base, Column, Table
-from schema.types import Choice, DaysSince, Link, MultiChoice, Phone, Rollup
+from schema.types import Choice, DaysSince, Formula, Link, MultiChoice, Phone, Rollup
+
+#: How deep formulas may refer to formulas (a cycle is refused when saved; this is the backstop).
+MAX_FORMULA_DEPTH = 20
 
 #: Filter operations a :class:`Filter` may use.
 FILTER_OPS = ("in", "any_tag", "between", "older_than_days", "label_contains")
@@ -91,15 +95,104 @@ class Compiler:
         self.params[name] = value
         return f":{name}"
 
-    def expression(self, table: Table, column: Column, alias: str = "t") -> str:
+    def expression(self, table: Table, column: Column, alias: str = "t", depth: int = 0) -> str:
         """SQL for the value of ``column`` on a row of ``table`` aliased ``alias``."""
         kind = column.type
+        if isinstance(kind, Formula):
+            if depth > MAX_FORMULA_DEPTH:  # cycles are refused when a formula is saved; this is a backstop
+                return "NULL"
+            try:
+                return self.formula(table, parse(kind.expression), alias, depth + 1)
+            except FormulaError:
+                return "NULL"  # a formula that no longer parses shows empty cells, never a broken page
         if isinstance(kind, Rollup):
             return f"{alias}.{quote(column.name)}" if kind.stored else self._rollup(kind, alias)
         if isinstance(kind, DaysSince):
             source = self.expression(table, table.column(kind.column), alias)
             return f"CAST(julianday({self.param(self.today.isoformat())}) - julianday(date({source})) AS INTEGER)"
         return f"{alias}.{quote(column.name)}"
+
+    def formula(self, table: Table, node: Node, alias: str, depth: int) -> str:
+        """SQL for a parsed formula on a row of ``table`` (see schema/formula.py for the language)."""
+        def sql(child: Node) -> str:
+            return self.formula(table, child, alias, depth)
+
+        if node.kind in ("number", "text"):
+            return self.param(node.value)
+        if node.kind == "bool":
+            return "1" if node.value else "0"
+        if node.kind == "ref":
+            column = formula_column(table, node.value)
+            if column is None:
+                return "NULL"
+            value = self.expression(table, column, alias, depth)
+            kind = getattr(column.type, "result", column.type)
+            if isinstance(kind, Choice) and not isinstance(kind, MultiChoice):  # shown by its label
+                cases = " ".join(f"WHEN {self.param(o.code)} THEN {self.param(o.label.zh)}" for o in kind.options)
+                return f"(CASE {value} {cases} ELSE {value} END)"
+            return value
+        if node.kind == "neg":
+            return f"(-{sql(node.args[0])})"
+        if node.kind == "op":
+            left, right = node.args
+            if node.value in COMPARISONS:
+                left_sql, right_sql = self._comparable(table, left, right, alias, depth)
+                return f"({left_sql} {node.value} {right_sql})"
+            if node.value == "&":
+                return f"(COALESCE({sql(left)}, '') || COALESCE({sql(right)}, ''))"
+            if node.value == "/":
+                return f"({sql(left)} * 1.0 / NULLIF({sql(right)}, 0))"  # ÷ 0: an empty cell, not an error
+            return f"({sql(left)} {node.value} {sql(right)})"
+        args = [sql(arg) for arg in node.args]
+        name = node.value
+        if name == "IF":
+            return f"(CASE WHEN {args[0]} THEN {args[1]} ELSE {args[2]} END)"
+        if name in ("AND", "OR"):
+            return "(" + f" {name} ".join(f"({a})" for a in args) + ")"
+        if name == "NOT":
+            return f"(NOT ({args[0]}))"
+        if name == "CONCAT":
+            return "(" + " || ".join(f"COALESCE({a}, '')" for a in args) + ")"
+        if name == "LEFT":
+            return f"substr({args[0]}, 1, {args[1]})"
+        if name == "RIGHT":
+            return f"substr({args[0]}, -({args[1]}))"
+        if name == "LEN":
+            return f"length({args[0]})"
+        if name == "ROUND":
+            return f"round({args[0]}, {args[1] if len(args) > 1 else 0})"
+        if name == "ABS":
+            return f"abs({args[0]})"
+        if name == "TODAY":
+            return self.param(self.today.isoformat())
+        if name == "DAYS_BETWEEN":
+            return f"CAST(julianday(date({args[1]})) - julianday(date({args[0]})) AS INTEGER)"
+        if name == "DATE_ADD":
+            return f"date({args[0]}, printf('%+d days', {args[1]}))"
+        raise FormulaError("formula.unknown_function", name=name)  # pragma: no cover - the parser checks
+
+    def _comparable(self, table: Table, left: Node, right: Node, alias: str, depth: int) -> tuple[str, str]:
+        """Both sides of a comparison; a select field compared with text compares option codes
+        (``{销售阶段} = "成交"`` matches the label in either language, or the code)."""
+        sides = []
+        for this, other in ((left, right), (right, left)):
+            column = formula_column(table, this.value) if this.kind == "ref" else None
+            kind = getattr(column.type, "result", column.type) if column else None
+            if isinstance(kind, Choice) and not isinstance(kind, MultiChoice) and other.kind == "text":
+                sides.append(self.expression(table, column, alias, depth))
+            elif this.kind == "text" and other.kind == "ref":
+                target = formula_column(table, other.value)
+                target_kind = getattr(target.type, "result", target.type) if target else None
+                if isinstance(target_kind, Choice) and not isinstance(target_kind, MultiChoice):
+                    code = next((o.code for o in target_kind.options
+                                 if this.value.casefold() in (o.code.casefold(), o.label.zh.casefold(),
+                                                              o.label.en.casefold())), this.value)
+                    sides.append(self.param(code))
+                else:
+                    sides.append(self.formula(table, this, alias, depth))
+            else:
+                sides.append(self.formula(table, this, alias, depth))
+        return sides[0], sides[1]
 
     def _rollup(self, rollup: Rollup, alias: str) -> str:
         source = quote(rollup.table)
@@ -124,7 +217,7 @@ class Compiler:
         linked row's label, everything else by value.
         """
         value = self.expression(table, column)
-        kind = column.type.result if isinstance(column.type, Rollup) else column.type
+        kind = column.type.result if isinstance(column.type, (Rollup, Formula)) else column.type
         if isinstance(kind, Link):
             target = self.base.table(kind.table)
             return f"(SELECT l.{quote(target.label_column)} FROM {quote(target.name)} l WHERE l.id = {value})"

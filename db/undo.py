@@ -129,6 +129,10 @@ def _check_rights(db: sqlite_utils.Database, actor: Actor, entries: list[tuple])
 
 
 def _revert_update(db, base, table_name, row_id, values, by) -> None:
+    table = base.table(table_name)
+    for name in values:
+        if not table.has_column(name):  # a field in the trash: its data must come back as it was
+            raise UndoRefused("undo.field_deleted", table=table_name, row=row_id)
     old = {name: before for name, (before, _after) in values.items()}
     assignments = [f"{quote(name)} = ?" for name in old] + ["version = version + 1", "updated_at = ?",
                                                             "updated_by = ?"]
@@ -154,7 +158,8 @@ def _revert_delete(db, base, table_name, row_id, values, by) -> None:
     table = base.table(table_name)
     if db.execute(f"SELECT 1 FROM {quote(table.name)} WHERE id = ?", [row_id]).fetchone():
         raise UndoRefused("undo.id_taken", table=table_name, row=row_id)
-    old = {name: before for name, (before, _after) in values.items() if table.has_column(name)}
+    columns = {c.name for c in table.stored_columns} | set(history.added_columns(db, table.name))
+    old = {name: before for name, (before, _after) in values.items() if name in columns}
     for column in table.links():  # e.g. a follow-up whose customer was deleted afterwards
         target = base.table(column.type.table)
         value = old.get(column.name)

@@ -11,7 +11,7 @@ are generated (``f1``, ``f2`` …); a label is any text and never reaches SQL.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from schema.labels import L, Label
@@ -23,6 +23,7 @@ from schema.types import (
     Date,
     DateTime,
     Email,
+    Formula,
     LongText,
     MultiChoice,
     Number,
@@ -58,7 +59,11 @@ KINDS: tuple[Kind, ...] = (
     Kind("phone", L("电话", "Phone"), lambda _: Phone()),
     Kind("url", L("网址", "URL"), lambda _: Url()),
     Kind("rating", L("评分", "Rating"), lambda _: Number(integer=True, minimum=1, maximum=5, display="rating")),
+    Kind("formula", L("公式", "Formula"), lambda _: Formula()),
 )
+#: The column type a formula's result is shown as.
+RESULT_TYPES: dict[str, ColumnType] = {"number": Number(), "text": Text(), "date": Date(), "datetime": DateTime(),
+                                       "bool": Checkbox()}
 KIND_CODES = tuple(kind.code for kind in KINDS)
 
 
@@ -85,11 +90,16 @@ class FieldSpec:
     hidden: bool = False
     position: float | None = None
     deleted: bool = False
-    extra: dict = field(default_factory=dict)
+    #: A formula field's expression (references by internal name) and what it yields.
+    expression: str | None = None
+    result: str | None = None
 
     def column(self) -> Column:
         """The column an added field makes (for built-in columns see :func:`with_fields`)."""
-        made = kind(self.kind).make(self.options)
+        if self.kind == "formula":
+            made = Formula(self.expression or "", RESULT_TYPES.get(self.result or "text", Text()))
+        else:
+            made = kind(self.kind).make(self.options)
         label = self.label or L(self.name, self.name)
         return Column(self.name, made, label, help=self.help, required=self.required, default=self.default,
                       searchable=isinstance(made, Text), filterable=isinstance(made, Choice), hidden=self.hidden)

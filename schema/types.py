@@ -498,6 +498,23 @@ class Rollup(ColumnType):
 
 
 @dataclass(frozen=True)
+class Formula(ColumnType):
+    """A 公式 field: computed from other fields of the row by ``expression`` (see schema/formula.py).
+
+    ``expression`` keeps references by internal name (``{#f3}``); ``result``
+    is the type of what it yields, for display, sorting and filters.
+    """
+
+    expression: str = ""
+    result: ColumnType = field(default_factory=lambda: Text())
+    computed = True
+
+    @property
+    def storage(self) -> str:  # type: ignore[override]
+        return self.result.storage
+
+
+@dataclass(frozen=True)
 class DaysSince(ColumnType):
     """Whole days from the date in another (usually computed) column to today."""
 

@@ -54,8 +54,8 @@ def test_hiding_renaming_and_deleting_a_field_from_the_panel(base):
     app.text_input(key="fields.customers.new_label").input("竞争对手")
     click(app, "添加字段")
     app.selectbox(key="fields.customers.chosen.zh").set_value("f1").run()
-    app.text_input(key="fields.customers.f1.label").input("主要竞争对手")
-    app.checkbox(key="fields.customers.f1.shown").uncheck()
+    app.text_input(key="fields.customers.f1.zh.label").input("主要竞争对手")
+    app.checkbox(key="fields.customers.f1.zh.shown").uncheck()
     click(app, "保存修改")
     assert "f1" not in grid_columns(app)
     with opened(base) as db:
@@ -72,3 +72,22 @@ def test_managers_and_salespeople_do_not_see_the_panel(base, username):
     app = app_for(base, username)
     app.run()
     assert not [e for e in app.expander if "字段" in e.label]
+
+
+def test_a_formula_field_from_the_panel_and_a_wrong_one_with_its_message(base):
+    app = app_for(base, "admin")
+    app.run()
+    app.text_input(key="fields.customers.new_label").input("跟进概况")
+    app.selectbox(key="fields.customers.new_kind.zh").set_value("formula").run()
+    app.text_input(key="fields.customers.new_formula").input('IF({跟进次数} = 0, "未跟进", {最近跟进方式})')
+    click(app, "添加字段")
+    assert [s.value for s in app.success] == ["已添加字段“跟进概况”。"]
+    shown = app.dataframe[0].value["f1"]
+    assert set(shown) <= {"未跟进", "电话", "拜访", "线上会议", "邮件", "微信"} and "未跟进" in set(shown)
+
+    app.text_input(key="fields.customers.new_label").input("坏公式")
+    app.selectbox(key="fields.customers.new_kind.zh").set_value("formula").run()
+    app.text_input(key="fields.customers.new_formula").input("{跟进次数} +")
+    click(app, "添加字段")
+    assert [e.value for e in app.error] == ["公式不完整：结尾缺少内容（如数字、字段或右括号）。"]
+    assert app.text_input(key="fields.customers.new_formula").value == "{跟进次数} +"  # kept to fix

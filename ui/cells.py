@@ -25,6 +25,7 @@ from schema.types import (
     Date,
     DateTime,
     DaysSince,
+    Formula,
     Link,
     LongText,
     MultiChoice,
@@ -120,6 +121,11 @@ def _(kind: Rollup, label, help_text, links):
 
 
 @cell_config.register
+def _(kind: Formula, label, help_text, links):
+    return cell_config(kind.result, label, help_text, links)
+
+
+@cell_config.register
 def _(kind: DaysSince, label, help_text, links):
     return st.column_config.NumberColumn(label, help=help_text, format="%d")
 
@@ -145,24 +151,31 @@ def column_config(table: Table, names: tuple[str, ...], links: Mapping[str, Mapp
 
 
 def _cell(column: Column, value: Any) -> Any:
-    kind = column.type.result if isinstance(column.type, Rollup) else column.type
+    kind = column.type.result if isinstance(column.type, (Rollup, Formula)) else column.type
     if value is None:
         return [] if isinstance(kind, MultiChoice) else None
     if isinstance(kind, MultiChoice):
         return MultiChoice.codes(value)
     if isinstance(kind, Choice) and column.computed:
         return kind.label(value, lang())
-    if isinstance(kind, Date):
-        return dt.date.fromisoformat(value[:10])
-    if isinstance(kind, DateTime):
-        return dt.datetime.strptime(value[:16], "%Y-%m-%d %H:%M")
+    try:
+        if isinstance(kind, Date):
+            return dt.date.fromisoformat(str(value)[:10])
+        if isinstance(kind, DateTime):
+            return dt.datetime.strptime(str(value)[:16], "%Y-%m-%d %H:%M")
+    except ValueError:
+        if not column.computed:
+            raise
+        return None  # a formula whose branches yield different things: an empty cell, not a broken page
     if isinstance(kind, Checkbox):
         return bool(value)
+    if isinstance(kind, Number) and column.computed and not isinstance(value, (int, float)):
+        return None  # likewise: text where a formula promised a number
     return value
 
 
 def _dtype(column: Column) -> str | None:
-    kind = column.type.result if isinstance(column.type, Rollup) else column.type
+    kind = column.type.result if isinstance(column.type, (Rollup, Formula)) else column.type
     if isinstance(kind, (Link, DaysSince)) or (isinstance(kind, Number) and kind.integer):
         return "Int64"
     if isinstance(kind, DateTime):

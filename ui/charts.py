@@ -12,6 +12,7 @@ import pandas as pd
 from db.charts import FunnelStep
 from schema.crm import CUSTOMERS
 from ui.i18n import lang, t
+from ui.schema import current_base
 
 _PALETTE = ["#1f6feb", "#3b82f6", "#60a5fa", "#93c5fd", "#16a34a", "#f59e0b", "#94a3b8"]
 
@@ -85,7 +86,7 @@ def distribution_chart(counts: list[tuple], column_name: str) -> alt.LayerChart:
     x = alt.X("option:N", sort=labels, title=None, axis=alt.Axis(labelAngle=0))
     bars = alt.Chart(frame).mark_bar(cornerRadius=3, color="#3b82f6").encode(
         x=x, y=alt.Y("count:Q", title=t("charts.count"), axis=alt.Axis(format=",d")),
-        tooltip=[alt.Tooltip("option:N", title=CUSTOMERS.column(column_name).label.get(lang())),
+        tooltip=[alt.Tooltip("option:N", title=current_base().table("customers").column(column_name).label.get(lang())),
                  alt.Tooltip("text:N", title=t("charts.count"))],
     )
     text = bars.mark_text(dy=-8, color="#334155").encode(text="text:N")

@@ -14,6 +14,7 @@ from db.access import AccessDenied, Actor
 from db.connection import base_path, opened
 from schema.fields import KINDS, kind
 from schema.model import Column, Table
+from schema.types import Formula
 from ui.i18n import lang, t
 from ui.messages import describe, flash
 from ui.session import acting
@@ -48,30 +49,37 @@ def _add(table: Table) -> None:
     label, kind_code = state.get(_key(table, "new_label"), ""), state.get(_kind_key(table), "text")
     options = [line for line in state.get(_key(table, "new_options"), "").splitlines() if line.strip()]
     required = bool(state.get(_key(table, "new_required")))
+    formula = state.get(_key(table, "new_formula"), "")
     if _run(lambda db, actor: fields.add_field(db, actor, table.name, label, kind_code, options=options,
-                                               required=required), "fields.added", label=label.strip()):
-        for name in ("new_label", "new_options"):
+                                               required=required, formula=formula),
+            "fields.added", label=label.strip()):
+        for name in ("new_label", "new_options", "new_formula"):
             state[_key(table, name)] = ""
 
 
 def _save(table: Table, column: Column) -> None:
     state = st.session_state
     changes = {}
-    label = state.get(_key(table, f"{column.name}.label"), "")
+    prefix = f"{column.name}.{lang()}"
+    label = state.get(_key(table, f"{prefix}.label"), "")
     if label != column.label.get(lang()):
         changes["label"] = label
-    help_text = state.get(_key(table, f"{column.name}.help"), "")
+    help_text = state.get(_key(table, f"{prefix}.help"), "")
     if help_text != (column.help.get(lang()) if column.help else ""):
         changes["help_text"] = help_text
-    shown = state.get(_key(table, f"{column.name}.shown"), True)
+    shown = state.get(_key(table, f"{prefix}.shown"), True)
     if shown == column.hidden:
         changes["hidden"] = not shown
+    if isinstance(column.type, Formula):
+        formula = state.get(_key(table, f"{prefix}.formula"), "")
+        if formula != fields.formula_text(table, column.type.expression, lang()):
+            changes["formula"] = formula
     if _is_added(column):
-        required = state.get(_key(table, f"{column.name}.required"), False)
+        required = state.get(_key(table, f"{prefix}.required"), False)
         if required != column.required:
             changes["required"] = required
         if kind_of(column) and kind_of(column).has_options:
-            lines = [line for line in state.get(_key(table, f"{column.name}.options"), "").splitlines()
+            lines = [line for line in state.get(_key(table, f"{prefix}.options"), "").splitlines()
                      if line.strip()]
             if lines != [o.label.zh for o in column.type.options]:
                 changes["options"] = lines
@@ -101,6 +109,8 @@ def kind_of(column: Column):
     """The kind an added field was made as (``None`` for built-in columns)."""
     if not _is_added(column):
         return None
+    if isinstance(column.type, Formula):
+        return kind("formula")
     for candidate in KINDS:
         made = candidate.make(getattr(column.type, "options", ()))
         if made == column.type:
@@ -127,8 +137,12 @@ def _add_form(table: Table) -> None:
     kinds = {k.code: k.label.get(lang()) for k in KINDS}
     kind_cell.selectbox(t("fields.new_kind"), list(kinds), key=_kind_key(table), format_func=kinds.get)
     required_cell.checkbox(t("fields.new_required"), key=_key(table, "new_required"))
-    if kind(st.session_state.get(_kind_key(table), "text")).has_options:
+    chosen_kind = st.session_state.get(_kind_key(table), "text")
+    if kind(chosen_kind).has_options:
         st.text_area(t("fields.new_options"), key=_key(table, "new_options"), height=90)
+    if chosen_kind == "formula":
+        st.text_input(t("fields.formula"), key=_key(table, "new_formula"), help=t("fields.formula_help"),
+                      placeholder="{预计成交金额} * {赢率} / 100")
     st.button(t("fields.add"), on_click=_add, args=(table,), key=_key(table, "add"), type="primary",
               icon=":material/add:")
 
@@ -140,7 +154,7 @@ def _edit_form(table: Table) -> None:
     chosen = st.selectbox(t("fields.title", table=table.label.get(lang())), names,
                           key=_key(table, f"chosen.{lang()}"), format_func=labels.get)
     column = table.column(chosen)
-    prefix = f"{column.name}"
+    prefix = f"{column.name}.{lang()}"  # per language: the boxes show that language's label and help
     label_cell, shown_cell = st.columns([4, 1])
     label_cell.text_input(t("fields.label"), value=column.label.get(lang()), key=_key(table, f"{prefix}.label"),
                           max_chars=fields.MAX_LABEL)
@@ -153,6 +167,9 @@ def _edit_form(table: Table) -> None:
         if kind_of(column) and kind_of(column).has_options:
             st.text_area(t("fields.options"), value="\n".join(o.label.zh for o in column.type.options),
                          key=_key(table, f"{prefix}.options"), height=90)
+        if isinstance(column.type, Formula):
+            st.text_input(t("fields.formula"), value=fields.formula_text(table, column.type.expression, lang()),
+                          key=_key(table, f"{prefix}.formula"), help=t("fields.formula_help"))
     save, left, right, delete, _ = st.columns([2, 1, 1, 1, 2])
     save.button(t("fields.save"), on_click=_save, args=(table, column), key=_key(table, f"{prefix}.save"),
                 type="primary")

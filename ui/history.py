@@ -10,10 +10,11 @@ import streamlit as st
 
 from db.history import Entry
 from schema.crm import CRM
+from schema.labels import Label
 from schema.model import Base, UnknownColumn
 from schema.types import Choice, Link, MultiChoice
 from ui.i18n import lang, t
-from ui.schema import current_base
+from ui.schema import current_base, field_labels
 
 
 def shown(table_name: str, column_name: str, value: Any, links: Mapping[str, Mapping[int, str]], *,
@@ -37,7 +38,7 @@ def shown(table_name: str, column_name: str, value: Any, links: Mapping[str, Map
 def frame(entries: list[Entry], links: Mapping[str, Mapping[int, str]]) -> pd.DataFrame:
     """One row per changed column of every entry, newest first."""
     lines = []
-    base = current_base()
+    base, labels = current_base(), field_labels()
     for entry in entries:
         table = base.table(entry.table)
         if not entry.changes:  # emptied with the trash: who, when and what stay
@@ -47,7 +48,10 @@ def frame(entries: list[Entry], links: Mapping[str, Mapping[int, str]]) -> pd.Da
                           t("history.column"): "—", t("history.before"): t("history.purged"),
                           t("history.after"): "—"})
         for column_name, (before, after) in entry.changes.items():
-            label = table.column(column_name).label.get(lang()) if table.has_column(column_name) else column_name
+            if table.has_column(column_name):
+                label = table.column(column_name).label.get(lang())
+            else:  # a field in the trash
+                label = labels.get((entry.table, column_name), Label(column_name, column_name)).get(lang())
             lines.append({
                 t("history.time"): entry.at,
                 t("history.who"): entry.user or "—",

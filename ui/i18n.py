@@ -242,6 +242,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "field.builtin_delete": "内置字段不能删除，可以隐藏。",
         "field.no_options": "这种字段没有选项。",
         "field.label_column": "记录的名称列不能隐藏。",
+        "field.required_hidden": "必填字段不能隐藏（否则无法再新增记录），请先取消必填。",
+        "undo.field_deleted": "无法撤销：这次修改涉及的字段已被删除，请先在“字段”中恢复它。",
         "fields.button": "字段",
         "fields.help": "添加、重命名、隐藏、排序和删除这个表的字段",
         "fields.title": "{table}的字段",
@@ -267,6 +269,19 @@ CATALOG: dict[str, dict[str, str]] = {
         "fields.save": "保存修改",
         "fields.help_text": "说明",
         "fields.hidden": "已隐藏",
+        "fields.formula": "公式",
+        "fields.formula_help": "用 {{字段名称}} 引用本表字段；+ - * /、& 连接文本、比较 = != < > <= >=、AND/OR/NOT；"
+                               "函数 IF、AND、OR、NOT、CONCAT、LEFT、RIGHT、LEN、ROUND、ABS、TODAY、DAYS_BETWEEN、"
+                               "DATE_ADD。例：IF({{跟进次数}} = 0, \"未跟进\", {{联系人}})",
+        "field.not_formula": "这不是公式字段。",
+        "formula.empty": "请填写公式。",
+        "formula.too_long": "公式太长了（最多 {limit} 个字符）。",
+        "formula.syntax": "公式第 {at} 个字符附近有误：“{near}”。",
+        "formula.incomplete": "公式不完整：结尾缺少内容（如数字、字段或右括号）。",
+        "formula.unknown_function": "没有函数 {name}。",
+        "formula.arity": "函数 {name} 的参数个数不对（给了 {count} 个）。",
+        "formula.unknown_field": "公式引用的字段“{label}”不存在。",
+        "formula.cycle": "公式循环引用：{path}。",
     },
     "en": {
         "app.title": "Genjin",
@@ -504,6 +519,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "field.builtin_delete": "Built-in fields cannot be deleted; hide them instead.",
         "field.no_options": "This kind of field has no options.",
         "field.label_column": "The column that names a record cannot be hidden.",
+        "field.required_hidden": "A required field cannot be hidden (nobody could add a row); make it optional "
+                                 "first.",
+        "undo.field_deleted": "Cannot undo: a field this change touched was deleted; restore it under Fields "
+                              "first.",
         "fields.button": "Fields",
         "fields.help": "Add, rename, hide, reorder and delete this table's fields",
         "fields.title": "Fields of {table}",
@@ -529,6 +548,21 @@ CATALOG: dict[str, dict[str, str]] = {
         "fields.save": "Save changes",
         "fields.help_text": "Help text",
         "fields.hidden": "hidden",
+        "fields.formula": "Formula",
+        "fields.formula_help": "Refer to this table's fields as {{Field name}}; + - * /, & joins text, "
+                               "comparisons = != < > <= >=, AND/OR/NOT; functions IF, AND, OR, NOT, CONCAT, LEFT, "
+                               "RIGHT, LEN, ROUND, ABS, TODAY, DAYS_BETWEEN, DATE_ADD. "
+                               "E.g. IF({{Follow-ups}} = 0, \"none\", {{Contact}})",
+        "field.not_formula": "This is not a formula field.",
+        "formula.empty": "Write the formula.",
+        "formula.too_long": "The formula is too long (at most {limit} characters).",
+        "formula.syntax": "The formula is wrong near character {at}: “{near}”.",
+        "formula.incomplete": "The formula is incomplete: something is missing at its end (a number, a field, a "
+                              "closing bracket).",
+        "formula.unknown_function": "There is no function {name}.",
+        "formula.arity": "Function {name} got the wrong number of arguments ({count}).",
+        "formula.unknown_field": "The formula refers to a field “{label}” that does not exist.",
+        "formula.cycle": "The formula refers to itself: {path}.",
     },
 }
 

@@ -1,0 +1,122 @@
+"""公式 fields: the language computed in SQL on every row, references that survive renames,
+and every mistake refused with where and why."""
+
+from __future__ import annotations
+
+import pytest
+
+from db import fields
+from db.changes import ChangeSet, RowEdit, apply
+from db.fields import FieldError, load_base
+from db.queries import Filter, Query, fetch_page, get_row
+from schema.formula import FormulaError, parse
+from tests.conftest import ADMIN, TODAY
+
+
+@pytest.fixture
+def deal(db, make_customer, make_follow_up):
+    """A customer with an amount, a rate and two follow-ups; returns (customer id, amount field, rate field)."""
+    amount = fields.add_field(db, ADMIN, "customers", "预计成交金额", "money")
+    rate = fields.add_field(db, ADMIN, "customers", "赢率", "percent")
+    customer = make_customer(name="华东精密有限公司", contact="王明", stage="negotiation", grade="A",
+                             **{amount: 200000, rate: 40})
+    make_follow_up(customer, time="2026-10-01 09:00")
+    make_follow_up(customer, time="2026-10-20 15:30")
+    return customer, amount, rate
+
+
+def value_of(db, customer: int, formula: str):
+    name = fields.add_field(db, ADMIN, "customers", f"公式{abs(hash(formula)) % 10**8}", "formula", formula=formula)
+    return get_row(db, "customers", customer, actor=ADMIN, today=TODAY)[name]
+
+
+@pytest.mark.parametrize(("formula", "expected"), [
+    ("{预计成交金额} * {赢率} / 100", 80000.0),
+    ("{预计成交金额} / 0", None),                      # ÷ 0: an empty cell
+    ("-{赢率} + 2 * 3", -34.0),
+    ("ROUND({预计成交金额} / 3, 1)", 66666.7),
+    ("ABS(-5)", 5),
+    ('IF({跟进次数} = 0, "未跟进", "已跟进")', "已跟进"),
+    ('{联系人} & " · " & {客户名称}', "王明 · 华东精密有限公司"),
+    ('CONCAT(LEFT({客户名称}, 2), "/", RIGHT({客户名称}, 4), LEN({联系人}))', "华东/有限公司2"),
+    ("{销售阶段}", "谈判"),                            # a select shows its label
+    ('{销售阶段} = "谈判"', 1),                        # and compares by label …
+    ('{Sales stage} = "Negotiation"', 1),              # … in either language
+    ('{销售阶段} = "negotiation" AND NOT {潜力等级} = "B级"', 1),
+    ('{潜力等级} = "B级" OR {赢率} > 50', 0),
+    ("TODAY()", "2026-11-22"),
+    ("DAYS_BETWEEN({最近跟进时间}, TODAY())", 33),   # 2026-10-20 → 2026-11-22
+    ("DATE_ADD({最近跟进时间}, 14)", "2026-11-03"),
+    ("DAYS_BETWEEN({最近跟进时间}, TODAY()) > 30", 1),
+])
+def test_a_formula_computes_what_a_person_would_work_out(db, deal, formula, expected):
+    customer, _, _ = deal
+    assert value_of(db, customer, formula) == expected
+
+
+@pytest.mark.parametrize(("formula", "reason", "params"), [
+    ("{预计成交金额} *", "formula.incomplete", {}),
+    ("{预计成交金额} ** 2", "formula.syntax", {"at": 11, "near": "*"}),  # the second *
+    ("SUMX({赢率})", "formula.unknown_function", {"name": "SUMX"}),
+    ("IF({赢率} > 1, 1)", "formula.arity", {"name": "IF", "count": 2}),
+    ("{不存在的字段} + 1", "formula.unknown_field", {"label": "不存在的字段"}),
+    ("   ", "formula.empty", {}),
+])
+def test_a_wrong_formula_is_refused_saying_where_and_why(db, deal, formula, reason, params):
+    with pytest.raises(FieldError) as refused:
+        fields.add_field(db, ADMIN, "customers", "错误的公式", "formula", formula=formula)
+    assert (refused.value.reason, refused.value.params) == (reason, params)
+    assert not any(c.label.zh == "错误的公式" for c in load_base(db).table("customers").columns)
+
+
+def test_formulas_may_use_formulas_but_a_cycle_is_refused_naming_it(db, deal):
+    customer, _, _ = deal
+    weighted = fields.add_field(db, ADMIN, "customers", "加权金额", "formula", formula="{预计成交金额} * {赢率} / 100")
+    in_wan = fields.add_field(db, ADMIN, "customers", "加权金额(万)", "formula", formula="{加权金额} / 10000")
+    assert get_row(db, "customers", customer, actor=ADMIN)[in_wan] == 8.0
+    with pytest.raises(FieldError) as refused:
+        fields.update_field(db, ADMIN, "customers", weighted, formula="{加权金额(万)} * 2")
+    assert refused.value.params == {"path": "加权金额 → 加权金额(万) → 加权金额"}
+    with pytest.raises(FieldError):
+        fields.update_field(db, ADMIN, "customers", weighted, formula="{加权金额} + 1")
+
+
+def test_renaming_a_field_does_not_break_the_formulas_that_use_it(db, deal):
+    customer, amount, _ = deal
+    weighted = fields.add_field(db, ADMIN, "customers", "加权金额", "formula", formula="{预计成交金额} * {赢率} / 100")
+    fields.update_field(db, ADMIN, "customers", amount, label="合同金额")
+    table = load_base(db).table("customers")
+    assert fields.formula_text(table, table.column(weighted).type.expression) == "{合同金额} * {赢率} / 100"
+    assert get_row(db, "customers", customer, actor=ADMIN)[weighted] == 80000.0
+
+
+def test_a_formula_over_a_deleted_field_shows_empty_cells_not_an_error(db, deal):
+    customer, amount, _ = deal
+    weighted = fields.add_field(db, ADMIN, "customers", "加权金额", "formula", formula="{预计成交金额} * {赢率} / 100")
+    fields.delete_field(db, ADMIN, "customers", amount)
+    assert get_row(db, "customers", customer, actor=ADMIN)[weighted] is None
+
+
+def test_rows_sort_and_filter_by_a_formula_in_sql(db, deal, make_customer):
+    _, amount, rate = deal
+    small = make_customer(name="小单有限公司", **{amount: 1000, rate: 90})
+    weighted = fields.add_field(db, ADMIN, "customers", "加权金额", "formula", formula="{预计成交金额} * {赢率} / 100")
+    big_first = fetch_page(db, Query("customers", sort=weighted, descending=True), actor=ADMIN)
+    assert [r["name"] for r in big_first] == ["华东精密有限公司", "小单有限公司"]
+    hot = fields.add_field(db, ADMIN, "customers", "大单", "formula", formula="{加权金额} >= 10000")
+    found = fetch_page(db, Query("customers", filters=(Filter(hot, "in", (0,)),)), actor=ADMIN)
+    assert [r["id"] for r in found] == [small]
+
+
+def test_a_formula_follows_an_edit_at_once(db, deal):
+    customer, _, rate = deal
+    weighted = fields.add_field(db, ADMIN, "customers", "加权金额", "formula", formula="{预计成交金额} * {赢率} / 100")
+    version = db["customers"].get(customer)["version"]
+    apply(db, ChangeSet("customers", edits=(RowEdit(customer, version, {rate: "75%"}),)), actor=ADMIN)
+    assert get_row(db, "customers", customer, actor=ADMIN)[weighted] == 150000.0
+
+
+@pytest.mark.parametrize("text", ["1 +", "(1", '"abc', "{a} {b}", "IF(", "1 2", "}", "{}", "@"])
+def test_the_parser_refuses_broken_formulas_with_its_own_error(text):
+    with pytest.raises(FormulaError):
+        parse(text)
