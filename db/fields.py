@@ -25,11 +25,11 @@ from db.access import Actor
 from db.connection import write_transaction
 from db.errors import GenjinError
 from schema.crm import CRM
-from schema.fields import KIND_CODES, FieldSpec, kind, with_fields
+from schema.fields import AGGREGATES, KIND_CODES, FieldSpec, kind, with_fields
 from schema.formula import FormulaError, formula_column, parse, references, result_of, rewrite
 from schema.labels import Label
 from schema.model import Base, Table, UnknownColumn
-from schema.types import Checkbox, Date, DateTime, DaysSince, Formula, Number, Option
+from schema.types import Checkbox, Date, DateTime, DaysSince, Formula, InvalidValue, Link, Number, Option
 
 #: Tables whose fields people may manage (members are the accounts' business).
 MANAGED_TABLES = ("customers", "follow_ups")
@@ -55,10 +55,10 @@ def specs(db: sqlite_utils.Database, *, include_deleted: bool = False) -> list[F
         return []  # a base not yet migrated: the plain template
     rows = db.execute(
         "SELECT table_name, name, kind, label_zh, label_en, help_zh, help_en, options, required, default_value, "
-        "hidden, position, deleted_at, expression, result FROM fields ORDER BY id").fetchall()
+        "hidden, position, deleted_at, expression, result, config FROM fields ORDER BY id").fetchall()
     found = []
     for (table, name, kind_code, label_zh, label_en, help_zh, help_en, options, required, default, hidden,
-         position, deleted_at, expression, result) in rows:
+         position, deleted_at, expression, result, config) in rows:
         if deleted_at and not include_deleted:
             continue
         found.append(FieldSpec(
@@ -67,7 +67,8 @@ def specs(db: sqlite_utils.Database, *, include_deleted: bool = False) -> list[F
             help=Label(help_zh, help_en or help_zh) if help_zh else None,
             options=_options(options), required=bool(required),
             default=json.loads(default) if default else None, hidden=bool(hidden), position=position,
-            deleted=bool(deleted_at), expression=expression, result=result))
+            deleted=bool(deleted_at), expression=expression, result=result,
+            config=json.loads(config) if config else None))
     return found
 
 
@@ -137,13 +138,18 @@ def _stamp(now: dt.datetime | None) -> str:
 
 def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: str, kind_code: str, *,
               options: list[str] = (), required: bool = False, help_text: str = "", formula: str = "",
+              lookup: tuple[str, str] | None = None, rollup: dict | None = None,
               now: dt.datetime | None = None) -> str:
     """Add a column to ``table_name``; return its generated name. Raises AccessDenied or FieldError.
 
     The column is added to the SQL table and described in ``fields`` in one
     transaction (DDL is transactional in SQLite). A 公式 field stores no
     values: ``formula`` (references by label) is checked — syntax, known
-    fields, no cycle — and kept with references by internal name.
+    fields, no cycle — and kept with references by internal name. A 查找
+    field takes ``lookup=(link column, column of the linked table)``; a 汇总
+    field ``rollup={"table", "via", "aggregate", "column", "condition"}`` over
+    the rows of ``table`` whose link ``via`` points here (``condition``: an
+    optional ``[column, value]``). Neither stores values.
     """
     access.require(actor, "manage_schema")
     label = _label(label)
@@ -159,21 +165,74 @@ def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: s
         _check_unique(base, table.name, label)
         field_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM fields").fetchone()[0]
         name = f"f{field_id}"
-        expression = result = None
+        expression = result = config = None
         if kind_code == "formula":
             expression, result = checked_formula(table, name, formula)
-        else:
+        elif kind_code == "lookup":
+            config = checked_lookup(base, table, lookup)
+        elif kind_code == "rollup":
+            config = checked_rollup(base, table, rollup)
+        if kind_code not in COMPUTED_KINDS:
             storage = kind(kind_code).make(()).storage
             # Both names are ours: the table is one of MANAGED_TABLES, the column f<number>.
             db.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{name}" {storage}')
         db.execute(
             "INSERT INTO fields (id, table_name, name, kind, label_zh, label_en, help_zh, help_en, options, "
-            "required, position, expression, result, updated_at, updated_by) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "required, position, expression, result, config, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [field_id, table.name, name, kind_code, label, label, help_text or None, help_text or None,
-             json.dumps(option_rows, ensure_ascii=False), int(required and kind_code != "formula"),
-             float(len(table.columns)), expression, result, _stamp(now), actor.user_id])
+             json.dumps(option_rows, ensure_ascii=False), int(required and kind_code not in COMPUTED_KINDS),
+             float(len(table.columns)), expression, result,
+             json.dumps(config, ensure_ascii=False) if config else None, _stamp(now), actor.user_id])
     return name
+
+
+#: Kinds whose values are computed, never typed (no SQL column, never required).
+COMPUTED_KINDS = ("formula", "lookup", "rollup")
+
+
+def checked_lookup(base: Base, table: Table, lookup: tuple[str, str] | None) -> dict:
+    """A lookup's config, checked: a link column of ``table`` and a column of the table it links to."""
+    via, column = lookup or ("", "")
+    link = table.column(via) if table.has_column(via) else None
+    if link is None or not isinstance(link.type, Link):
+        raise FieldError("field.lookup_link")
+    if not base.table(link.type.table).has_column(column):
+        raise FieldError("field.not_found")
+    return {"via": via, "column": column}
+
+
+def checked_rollup(base: Base, table: Table, rollup: dict | None) -> dict:
+    """A rollup's config, checked: a link into ``table``, a known aggregate, a column it can apply to,
+    and a condition whose value fits its column."""
+    rollup = dict(rollup or {})
+    sources = {(other.name, column.name): other for other, column in base.links_to(table.name)}
+    source = sources.get((rollup.get("table"), rollup.get("via")))
+    if source is None:
+        raise FieldError("field.rollup_source")
+    aggregate = rollup.get("aggregate", "count")
+    if aggregate not in AGGREGATES:
+        raise FieldError("field.rollup_aggregate")
+    column = rollup.get("column")
+    if aggregate != "count":
+        if not source.has_column(column or ""):
+            raise FieldError("field.not_found")
+        read = getattr(source.column(column).type, "result", source.column(column).type)
+        if aggregate in ("sum", "avg") and not isinstance(read, Number):
+            raise FieldError("field.rollup_number")
+    condition = rollup.get("condition")
+    if condition:
+        name, value = condition
+        if not source.has_column(name):
+            raise FieldError("field.not_found")
+        try:
+            value = source.column(name).type.parse(value)
+        except InvalidValue:
+            raise FieldError("field.rollup_condition") from None
+        condition = [name, value]
+    return {"table": source.name, "via": rollup["via"], "aggregate": aggregate,
+            "column": column if aggregate != "count" else None, "order_by": source.default_order,
+            "condition": condition or None}
 
 
 def checked_formula(table: Table, name: str, text: str) -> tuple[str, str]:

@@ -223,6 +223,7 @@ def m005_fields(db: sqlite_utils.Database) -> None:
             deleted_at TEXT,
             expression TEXT,
             result TEXT,
+            config TEXT,
             version INTEGER NOT NULL DEFAULT 1,
             updated_at TEXT,
             updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL,

@@ -20,7 +20,7 @@ from db.errors import RowNotFound
 from db.fields import load_base
 from schema.formula import COMPARISONS, FormulaError, Node, formula_column, parse
 from schema.model import Base, Column, Table
-from schema.types import Choice, DaysSince, Formula, Link, MultiChoice, Phone, Rollup
+from schema.types import Choice, DaysSince, Formula, Link, Lookup, MultiChoice, Phone, Rollup
 
 #: How deep formulas may refer to formulas (a cycle is refused when saved; this is the backstop).
 MAX_FORMULA_DEPTH = 20
@@ -107,6 +107,16 @@ class Compiler:
                 return "NULL"  # a formula that no longer parses shows empty cells, never a broken page
         if isinstance(kind, Rollup):
             return f"{alias}.{quote(column.name)}" if kind.stored else self._rollup(kind, alias)
+        if isinstance(kind, Lookup):
+            target = self.base.table(kind.table)
+            if not target.has_column(kind.column):
+                return "NULL"  # the looked-up field went to the trash
+            looked_up = target.column(kind.column)
+            value = self.expression(target, looked_up, "l", depth + 1)
+            if isinstance(looked_up.type, Link):  # a link shows the linked row's label (the customer's 负责人)
+                linked = self.base.table(looked_up.type.table)
+                value = f"(SELECT n.{quote(linked.label_column)} FROM {quote(linked.name)} n WHERE n.id = {value})"
+            return f"(SELECT {value} FROM {quote(target.name)} l WHERE l.id = {alias}.{quote(kind.via)})"
         if isinstance(kind, DaysSince):
             source = self.expression(table, table.column(kind.column), alias)
             return f"CAST(julianday({self.param(self.today.isoformat())}) - julianday(date({source})) AS INTEGER)"
@@ -197,9 +207,14 @@ class Compiler:
     def _rollup(self, rollup: Rollup, alias: str) -> str:
         source = quote(rollup.table)
         link = f"r.{quote(rollup.via)} = {alias}.id"
+        if rollup.condition is not None:
+            column, wanted = rollup.condition
+            link += f" AND r.{quote(column)} = {self.param(wanted)}"
         if rollup.aggregate == "count":
             return f"(SELECT COUNT(*) FROM {source} r WHERE {link})"
         value = f"r.{quote(rollup.column)}"
+        if rollup.aggregate in ("sum", "avg"):
+            return f"(SELECT {rollup.aggregate.upper()}({value}) FROM {source} r WHERE {link})"
         if rollup.aggregate in ("max", "min"):
             return f"(SELECT {rollup.aggregate.upper()}({value}) FROM {source} r WHERE {link})"
         if rollup.aggregate == "next":
@@ -217,7 +232,7 @@ class Compiler:
         linked row's label, everything else by value.
         """
         value = self.expression(table, column)
-        kind = column.type.result if isinstance(column.type, (Rollup, Formula)) else column.type
+        kind = column.type.result if isinstance(column.type, (Rollup, Formula, Lookup)) else column.type
         if isinstance(kind, Link):
             target = self.base.table(kind.table)
             return f"(SELECT l.{quote(target.label_column)} FROM {quote(target.name)} l WHERE l.id = {value})"

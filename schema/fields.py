@@ -24,11 +24,14 @@ from schema.types import (
     DateTime,
     Email,
     Formula,
+    Link,
     LongText,
+    Lookup,
     MultiChoice,
     Number,
     Option,
     Phone,
+    Rollup,
     Text,
     Url,
 )
@@ -60,7 +63,16 @@ KINDS: tuple[Kind, ...] = (
     Kind("url", L("网址", "URL"), lambda _: Url()),
     Kind("rating", L("评分", "Rating"), lambda _: Number(integer=True, minimum=1, maximum=5, display="rating")),
     Kind("formula", L("公式", "Formula"), lambda _: Formula()),
+    Kind("lookup", L("查找", "Lookup"), lambda _: Lookup()),
+    Kind("rollup", L("汇总", "Rollup"), lambda _: Rollup()),
 )
+#: Rollup aggregates a person can pick, with their names.
+AGGREGATES: dict[str, Label] = {
+    "count": L("计数", "Count"), "sum": L("求和", "Sum"), "avg": L("平均值", "Average"),
+    "min": L("最小值", "Minimum"), "max": L("最大值", "Maximum"),
+    "earliest": L("最早", "Earliest"), "latest_date": L("最晚", "Latest"),
+    "latest": L("最近一条的值", "Latest record's value"),
+}
 #: The column type a formula's result is shown as.
 RESULT_TYPES: dict[str, ColumnType] = {"number": Number(), "text": Text(), "date": Date(), "datetime": DateTime(),
                                        "bool": Checkbox()}
@@ -93,11 +105,16 @@ class FieldSpec:
     #: A formula field's expression (references by internal name) and what it yields.
     expression: str | None = None
     result: str | None = None
+    #: A lookup's ``{"via", "column"}`` or a rollup's ``{"table", "via", "column", "aggregate",
+    #: "order_by", "condition"}``.
+    config: dict | None = None
 
     def column(self) -> Column:
         """The column an added field makes (for built-in columns see :func:`with_fields`)."""
         if self.kind == "formula":
             made = Formula(self.expression or "", RESULT_TYPES.get(self.result or "text", Text()))
+        elif self.kind in ("lookup", "rollup"):
+            made = kind(self.kind).make(())  # typed in with_fields, once every table's columns are known
         else:
             made = kind(self.kind).make(self.options)
         label = self.label or L(self.name, self.name)
@@ -147,5 +164,40 @@ def with_fields(base: Base, specs: Iterable[FieldSpec]) -> Base:
             placed.append((position, count + order, spec.column()))
         columns = tuple(column for _, _, column in sorted(placed, key=lambda item: (item[0], item[1])))
         tables.append(replace(table, columns=columns))
-    return Base(tables=tuple(tables))
+    base = Base(tables=tuple(tables))
+    derived = {(s.table, s.name): s for s in specs if s.kind in ("lookup", "rollup") and not s.deleted}
+    if not derived:
+        return base
+    return Base(tables=tuple(
+        replace(table, columns=tuple(
+            replace(c, type=_derived_type(base, derived[(table.name, c.name)]))
+            if (table.name, c.name) in derived else c for c in table.columns))
+        for table in base.tables))
+
+
+def _derived_type(base: Base, spec: FieldSpec) -> ColumnType:
+    """A lookup's or rollup's type, with the result type of the column it reads."""
+    config = spec.config or {}
+    if spec.kind == "lookup":
+        link = base.table(spec.table).column(config["via"]) if base.table(spec.table).has_column(
+            config.get("via", "")) else None
+        if link is None or not isinstance(link.type, Link):
+            return Lookup(config.get("via", ""), "", config.get("column", ""))
+        target = base.table(link.type.table)
+        result = target.column(config["column"]).type if target.has_column(config.get("column", "")) else Text()
+        result = getattr(result, "result", result)
+        return Lookup(config["via"], link.type.table, config.get("column", ""),
+                      Text() if isinstance(result, Link) else result)
+    source = base.table(config["table"])
+    aggregate = config.get("aggregate", "count")
+    column = config.get("column")
+    condition = tuple(config["condition"]) if config.get("condition") else None
+    if aggregate == "count" or not source.has_column(column or ""):
+        return Rollup(source.name, config["via"], None, "count", result=Number(integer=True), condition=condition)
+    read = source.column(column).type
+    read = getattr(read, "result", read)
+    sql_aggregate = {"earliest": "min", "latest_date": "max"}.get(aggregate, aggregate)
+    result = Number() if aggregate in ("sum", "avg") else read
+    return Rollup(source.name, config["via"], column, sql_aggregate, order_by=config.get("order_by"),
+                  result=result, condition=condition)
 

@@ -469,9 +469,11 @@ class CreatedOn(ColumnType):
 class Rollup(ColumnType):
     """A value computed from the rows of ``table`` that link here by ``via``.
 
-    ``aggregate`` is one of ``count``, ``max``, ``min``, ``latest`` (the value
-    of ``column`` on the row latest by ``order_by``) or ``next`` (the least
-    value of ``column`` that is today or later).
+    ``aggregate`` is one of ``count``, ``sum``, ``avg``, ``max``, ``min``,
+    ``latest`` (the value of ``column`` on the row latest by ``order_by``) or
+    ``next`` (the least value of ``column`` that is today or later).
+    ``condition`` ``(column, value)`` keeps only the rows whose ``column``
+    holds ``value`` (the latest follow-up whose 跟进方式 is 拜访).
 
     ``stored`` rollups are also kept in an indexed column of the table itself,
     updated by triggers in the same transaction as every change to ``table``
@@ -487,6 +489,7 @@ class Rollup(ColumnType):
     order_by: str | None = None
     result: ColumnType = field(default_factory=Text)
     stored: bool = False
+    condition: tuple[str, Any] | None = None
     computed = True
 
     @property
@@ -495,6 +498,22 @@ class Rollup(ColumnType):
 
     def parse(self, raw: Any) -> Any:
         raise InvalidValue("invalid.read_only", raw)
+
+
+@dataclass(frozen=True)
+class Lookup(ColumnType):
+    """查找: ``column`` of the row this row links to through its link column ``via``
+    (the customer's 所属行业 on each follow-up). ``result`` is that column's type."""
+
+    via: str = ""
+    table: str = ""
+    column: str = ""
+    result: ColumnType = field(default_factory=lambda: Text())
+    computed = True
+
+    @property
+    def storage(self) -> str:  # type: ignore[override]
+        return self.result.storage
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from schema.types import (
     Formula,
     Link,
     LongText,
+    Lookup,
     MultiChoice,
     Number,
     Rollup,
@@ -126,6 +127,13 @@ def _(kind: Formula, label, help_text, links):
 
 
 @cell_config.register
+def _(kind: Lookup, label, help_text, links):
+    if isinstance(kind.result, (Choice, Link)):  # shown as text
+        return st.column_config.TextColumn(label, help=help_text)
+    return cell_config(kind.result, label, help_text, links)
+
+
+@cell_config.register
 def _(kind: DaysSince, label, help_text, links):
     return st.column_config.NumberColumn(label, help=help_text, format="%d")
 
@@ -151,7 +159,7 @@ def column_config(table: Table, names: tuple[str, ...], links: Mapping[str, Mapp
 
 
 def _cell(column: Column, value: Any) -> Any:
-    kind = column.type.result if isinstance(column.type, (Rollup, Formula)) else column.type
+    kind = column.type.result if isinstance(column.type, (Rollup, Formula, Lookup)) else column.type
     if value is None:
         return [] if isinstance(kind, MultiChoice) else None
     if isinstance(kind, MultiChoice):
@@ -175,7 +183,7 @@ def _cell(column: Column, value: Any) -> Any:
 
 
 def _dtype(column: Column) -> str | None:
-    kind = column.type.result if isinstance(column.type, (Rollup, Formula)) else column.type
+    kind = column.type.result if isinstance(column.type, (Rollup, Formula, Lookup)) else column.type
     if isinstance(kind, (Link, DaysSince)) or (isinstance(kind, Number) and kind.integer):
         return "Int64"
     if isinstance(kind, DateTime):

@@ -12,11 +12,12 @@ import streamlit as st
 from db import fields
 from db.access import AccessDenied, Actor
 from db.connection import base_path, opened
-from schema.fields import KINDS, kind
+from schema.fields import AGGREGATES, KINDS, kind
 from schema.model import Column, Table
-from schema.types import Formula
+from schema.types import Choice, Formula, Link, Lookup, MultiChoice, Rollup
 from ui.i18n import lang, t
 from ui.messages import describe, flash
+from ui.schema import current_base
 from ui.session import acting
 from ui.text import md_escape
 
@@ -50,8 +51,17 @@ def _add(table: Table) -> None:
     options = [line for line in state.get(_key(table, "new_options"), "").splitlines() if line.strip()]
     required = bool(state.get(_key(table, "new_required")))
     formula = state.get(_key(table, "new_formula"), "")
+    lookup = (state.get(_key(table, "lookup_via")), state.get(_key(table, f"lookup_column.{lang()}")))
+    source = state.get(_key(table, "rollup_source")) or "|"
+    condition_column = state.get(_key(table, f"rollup_if.{lang()}"))
+    rollup = {"table": source.split("|")[0], "via": source.split("|")[1],
+              "aggregate": state.get(_key(table, f"rollup_aggregate.{lang()}"), "count"),
+              "column": state.get(_key(table, f"rollup_column.{lang()}")),
+              "condition": [condition_column, state.get(_key(table, f"rollup_value.{lang()}"))]
+              if condition_column else None}
     if _run(lambda db, actor: fields.add_field(db, actor, table.name, label, kind_code, options=options,
-                                               required=required, formula=formula),
+                                               required=required, formula=formula, lookup=lookup,
+                                               rollup=rollup),
             "fields.added", label=label.strip()):
         for name in ("new_label", "new_options", "new_formula"):
             state[_key(table, name)] = ""
@@ -111,6 +121,10 @@ def kind_of(column: Column):
         return None
     if isinstance(column.type, Formula):
         return kind("formula")
+    if isinstance(column.type, Lookup):
+        return kind("lookup")
+    if isinstance(column.type, Rollup):
+        return kind("rollup")
     for candidate in KINDS:
         made = candidate.make(getattr(column.type, "options", ()))
         if made == column.type:
@@ -143,8 +157,61 @@ def _add_form(table: Table) -> None:
     if chosen_kind == "formula":
         st.text_input(t("fields.formula"), key=_key(table, "new_formula"), help=t("fields.formula_help"),
                       placeholder="{预计成交金额} * {赢率} / 100")
+    if chosen_kind == "lookup":
+        _lookup_inputs(table)
+    if chosen_kind == "rollup":
+        _rollup_inputs(table)
     st.button(t("fields.add"), on_click=_add, args=(table,), key=_key(table, "add"), type="primary",
               icon=":material/add:")
+
+
+def _labels(columns) -> dict[str, str]:
+    return {column.name: column.label.get(lang()) for column in columns}
+
+
+def _lookup_inputs(table: Table) -> None:
+    base = current_base()
+    links = {c.name: c for c in table.columns if isinstance(c.type, Link)}
+    if not links:
+        st.info(t("fields.no_links"))
+        return
+    via_cell, column_cell = st.columns(2)
+    names = _labels(links.values())
+    via = via_cell.selectbox(t("fields.lookup_via"), list(names), format_func=names.get,
+                             key=_key(table, "lookup_via"))
+    target = base.table(links[via].type.table)
+    columns = _labels(c for c in target.columns if c.name != "id")
+    column_cell.selectbox(t("fields.lookup_column"), list(columns), format_func=columns.get,
+                          key=_key(table, f"lookup_column.{lang()}"))
+
+
+def _rollup_inputs(table: Table) -> None:
+    base = current_base()
+    sources = {f"{other.name}|{column.name}": f"{other.label.get(lang())} · {column.label.get(lang())}"
+               for other, column in base.links_to(table.name)}
+    if not sources:
+        st.info(t("fields.no_sources"))
+        return
+    source_cell, aggregate_cell, column_cell = st.columns(3)
+    chosen = source_cell.selectbox(t("fields.rollup_source"), list(sources), format_func=sources.get,
+                                   key=_key(table, "rollup_source"))
+    source = base.table(chosen.split("|")[0])
+    aggregates = {code: label.get(lang()) for code, label in AGGREGATES.items()}
+    aggregate = aggregate_cell.selectbox(t("fields.rollup_aggregate"), list(aggregates),
+                                         format_func=aggregates.get, key=_key(table, f"rollup_aggregate.{lang()}"))
+    if aggregate != "count":
+        columns = _labels(c for c in source.columns if not isinstance(c.type, Link))
+        column_cell.selectbox(t("fields.rollup_column"), list(columns), format_func=columns.get,
+                              key=_key(table, f"rollup_column.{lang()}"))
+    selects = {c.name: c for c in source.columns if isinstance(c.type, Choice) and not isinstance(c.type, MultiChoice)}
+    if_cell, value_cell = st.columns(2)
+    names = {"": t("fields.rollup_all"), **_labels(selects.values())}
+    condition = if_cell.selectbox(t("fields.rollup_if"), list(names), format_func=names.get,
+                                  key=_key(table, f"rollup_if.{lang()}"))
+    if condition:
+        options = {o.code: o.label.get(lang()) for o in selects[condition].type.options}
+        value_cell.selectbox(t("fields.rollup_value"), list(options), format_func=options.get,
+                             key=_key(table, f"rollup_value.{lang()}"))
 
 
 def _edit_form(table: Table) -> None:
