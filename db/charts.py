@@ -5,16 +5,32 @@ Functions return small lists ready for a chart; labels are the UI's business.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import sqlite_utils
 
 from db.access import Actor, scope
+from db.connection import write_transaction
 from db.fields import load_base
-from db.queries import quote
+from db.queries import Compiler, Filter, Query, quote
 from schema.crm import FUNNEL_STAGES
-from schema.model import Base
-from schema.types import Choice
+from schema.model import Base, Column
+from schema.types import (
+    Checkbox,
+    Choice,
+    CreatedOn,
+    Date,
+    DateTime,
+    DaysSince,
+    Link,
+    LongText,
+    MultiChoice,
+    Number,
+    Text,
+)
 
 
 @dataclass(frozen=True)
@@ -107,3 +123,122 @@ def dashboard(db: sqlite_utils.Database, *, actor: Actor) -> Dashboard:
         grades=distribution(db, "customers", "grade", actor=actor),
         scales=distribution(db, "customers", "scale", actor=actor),
     )
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A one-click chart of a grid's current view: group by ``column`` (and ``by``), count or sum ``sum_of``.
+
+    ``search`` and ``filters`` are the view's; ``period`` buckets dates by ``month`` or ``week``.
+    """
+
+    table: str
+    column: str
+    by: str | None = None
+    sum_of: str | None = None
+    period: str = "month"
+    search: str = ""
+    filters: tuple[Filter, ...] = ()
+
+    def to_json(self) -> str:
+        """The spec as JSON (to save a chart onto the 看板)."""
+        data = asdict(self)
+        data["filters"] = [[f.column, f.op, list(f.values)] for f in self.filters]
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> ChartSpec:
+        """The spec saved by :meth:`to_json`."""
+        data = json.loads(text)
+        data["filters"] = tuple(Filter(c, op, tuple(v)) for c, op, v in data.get("filters", []))
+        return cls(**data)
+
+
+#: At most this many groups are drawn; the rest are summed into one 其他 group by the UI.
+MAX_GROUPS = 60
+HISTOGRAM_BINS = 10
+
+
+def chartable(column: Column) -> str | None:
+    """How a column can be the x of a one-click chart: ``category``, ``tags``, ``date``, ``number`` or None."""
+    kind = getattr(column.type, "result", column.type)
+    if isinstance(kind, MultiChoice):
+        return "tags"
+    if isinstance(kind, Choice | Link | Checkbox):
+        return "category"
+    if isinstance(kind, Date | DateTime | CreatedOn):
+        return "date"
+    if isinstance(kind, Number) or isinstance(column.type, DaysSince):
+        return "number"
+    if isinstance(kind, Text) and not isinstance(kind, LongText) and column.computed:
+        return "category"  # a formula or lookup yielding short text
+    return None
+
+
+def chart_groups(db: sqlite_utils.Database, spec: ChartSpec, *, actor: Actor, today: dt.date | None = None,
+                 base: Base | None = None) -> list[tuple[Any, Any, float]]:
+    """``[(x, by, value), …]`` for ``spec`` over the rows ``actor`` sees, computed in SQL.
+
+    ``x`` is an option code, a link id, 0/1, a month (``2026-11``) or week
+    (``2026-W47``), or for numbers a bin's ``(low, high)``; ``value`` counts
+    rows, or sums ``sum_of``. Raises ValueError for a column that cannot be charted.
+    """
+    base = base or load_base(db)
+    table = base.table(spec.table)
+    column = table.column(spec.column)
+    how = chartable(column)
+    if how is None:
+        raise ValueError(f"{column.name} cannot be charted")
+    compiler = Compiler(base, today or dt.date.today(), actor)
+    where = compiler.where(table, Query(table.name, spec.search, spec.filters))
+    value = compiler.expression(table, column)
+    source = f"{quote(table.name)} t"
+    if how == "tags":
+        source += f" JOIN json_each({value}) tag"
+        x = "tag.value"
+    elif how == "date":
+        x = f"substr({value}, 1, 7)" if spec.period != "week" else f"strftime('%Y-W%W', {value})"
+    elif how == "number":
+        low, high = db.execute(f"SELECT MIN({value}), MAX({value}) FROM {source} WHERE {where}",
+                               compiler.params).fetchone()
+        if low is None:
+            return []
+        kind = getattr(column.type, "result", column.type)
+        whole = isinstance(column.type, DaysSince) or (isinstance(kind, Number) and kind.integer)
+        width = max(1, -(-(high - low + 1) // HISTOGRAM_BINS)) if whole else ((high - low) / HISTOGRAM_BINS or 1)
+        x = (f"(CASE WHEN {value} IS NULL THEN NULL ELSE MIN(CAST(({value} - {compiler.param(low)}) / "
+             f"{compiler.param(width)} AS INTEGER), {HISTOGRAM_BINS - 1}) END)")
+    else:
+        x = value
+    by = compiler.expression(table, table.column(spec.by)) if spec.by else "NULL"
+    amount = f"SUM({compiler.expression(table, table.column(spec.sum_of))})" if spec.sum_of else "COUNT(*)"
+    sql = (f"SELECT {x} AS x, {by} AS grp, {amount} FROM {source} WHERE {where} GROUP BY 1, 2 "
+           f"ORDER BY 3 DESC LIMIT {MAX_GROUPS * 20}")
+    rows = db.execute(sql, compiler.params).fetchall()
+    if how == "number":
+        last = 1 if whole else 0  # whole numbers: 0–4, 5–9; others: 0.0–2.5, 2.5–5.0
+        return [((None, None) if b is None else (low + b * width, low + (b + 1) * width - last), g, v or 0)
+                for b, g, v in rows]
+    return [(x_value, g, v or 0) for x_value, g, v in rows]
+
+
+def save_chart(db: sqlite_utils.Database, actor: Actor, spec: ChartSpec, title: str) -> int:
+    """Keep a one-click chart on the actor's 看板; return its id."""
+    with write_transaction(db):
+        return int(db.execute(
+            "INSERT INTO saved_charts (user_id, title, spec, created_at) VALUES (?, ?, ?, ?)",
+            [actor.user_id, title.strip()[:100] or spec.column, spec.to_json(),
+             dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")]).lastrowid)
+
+
+def saved_charts(db: sqlite_utils.Database, actor: Actor) -> list[tuple[int, str, ChartSpec]]:
+    """``[(id, title, spec), …]`` of the charts the actor saved, oldest first."""
+    rows = db.execute("SELECT id, title, spec FROM saved_charts WHERE user_id = ? ORDER BY id",
+                      [actor.user_id]).fetchall()
+    return [(row[0], row[1], ChartSpec.from_json(row[2])) for row in rows]
+
+
+def remove_chart(db: sqlite_utils.Database, actor: Actor, chart_id: int) -> None:
+    """Take one of the actor's saved charts off their 看板."""
+    with write_transaction(db):
+        db.execute("DELETE FROM saved_charts WHERE id = ? AND user_id = ?", [chart_id, actor.user_id])

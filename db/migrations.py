@@ -231,6 +231,19 @@ def m005_fields(db: sqlite_utils.Database) -> None:
         )""")
 
 
+@migrations()
+def m006_saved_charts(db: sqlite_utils.Database) -> None:
+    """One-click charts a member keeps on their 看板: the chart's spec (column, grouping, the view's filters)."""
+    db.execute("""
+        CREATE TABLE saved_charts (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+            title TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names of those applied."""
     pending = [migration.name for migration in migrations.pending(db)]

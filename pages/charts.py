@@ -2,13 +2,22 @@
 
 import streamlit as st
 
-from db.charts import dashboard
+from db.charts import dashboard, remove_chart, saved_charts
 from db.connection import base_path, opened
-from ui import charts
+from db.queries import link_options
+from ui import charts, quick_chart
 from ui.entry import through_app
 from ui.i18n import t
 from ui.messages import show_flashes
-from ui.session import signed_in
+from ui.schema import current_base
+from ui.session import acting, signed_in
+from ui.text import md_escape
+
+
+def _remove(chart_id: int) -> None:
+    with opened(base_path()) as db:
+        remove_chart(db, acting(), chart_id)
+
 
 through_app()
 actor = signed_in()
@@ -16,6 +25,8 @@ show_flashes()
 st.title(t("charts.title"))
 with opened(base_path()) as db:
     numbers = dashboard(db, actor=actor)
+    pinned = saved_charts(db, actor)
+    users = link_options(db, "users", actor=actor)
 
 if numbers.total == 0:
     st.info(t("charts.empty"))
@@ -34,3 +45,14 @@ with left:
 with right:
     st.subheader(t("charts.scale"))
     st.altair_chart(charts.distribution_chart(numbers.scales, "scale"), width="stretch")
+
+if pinned:
+    st.subheader(t("charts.pinned"))
+    base = current_base()
+for chart_id, title, spec in pinned:
+    with st.container(border=True):
+        head, action = st.columns([5, 1])
+        head.markdown(f"**{md_escape(title)}**")
+        action.button(t("charts.remove"), key=f"charts.remove.{chart_id}", on_click=_remove, args=(chart_id,))
+        if base.has_table(spec.table) and base.table(spec.table).has_column(spec.column):
+            quick_chart.draw(base.table(spec.table), spec, actor, {"owner_id": users, "person_id": users})

@@ -4,7 +4,7 @@ import streamlit as st
 
 from db.connection import base_path, opened
 from db.queries import Query, link_options
-from ui import fields, filters, grid, paging
+from ui import fields, filters, grid, paging, quick_chart
 from ui.detail import show_customer
 from ui.entry import through_app
 from ui.i18n import t
@@ -36,8 +36,9 @@ with opened(base_path()) as db:
     with size_cell:
         size = paging.page_size(FILTERS)
     chosen, sort, descending = filters.more_filters(CUSTOMERS, FILTERS, links)
-    page = paging.load(db, Query("customers", search, tuple(chosen + stale), sort, descending, page_size=size),
-                       FILTERS, actor)
+    query = Query("customers", search, tuple(chosen + stale), sort, descending, page_size=size)
+    page = paging.load(db, query, FILTERS, actor)
 
+quick_chart.panel(CUSTOMERS, query, actor, links)
 fields.panel(CUSTOMERS, actor)
 paging.show(GRID, page, links, FILTERS)

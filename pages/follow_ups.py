@@ -4,7 +4,7 @@ import streamlit as st
 
 from db.connection import base_path, opened
 from db.queries import Query, link_options
-from ui import fields, filters, grid, paging
+from ui import fields, filters, grid, paging, quick_chart
 from ui.entry import through_app
 from ui.i18n import t
 from ui.messages import show_flashes
@@ -35,12 +35,13 @@ with opened(base_path()) as db:
         size = paging.page_size(FILTERS)
     chosen, sort, descending = filters.more_filters(FOLLOW_UPS, FILTERS, {"person_id": users},
                                                     columns=("method", "person_id", "status"))
-    page = paging.load(db, Query("follow_ups", search, tuple(by_customer + period + chosen), sort, descending,
-                                 page_size=size), FILTERS, actor)
+    query = Query("follow_ups", search, tuple(by_customer + period + chosen), sort, descending, page_size=size)
+    page = paging.load(db, query, FILTERS, actor)
     customers = link_options(db, "customers", actor=actor, include=tuple(r["customer_id"] for r in page.rows),
                              limit=CUSTOMER_CHOICES, contains=customer_text)
     if not customers and not customer_text:
         st.info(t("follow_ups.no_customers"))
 
+quick_chart.panel(FOLLOW_UPS, query, actor, {"customer_id": customers, "person_id": users})
 fields.panel(FOLLOW_UPS, actor)
 paging.show(GRID, page, {"customer_id": customers, "person_id": users}, FILTERS)
