@@ -319,6 +319,15 @@ CATALOG: dict[str, dict[str, str]] = {
         "charts.pinned": "我保存的图表",
         "charts.gone": "这张图表用到的字段已被删除，无法再画出。",
         "charts.remove": "移除",
+        "nav.kanban": "看板视图",
+        "kanban.title": "看板视图",
+        "kanban.caption": "按单选字段（默认销售阶段）分列的客户卡片；在卡片下方的选择框中把它移到另一列，"
+                          "即修改该字段（与表格一样校验并记入修改记录）。",
+        "kanban.group_by": "分组字段",
+        "kanban.empty_column": "（未填）",
+        "kanban.move": "移到",
+        "kanban.moved": "已把“{name}”移到“{to}”。",
+        "kanban.more": "还有 {count} 张卡片（用搜索缩小范围）",
     },
     "en": {
         "app.title": "Genjin",
@@ -637,6 +646,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "charts.pinned": "My saved charts",
         "charts.gone": "A field this chart uses was deleted; it can no longer be drawn.",
         "charts.remove": "Remove",
+        "nav.kanban": "Board",
+        "kanban.title": "Board",
+        "kanban.caption": "Customer cards in columns by a single-select field (the sales stage by default); move a "
+                          "card to another column with the select under it to change that field (checked and "
+                          "recorded like an edit in the grid).",
+        "kanban.group_by": "Group by",
+        "kanban.empty_column": "(empty)",
+        "kanban.move": "Move to",
+        "kanban.moved": "Moved “{name}” to “{to}”.",
+        "kanban.more": "{count} more cards (narrow them with the search)",
     },
 }
 
