@@ -244,6 +244,23 @@ def m006_saved_charts(db: sqlite_utils.Database) -> None:
         )""")
 
 
+@migrations()
+def m007_views(db: sqlite_utils.Database) -> None:
+    """Saved views of a grid: a name, an owner (NULL: shared), a default flag and the filter state."""
+    db.execute("""
+        CREATE TABLE views (
+            id INTEGER PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            name TEXT NOT NULL,
+            owner_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+            is_default INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL
+        )""")
+    db.execute("CREATE INDEX views_table ON views(table_name, owner_id)")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names of those applied."""
     pending = [migration.name for migration in migrations.pending(db)]

@@ -4,7 +4,7 @@ import streamlit as st
 
 from db.connection import base_path, opened
 from db.queries import Query, link_options
-from ui import fields, filters, grid, paging, quick_chart
+from ui import fields, filters, grid, paging, quick_chart, views
 from ui.detail import show_customer
 from ui.entry import through_app
 from ui.i18n import t
@@ -26,6 +26,7 @@ if "customer" in st.query_params:
 
 st.title(t("customers.title"))
 st.caption(t("customers.caption") + " " + t("customers.open_hint"))
+views.bar("customers", FILTERS, actor)
 with opened(base_path()) as db:
     links = {"owner_id": link_options(db, "users", actor=actor)}
     search_cell, stale_cell, size_cell = st.columns([3, 1, 1])

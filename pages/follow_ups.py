@@ -4,7 +4,7 @@ import streamlit as st
 
 from db.connection import base_path, opened
 from db.queries import Query, link_options
-from ui import fields, filters, grid, paging, quick_chart
+from ui import fields, filters, grid, paging, quick_chart, views
 from ui.entry import through_app
 from ui.i18n import t
 from ui.messages import show_flashes
@@ -22,6 +22,7 @@ FOLLOW_UPS = current_base().table("follow_ups")
 GRID = grid.Grid(FOLLOW_UPS, key="follow_ups.editor", columns=tuple(c.name for c in FOLLOW_UPS.columns))
 st.title(t("follow_ups.title"))
 st.caption(t("follow_ups.caption", limit=CUSTOMER_CHOICES))
+views.bar("follow_ups", FILTERS, actor)
 with opened(base_path()) as db:
     users = link_options(db, "users", actor=actor)
     search_cell, customer_cell, period_cell, size_cell = st.columns([2, 2, 2, 1])

@@ -1,0 +1,116 @@
+"""Saved views: a named search, filters and sort of a grid, personal or shared, with a default per table.
+
+A view's ``state`` is what the grid's filter controls hold (search text,
+picked options, 未跟进超过 N 天, sort, direction), saved as JSON and put
+back when the view is opened — so every filter the grid offers, on built-in,
+computed and added fields, can be saved. Shared views are made and removed by
+managers and administrators; anyone saves personal ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from db import access
+from db.access import Actor
+from db.connection import write_transaction
+from db.errors import GenjinError
+
+MAX_NAME = 40
+
+
+class ViewError(GenjinError):
+    """A view change was refused; ``reason`` is a message key, ``params`` fill it in."""
+
+    def __init__(self, reason: str, **params: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.params = params
+
+
+@dataclass(frozen=True)
+class View:
+    """One saved view: who owns it (``None``: shared), whether it opens by default, and its state."""
+
+    id: int
+    table: str
+    name: str
+    owner_id: int | None
+    is_default: bool
+    state: dict[str, Any]
+
+    @property
+    def shared(self) -> bool:
+        """Whether everyone sees this view."""
+        return self.owner_id is None
+
+
+def _view(row: tuple) -> View:
+    return View(row[0], row[1], row[2], row[3], bool(row[4]), json.loads(row[5]))
+
+
+_COLUMNS = "id, table_name, name, owner_id, is_default, state"
+
+
+def views(db: sqlite_utils.Database, actor: Actor, table_name: str) -> list[View]:
+    """The views of ``table_name`` the actor may open: shared ones, then their own, by name."""
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM views WHERE table_name = ? AND (owner_id IS NULL OR owner_id = ?) "
+        "ORDER BY owner_id IS NOT NULL, name", [table_name, actor.user_id]).fetchall()
+    return [_view(row) for row in rows]
+
+
+def view(db: sqlite_utils.Database, actor: Actor, view_id: int) -> View | None:
+    """The view ``view_id`` if the actor may open it (a view's link works only for those who see it)."""
+    row = db.execute(f"SELECT {_COLUMNS} FROM views WHERE id = ? AND (owner_id IS NULL OR owner_id = ?)",
+                     [int(view_id), actor.user_id]).fetchone()
+    return _view(row) if row else None
+
+
+def default_view(db: sqlite_utils.Database, actor: Actor, table_name: str) -> View | None:
+    """The view a grid opens with: the actor's own default, else the shared default, else none."""
+    found = [v for v in views(db, actor, table_name) if v.is_default]
+    return next((v for v in found if not v.shared), None) or next(iter(found), None)
+
+
+def save_view(db: sqlite_utils.Database, actor: Actor, table_name: str, name: str, state: dict[str, Any], *,
+              shared: bool = False, default: bool = False, now: dt.datetime | None = None) -> int:
+    """Save the grid state as a view (replacing the actor's view of that name); return its id.
+
+    Raises ViewError (no name, too long) or AccessDenied (a shared view by a salesperson).
+    """
+    name = " ".join((name or "").split())
+    if not name:
+        raise ViewError("view.name_required")
+    if len(name) > MAX_NAME:
+        raise ViewError("view.name_too_long", limit=MAX_NAME)
+    if shared:
+        access.require(actor, "transfer")  # managers and administrators: they decide what everyone sees
+    owner = None if shared else actor.user_id
+    stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
+    with write_transaction(db):
+        access.resolve(db, actor)
+        if default:
+            db.execute("UPDATE views SET is_default = 0 WHERE table_name = ? AND owner_id IS ?", [table_name, owner])
+        db.execute("DELETE FROM views WHERE table_name = ? AND owner_id IS ? AND name = ?", [table_name, owner, name])
+        return int(db.execute(
+            "INSERT INTO views (table_name, name, owner_id, is_default, state, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [table_name, name, owner, int(default), json.dumps(state, ensure_ascii=False, default=str), stamp,
+             actor.user_id]).lastrowid)
+
+
+def delete_view(db: sqlite_utils.Database, actor: Actor, view_id: int) -> None:
+    """Delete one of the actor's views, or a shared one (managers and administrators)."""
+    with write_transaction(db):
+        found = view(db, actor, view_id)
+        if found is None:
+            raise ViewError("view.not_found")
+        if found.shared:
+            access.require(actor, "transfer")
+        db.execute("DELETE FROM views WHERE id = ?", [found.id])

@@ -1,0 +1,127 @@
+"""The 视图 bar above a grid: open a saved view (its own URL ``?view=ID``), save the current one, delete.
+
+A view is the state of the grid's filter controls (``ui/filters.py``) under
+the page's prefix; opening one writes that state back before the controls
+are drawn. A grid opens with the member's default view, else the shared one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import streamlit as st
+
+from db import views
+from db.access import AccessDenied, Actor
+from db.connection import base_path, opened
+from ui.filters import clear
+from ui.i18n import t
+from ui.messages import describe, flash
+from ui.session import acting
+
+#: Controls under the prefix that are not part of a view (page number, buttons).
+_NOT_STATE = re.compile(r"\.(page|clear)$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+NONE = 0
+
+
+def _loaded_key(prefix: str) -> str:
+    return f"views.{prefix}.loaded"
+
+
+def current_state(prefix: str) -> dict[str, Any]:
+    """What the grid's filter controls hold now (JSON-ready)."""
+    state = {}
+    for key, value in st.session_state.items():
+        if isinstance(key, str) and key.startswith(prefix + ".") and not _NOT_STATE.search(key):
+            state[key[len(prefix) + 1:]] = value.isoformat() if isinstance(value, dt.date) else value
+    return state
+
+
+def _load(prefix: str, view_id: int, state: dict[str, Any]) -> None:
+    clear(prefix)
+    for name, value in state.items():
+        st.session_state[f"{prefix}.{name}"] = (dt.date.fromisoformat(value)
+                                                if isinstance(value, str) and _DATE.match(value) else value)
+    st.session_state[_loaded_key(prefix)] = view_id
+
+
+def _open(prefix: str, table: str) -> None:
+    chosen = st.session_state.get(f"views.{prefix}.select", NONE)
+    if chosen == NONE:
+        clear(prefix)
+        st.session_state[_loaded_key(prefix)] = NONE
+        st.query_params.pop("view", None)
+        return
+    with opened(base_path()) as db:
+        found = views.view(db, acting(), chosen)
+    if found is not None:
+        _load(prefix, found.id, found.state)
+        st.query_params["view"] = str(found.id)
+
+
+def _save(prefix: str, table: str) -> None:
+    state = st.session_state
+    try:
+        with opened(base_path()) as db:
+            view_id = views.save_view(db, acting(), table, state.get(f"views.{prefix}.name", ""),
+                                      current_state(prefix), shared=bool(state.get(f"views.{prefix}.shared")),
+                                      default=bool(state.get(f"views.{prefix}.default")))
+    except (views.ViewError, AccessDenied) as refused:
+        flash("error", describe(refused)[0])
+        return
+    state[_loaded_key(prefix)] = view_id
+    state[f"views.{prefix}.select"] = view_id
+    st.query_params["view"] = str(view_id)
+    flash("success", t("views.saved"))
+
+
+def _delete(prefix: str, view_id: int) -> None:
+    try:
+        with opened(base_path()) as db:
+            views.delete_view(db, acting(), view_id)
+    except (views.ViewError, AccessDenied) as refused:
+        flash("error", describe(refused)[0])
+        return
+    st.session_state[_loaded_key(prefix)] = NONE
+    st.session_state[f"views.{prefix}.select"] = NONE
+    st.query_params.pop("view", None)
+    flash("success", t("views.deleted"))
+
+
+def bar(table: str, prefix: str, actor: Actor) -> None:
+    """The view select, 保存视图 and 删除视图; call it before the grid's filter controls are drawn."""
+    with opened(base_path()) as db:
+        available = views.views(db, actor, table)
+        wanted = st.query_params.get("view")
+        if wanted is None and _loaded_key(prefix) not in st.session_state:
+            default = views.default_view(db, actor, table)  # first visit in this session
+            wanted = str(default.id) if default else None
+        loaded = st.session_state.get(_loaded_key(prefix), NONE)
+        if wanted and wanted.isdigit() and int(wanted) != loaded:
+            found = views.view(db, actor, int(wanted))
+            if found is not None and found.table == table:
+                _load(prefix, found.id, found.state)
+                st.session_state[f"views.{prefix}.select"] = found.id
+            else:
+                st.warning(t("views.not_found"))
+        st.session_state.setdefault(_loaded_key(prefix), NONE)
+    names = {NONE: t("views.all")} | {v.id: (f"{v.name}（{t('views.shared')}）" if v.shared else v.name)
+                                      for v in available}
+    if st.session_state.get(f"views.{prefix}.select") not in names:
+        st.session_state[f"views.{prefix}.select"] = NONE
+    pick, save, remove = st.columns([3, 1, 1])
+    chosen = pick.selectbox(t("views.label"), list(names), format_func=names.get, key=f"views.{prefix}.select",
+                            on_change=_open, args=(prefix, table))
+    with save.popover(t("views.save"), icon=":material/bookmark_add:"):
+        st.text_input(t("views.name"), key=f"views.{prefix}.name", max_chars=views.MAX_NAME,
+                      placeholder=t("views.name_placeholder"))
+        if actor.can("transfer"):
+            st.checkbox(t("views.share"), key=f"views.{prefix}.shared")
+        st.checkbox(t("views.default"), key=f"views.{prefix}.default")
+        st.button(t("views.save"), on_click=_save, args=(prefix, table), key=f"views.{prefix}.save", type="primary")
+    if chosen != NONE:
+        remove.button(t("views.delete"), on_click=_delete, args=(prefix, chosen), key=f"views.{prefix}.delete",
+                      icon=":material/bookmark_remove:")
