@@ -363,6 +363,15 @@ CATALOG: dict[str, dict[str, str]] = {
         "calendar.weekday4": "周五",
         "calendar.weekday5": "周六",
         "calendar.weekday6": "周日",
+        "nav.form": "表单",
+        "form.title": "新增{table}",
+        "form.caption": "带 * 的为必填。提交时与表格一样校验；有误时会指出哪一项、为什么，已填的内容保留。",
+        "form.fixed_source": "来源渠道：{source}（由表单链接指定）",
+        "form.submit": "提交",
+        "form.row": "表单",
+        "form.done": "已提交：{name}。可以继续填写下一位。",
+        "form.links": "表单链接",
+        "form.links_help": "把下面的链接发给展会或官网的同事（需登录）；通过它提交的客户会自动记上来源渠道。",
     },
     "en": {
         "app.title": "Genjin",
@@ -726,6 +735,17 @@ CATALOG: dict[str, dict[str, str]] = {
         "calendar.weekday4": "Fri",
         "calendar.weekday5": "Sat",
         "calendar.weekday6": "Sun",
+        "nav.form": "Form",
+        "form.title": "New {table}",
+        "form.caption": "Fields with * are required. It is checked like the grid; a mistake is named with why, "
+                        "and what you typed stays.",
+        "form.fixed_source": "Source: {source} (set by the form's link)",
+        "form.submit": "Submit",
+        "form.row": "Form",
+        "form.done": "Submitted: {name}. Ready for the next one.",
+        "form.links": "Form links",
+        "form.links_help": "Send these links to colleagues at a trade show or on the website (they sign in); "
+                           "customers added through them get the source filled in.",
     },
 }
 

@@ -1,0 +1,95 @@
+"""表单: a one-record entry form for a table, opened by a link (展会登记, 官网咨询) without the grid.
+
+The inputs are derived from the table's fields; the values go through the
+same ``db.changes.apply`` as the grid (parsing, required fields, history).
+A ``source`` in the link fills 来源渠道 for every record the form adds.
+What someone typed stays in the form until it is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from db.access import AccessDenied
+from db.changes import ChangeSet, NewRow, apply
+from db.connection import base_path, opened
+from db.errors import InvalidChanges
+from schema.model import Column, Table
+from schema.types import AutoNumber, Checkbox, Choice, CreatedOn, Date, Link, LongText, MultiChoice
+from ui.i18n import lang, t
+from ui.messages import describe, flash
+from ui.session import acting
+from ui.text import md_escape
+
+#: Columns a form never asks for: set by the base, or by who fills it in.
+NOT_ASKED = ("owner_id",)
+
+
+def fields_of(table: Table, fixed: Mapping[str, Any]) -> list[Column]:
+    """The fields the form asks for, in the table's order."""
+    return [c for c in table.columns if c.editable and not c.hidden and c.name not in fixed
+            and c.name not in NOT_ASKED and not isinstance(c.type, AutoNumber | CreatedOn)]
+
+
+def _key(table: Table, column: Column) -> str:
+    return f"form.{table.name}.{column.name}"
+
+
+def _input(table: Table, column: Column, links: Mapping[str, Mapping[int, str]]) -> None:
+    label = column.label.get(lang()) + (" *" if column.required else "")
+    help_text = column.help.get(lang()) if column.help else None
+    key, kind = _key(table, column), column.type
+    if isinstance(kind, MultiChoice):
+        labels = {o.code: o.label.get(lang()) for o in kind.options}
+        st.multiselect(label, list(labels), format_func=labels.get, key=key, help=help_text)
+    elif isinstance(kind, Choice):
+        labels = {"": "—"} | {o.code: o.label.get(lang()) for o in kind.options}
+        st.selectbox(label, list(labels), format_func=labels.get, key=key, help=help_text)
+    elif isinstance(kind, Link):
+        options = {0: "—"} | dict(links.get(column.name, {}))
+        st.selectbox(label, list(options), format_func=options.get, key=key, help=help_text)
+    elif isinstance(kind, Checkbox):
+        st.checkbox(label, key=key, help=help_text)
+    elif isinstance(kind, Date):
+        st.date_input(label, value=None, key=key, help=help_text, format="YYYY-MM-DD")
+    elif isinstance(kind, LongText):
+        st.text_area(label, key=key, help=help_text, height=100)
+    else:  # text, numbers (¥3,000 and 35% are understood), phones, e-mails, dates with a time
+        st.text_input(label, key=key, help=help_text)
+
+
+def _value(column: Column, raw: Any) -> Any:
+    """What an input holds, as the grid would pass it: nothing picked is empty."""
+    if isinstance(column.type, Link) and raw == 0:
+        return None
+    return None if raw in ("", []) else raw
+
+
+def _submit(table: Table, fixed: Mapping[str, Any], asked: list[str]) -> None:
+    state = st.session_state
+    values = {name: _value(table.column(name), state.get(f"form.{table.name}.{name}")) for name in asked}
+    try:
+        with opened(base_path()) as db:
+            applied = apply(db, ChangeSet(table.name, inserts=(NewRow({**values, **fixed}, row=t("form.row")),)),
+                            actor=acting())
+            added = db.execute(f'SELECT "{table.label_column}" FROM "{table.name}" WHERE id = ?',
+                               [applied.inserted[0]]).fetchone()[0]
+    except (InvalidChanges, AccessDenied) as error:
+        flash("error", "\n".join(f"- {line}" for line in describe(error)))
+        return
+    for name in asked:  # ready for the next visitor
+        state.pop(f"form.{table.name}.{name}", None)
+    flash("success", md_escape(t("form.done", name=added)))
+
+
+def show(table: Table, fixed: Mapping[str, Any], links: Mapping[str, Mapping[int, str]]) -> None:
+    """The form for ``table``; ``fixed`` values (the link's 来源渠道) go into every record it adds."""
+    asked = fields_of(table, fixed)
+    with st.form(f"form.{table.name}", border=True):
+        for column in asked:
+            _input(table, column, links)
+        st.form_submit_button(t("form.submit"), type="primary", on_click=_submit,
+                              args=(table, dict(fixed), [c.name for c in asked]), width="stretch")
