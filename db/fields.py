@@ -29,6 +29,7 @@ from schema.fields import AGGREGATES, KIND_CODES, FieldSpec, kind, with_fields
 from schema.formula import FormulaError, formula_column, parse, references, result_of, rewrite
 from schema.labels import Label
 from schema.model import Base, Table, UnknownColumn
+from schema.templates import empty_table
 from schema.types import Checkbox, Date, DateTime, DaysSince, Formula, InvalidValue, Link, Number, Option
 
 #: Tables whose fields people may manage (members are the accounts' business).
@@ -73,14 +74,35 @@ def specs(db: sqlite_utils.Database, *, include_deleted: bool = False) -> list[F
 
 
 def load_base(db: sqlite_utils.Database, template: Base = CRM) -> Base:
-    """The template with this base's fields applied: what grids, validation and queries work from."""
-    return with_fields(template, specs(db))
+    """The template, plus the tables people added, with this base's fields applied: what grids,
+    validation and queries work from."""
+    return with_fields(Base(tables=template.tables + tuple(user_tables(db))), specs(db))
+
+
+def user_tables(db: sqlite_utils.Database) -> list[Table]:
+    """The tables people added, as created (their fields are applied by :func:`load_base`)."""
+    if not db["user_tables"].exists():
+        return []
+    return [empty_table(name, Label(zh, en)) for name, zh, en in
+            db.execute("SELECT name, label_zh, label_en FROM user_tables ORDER BY id").fetchall()]
 
 
 def _table(base: Base, table_name: str):
-    if table_name not in MANAGED_TABLES:
+    if table_name not in MANAGED_TABLES and not is_added_table(table_name):
         raise FieldError("field.table_fixed")
+    if not base.has_table(table_name):
+        raise FieldError("field.not_found")
     return base.table(table_name)
+
+
+def is_added_table(name: str) -> bool:
+    """Whether ``name`` is the name of a table people added (``t<number>``)."""
+    return len(name) > 1 and name[0] == "t" and name[1:].isdigit()
+
+
+def clean_label(text: str) -> str:
+    """A label as kept: spaces collapsed; raises FieldError if empty or too long."""
+    return _label(text)
 
 
 def _label(text: str) -> str:
@@ -138,7 +160,7 @@ def _stamp(now: dt.datetime | None) -> str:
 
 def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: str, kind_code: str, *,
               options: list[str] = (), required: bool = False, help_text: str = "", formula: str = "",
-              lookup: tuple[str, str] | None = None, rollup: dict | None = None,
+              lookup: tuple[str, str] | None = None, rollup: dict | None = None, link: str | None = None,
               now: dt.datetime | None = None) -> str:
     """Add a column to ``table_name``; return its generated name. Raises AccessDenied or FieldError.
 
@@ -174,8 +196,14 @@ def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: s
             config = checked_rollup(base, table, rollup)
         if kind_code not in COMPUTED_KINDS:
             storage = kind(kind_code).make(()).storage
-            # Both names are ours: the table is one of MANAGED_TABLES, the column f<number>.
-            db.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{name}" {storage}')
+            # Both names are ours: the table is one of MANAGED_TABLES or t<number>, the column f<number>.
+            references = ""
+            if kind_code == "link":
+                config = checked_link(base, link)
+                references = f' REFERENCES "{config["table"]}"(id) ON DELETE SET NULL'
+            db.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{name}" {storage}{references}')
+        if kind_code == "link":  # two-way: the linked table shows the records that link to it
+            _add_backlink(db, actor, base, table, name, label, config["table"], now)
         db.execute(
             "INSERT INTO fields (id, table_name, name, kind, label_zh, label_en, help_zh, help_en, options, "
             "required, position, expression, result, config, updated_at, updated_by) "
@@ -189,6 +217,29 @@ def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: s
 
 #: Kinds whose values are computed, never typed (no SQL column, never required).
 COMPUTED_KINDS = ("formula", "lookup", "rollup")
+
+
+def checked_link(base: Base, target: str | None) -> dict:
+    """A link's config: the table it links to (customers, follow-ups or an added table)."""
+    if not target or not base.has_table(target) or target == "users":
+        raise FieldError("field.link_table")
+    return {"table": target}
+
+
+def _add_backlink(db: sqlite_utils.Database, actor: Actor, base: Base, table: Table, via: str, label: str,
+                  target: str, now: dt.datetime | None) -> None:
+    """On ``target``, a field listing the ``table`` records that link to it (the other side of a link)."""
+    other = base.table(target)
+    name_taken = {c.label.zh.casefold() for c in other.columns}
+    backlink = table.label.zh if table.label.zh.casefold() not in name_taken else f"{table.label.zh}（{label}）"
+    field_id = db.execute("SELECT COALESCE(MAX(id), 0) + 2 FROM fields").fetchone()[0]  # after the link's own
+    config = {"table": table.name, "via": via, "aggregate": "list", "column": table.label_column,
+              "order_by": table.default_order, "condition": None}
+    db.execute(
+        "INSERT INTO fields (id, table_name, name, kind, label_zh, label_en, position, config, updated_at, "
+        "updated_by) VALUES (?, ?, ?, 'rollup', ?, ?, ?, ?, ?, ?)",
+        [field_id, other.name, f"f{field_id}", backlink, backlink, float(len(other.columns)),
+         json.dumps(config, ensure_ascii=False), _stamp(now), actor.user_id])
 
 
 def checked_lookup(base: Base, table: Table, lookup: tuple[str, str] | None) -> dict:

@@ -261,6 +261,21 @@ def m007_views(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX views_table ON views(table_name, owner_id)")
 
 
+@migrations()
+def m008_user_tables(db: sqlite_utils.Database) -> None:
+    """Tables people add (named t<id>; their fields live in ``fields`` like any other)."""
+    db.execute("""
+        CREATE TABLE user_tables (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            label_zh TEXT NOT NULL,
+            label_en TEXT NOT NULL,
+            template TEXT,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL
+        )""")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names of those applied."""
     pending = [migration.name for migration in migrations.pending(db)]

@@ -213,6 +213,9 @@ class Compiler:
         if rollup.aggregate == "count":
             return f"(SELECT COUNT(*) FROM {source} r WHERE {link})"
         value = f"r.{quote(rollup.column)}"
+        if rollup.aggregate == "list":  # the labels of the linked records (the other side of a link)
+            return f"(SELECT group_concat({value}, '、') FROM (SELECT {value} FROM {source} r WHERE {link} " \
+                   f"ORDER BY r.id LIMIT 50) r)"
         if rollup.aggregate in ("sum", "avg"):
             return f"(SELECT {rollup.aggregate.upper()}({value}) FROM {source} r WHERE {link})"
         if rollup.aggregate in ("max", "min"):

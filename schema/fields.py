@@ -65,6 +65,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("formula", L("公式", "Formula"), lambda _: Formula()),
     Kind("lookup", L("查找", "Lookup"), lambda _: Lookup()),
     Kind("rollup", L("汇总", "Rollup"), lambda _: Rollup()),
+    Kind("link", L("链接", "Link"), lambda _: Link()),
 )
 #: Rollup aggregates a person can pick, with their names.
 AGGREGATES: dict[str, Label] = {
@@ -72,6 +73,7 @@ AGGREGATES: dict[str, Label] = {
     "min": L("最小值", "Minimum"), "max": L("最大值", "Maximum"),
     "earliest": L("最早", "Earliest"), "latest_date": L("最晚", "Latest"),
     "latest": L("最近一条的值", "Latest record's value"),
+    "list": L("关联记录列表", "Linked records"),
 }
 #: The column type a formula's result is shown as.
 RESULT_TYPES: dict[str, ColumnType] = {"number": Number(), "text": Text(), "date": Date(), "datetime": DateTime(),
@@ -115,6 +117,8 @@ class FieldSpec:
             made = Formula(self.expression or "", RESULT_TYPES.get(self.result or "text", Text()))
         elif self.kind in ("lookup", "rollup"):
             made = kind(self.kind).make(())  # typed in with_fields, once every table's columns are known
+        elif self.kind == "link":
+            made = Link((self.config or {}).get("table", ""), on_delete="SET NULL")
         else:
             made = kind(self.kind).make(self.options)
         label = self.label or L(self.name, self.name)
@@ -197,7 +201,7 @@ def _derived_type(base: Base, spec: FieldSpec) -> ColumnType:
     read = source.column(column).type
     read = getattr(read, "result", read)
     sql_aggregate = {"earliest": "min", "latest_date": "max"}.get(aggregate, aggregate)
-    result = Number() if aggregate in ("sum", "avg") else read
+    result = Number() if aggregate in ("sum", "avg") else Text() if aggregate == "list" else read
     return Rollup(source.name, config["via"], column, sql_aggregate, order_by=config.get("order_by"),
                   result=result, condition=condition)
 

@@ -61,7 +61,7 @@ def _add(table: Table) -> None:
               if condition_column else None}
     if _run(lambda db, actor: fields.add_field(db, actor, table.name, label, kind_code, options=options,
                                                required=required, formula=formula, lookup=lookup,
-                                               rollup=rollup),
+                                               rollup=rollup, link=state.get(_key(table, f"link_target.{lang()}"))),
             "fields.added", label=label.strip()):
         for name in ("new_label", "new_options", "new_formula"):
             state[_key(table, name)] = ""
@@ -125,6 +125,8 @@ def kind_of(column: Column):
         return kind("lookup")
     if isinstance(column.type, Rollup):
         return kind("rollup")
+    if isinstance(column.type, Link):
+        return kind("link")
     for candidate in KINDS:
         made = candidate.make(getattr(column.type, "options", ()))
         if made == column.type:
@@ -157,6 +159,10 @@ def _add_form(table: Table) -> None:
     if chosen_kind == "formula":
         st.text_input(t("fields.formula"), key=_key(table, "new_formula"), help=t("fields.formula_help"),
                       placeholder="{预计成交金额} * {赢率} / 100")
+    if chosen_kind == "link":
+        targets = {other.name: other.label.get(lang()) for other in current_base().tables if other.name != "users"}
+        st.selectbox(t("fields.link_target"), list(targets), format_func=targets.get,
+                     key=_key(table, f"link_target.{lang()}"))
     if chosen_kind == "lookup":
         _lookup_inputs(table)
     if chosen_kind == "rollup":

@@ -372,6 +372,21 @@ CATALOG: dict[str, dict[str, str]] = {
         "form.done": "已提交：{name}。可以继续填写下一位。",
         "form.links": "表单链接",
         "form.links_help": "把下面的链接发给展会或官网的同事（需登录）；通过它提交的客户会自动记上来源渠道。",
+        "nav.tables": "数据表",
+        "table.unknown_template": "没有这个模板。",
+        "table.label_taken": "已有名为“{label}”的表。",
+        "field.link_table": "请选择要链接的表。",
+        "tables.title": "数据表",
+        "tables.caption": "团队自己添加的表（如转介绍记录、合同）：与客户表一样可以编辑、搜索、筛选、图表、"
+                          "保存视图，并有修改记录和回收站。",
+        "tables.empty": "还没有自己添加的表。管理员可以在下方从模板或空白新建。",
+        "tables.pick": "表",
+        "tables.new": "新建表",
+        "tables.new_label": "表名称",
+        "tables.template": "从模板开始",
+        "tables.blank": "空白表",
+        "tables.created": "已新建表“{label}”。",
+        "fields.link_target": "链接到哪个表",
     },
     "en": {
         "app.title": "Genjin",
@@ -746,6 +761,21 @@ CATALOG: dict[str, dict[str, str]] = {
         "form.links": "Form links",
         "form.links_help": "Send these links to colleagues at a trade show or on the website (they sign in); "
                            "customers added through them get the source filled in.",
+        "nav.tables": "Tables",
+        "table.unknown_template": "No such template.",
+        "table.label_taken": "There is already a table called “{label}”.",
+        "field.link_table": "Pick the table to link to.",
+        "tables.title": "Tables",
+        "tables.caption": "Tables your team added (referrals, contracts…): edited, searched, filtered, charted and "
+                          "saved as views like the customers, with history and trash.",
+        "tables.empty": "No added tables yet. An administrator can create one below, blank or from a template.",
+        "tables.pick": "Table",
+        "tables.new": "New table",
+        "tables.new_label": "Table name",
+        "tables.template": "Start from a template",
+        "tables.blank": "Blank table",
+        "tables.created": "Table “{label}” created.",
+        "fields.link_target": "Link to table",
     },
 }
 

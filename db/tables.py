@@ -1,0 +1,60 @@
+"""Tables people add: created from scratch or from a template, with the grid, history and trash of any table.
+
+An added table is named ``t<number>``; it has the row bookkeeping every
+table has (version, updated_at, updated_by) and one field, 名称. Its other
+fields are ordinary fields (``db/fields.py``); a template adds them in the
+same transaction as the table. Everyone may read and write added tables;
+creating them is an administrator's right.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlite_utils
+
+from db import access, fields
+from db.access import Actor
+from db.connection import write_transaction
+from schema.templates import TITLE, template
+
+
+def create_table(db: sqlite_utils.Database, actor: Actor, label: str, *, template_code: str | None = None,
+                 now: dt.datetime | None = None) -> str:
+    """A new table called ``label`` (from ``template_code``'s fields, if given); return its name.
+
+    Raises AccessDenied or FieldError (no label, a label already used by a table, an unknown template).
+    """
+    access.require(actor, "manage_schema")
+    label = fields.clean_label(label)
+    start = None
+    if template_code:
+        try:
+            start = template(template_code)
+        except KeyError:
+            raise fields.FieldError("table.unknown_template") from None
+    stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
+    with write_transaction(db):
+        access.resolve(db, actor)
+        base = fields.load_base(db)
+        if any(label.casefold() in (t.label.zh.casefold(), t.label.en.casefold()) for t in base.tables):
+            raise fields.FieldError("table.label_taken", label=label)
+        table_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM user_tables").fetchone()[0]
+        name = f"t{table_id}"
+        # The name is ours (t<number>); the label is a value.
+        db.execute(f'''
+            CREATE TABLE "{name}" (
+                id INTEGER PRIMARY KEY,
+                "{TITLE}" TEXT,
+                version INTEGER NOT NULL DEFAULT 1,
+                updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime')),
+                updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL
+            )''')
+        db.execute("INSERT INTO user_tables (id, name, label_zh, label_en, template, created_at, created_by) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)", [table_id, name, label, label, template_code, stamp,
+                                                     actor.user_id])
+        for field_label, kind_code, extra in start.fields if start else ():
+            fields.add_field(db, actor, name, field_label, kind_code, now=now,
+                             options=list(extra) if kind_code in ("single", "multi") else (),
+                             link=extra if kind_code == "link" else None)
+    return name

@@ -1,0 +1,78 @@
+"""数据表: the tables a team added (from scratch or a template), each with a full grid; new tables (admins)."""
+
+import streamlit as st
+
+from db import tables
+from db.access import AccessDenied
+from db.connection import base_path, opened
+from db.fields import FieldError, is_added_table
+from db.queries import Query, link_options
+from schema.templates import TEMPLATES
+from schema.types import Link
+from ui import fields, filters, grid, paging, quick_chart, views
+from ui.entry import through_app
+from ui.i18n import lang, t
+from ui.messages import describe, flash, show_flashes
+from ui.schema import current_base
+from ui.session import acting, signed_in
+from ui.text import md_escape
+
+
+def _create() -> None:
+    state = st.session_state
+    label, code = state.get("tables.new_label", ""), state.get("tables.template") or None
+    try:
+        with opened(base_path()) as db:
+            name = tables.create_table(db, acting(), label, template_code=code)
+    except (FieldError, AccessDenied) as refused:
+        flash("error", describe(refused)[0])
+        return
+    state["tables.pick"] = name
+    state["tables.new_label"] = ""
+    flash("success", md_escape(t("tables.created", label=label.strip())))
+
+
+through_app()
+actor = signed_in()
+show_flashes()
+st.title(t("tables.title"))
+st.caption(t("tables.caption"))
+base = current_base()
+added = {table.name: table.label.get(lang()) for table in base.tables if is_added_table(table.name)}
+
+if actor.can("manage_schema"):
+    with st.expander(t("tables.new"), icon=":material/add_box:", expanded=not added):
+        templates = {"": t("tables.blank")} | {tp.code: tp.label.get(lang()) for tp in TEMPLATES}
+        name_cell, template_cell = st.columns(2)
+        template_cell.selectbox(t("tables.template"), list(templates), format_func=templates.get,
+                                key="tables.template")
+        name_cell.text_input(t("tables.new_label"), key="tables.new_label", max_chars=40,
+                             placeholder=templates.get(st.session_state.get("tables.template") or "", ""))
+        st.button(t("tables.new"), on_click=_create, type="primary", key="tables.create")
+
+if not added:
+    st.info(t("tables.empty"))
+    st.stop()
+
+if st.session_state.get("tables.pick") not in added:
+    st.session_state["tables.pick"] = next(iter(added))
+table = base.table(st.selectbox(t("tables.pick"), list(added), format_func=added.get, key="tables.pick"))
+prefix = f"tables.{table.name}.filters"
+views.bar(table.name, prefix, actor)
+with opened(base_path()) as db:
+    search_cell, size_cell = st.columns([4, 1])
+    with search_cell:
+        search = filters.search_box(table, prefix)
+    with size_cell:
+        size = paging.page_size(prefix)
+    chosen, sort, descending = filters.more_filters(table, prefix, {})
+    query = Query(table.name, search, tuple(chosen), sort, descending, page_size=size)
+    page = paging.load(db, query, prefix, actor)
+    links = {column.name: link_options(db, column.type.table, actor=actor, limit=200,
+                                       include=tuple(row.get(column.name) for row in page.rows))
+             for column in table.columns if isinstance(column.type, Link)}
+
+quick_chart.panel(table, query, actor, links)
+fields.panel(table, actor)
+paging.show(grid.Grid(table, key=f"tables.{table.name}.editor", columns=tuple(c.name for c in table.columns)),
+            page, links, prefix)

@@ -1,0 +1,116 @@
+"""Tables people add: from scratch or a template, linked both ways, with rollups over them — and the
+low-code issue's whole story, tried in the app as a new user would."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from db import fields, tables
+from db.access import AccessDenied
+from db.changes import ChangeSet, NewRow, RowDelete, apply
+from db.connection import BASE_ENV, opened
+from db.fields import FieldError, load_base
+from db.queries import Query, fetch_page, get_row
+from db.undo import trash, undo
+from schema.templates import TEMPLATES
+from tests.conftest import ADMIN, LINA, app_for
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda tp: tp.code)
+def test_every_template_makes_a_table_with_its_fields(db, template):
+    name = tables.create_table(db, ADMIN, template.label.zh, template_code=template.code)
+    table = load_base(db).table(name)
+    assert [c.label.zh for c in table.columns] == ["名称", *[label for label, _, _ in template.fields]]
+    assert table.label.zh == template.label.zh
+
+
+def test_a_link_shows_on_both_sides_and_a_rollup_counts_across_it(db, make_customer):
+    customer = make_customer(name="老客户有限公司")
+    referrals = tables.create_table(db, ADMIN, "转介绍记录", template_code="referrals")
+    link = next(c.name for c in load_base(db).table(referrals).columns if c.label.zh == "推荐人")
+    for title in ("王总推荐的甲公司", "王总推荐的乙公司"):
+        apply(db, ChangeSet(referrals, inserts=(NewRow({"title": title, link: customer}),)), actor=ADMIN)
+    count = fields.add_field(db, ADMIN, "customers", "转介绍次数", "rollup",
+                             rollup={"table": referrals, "via": link, "aggregate": "count"})
+    other_side = next(c.name for c in load_base(db).table("customers").columns if c.label.zh == "转介绍记录")
+    row = get_row(db, "customers", customer, actor=ADMIN)
+    assert (row[count], row[other_side]) == (2, "王总推荐的甲公司、王总推荐的乙公司")
+
+
+def test_an_added_table_has_history_trash_and_undo_like_any_other(db):
+    contracts = tables.create_table(db, ADMIN, "合同", template_code="contracts")
+    row = apply(db, ChangeSet(contracts, inserts=(NewRow({"title": "2026-001"}),)), actor=ADMIN).inserted[0]
+    apply(db, ChangeSet(contracts, deletes=(RowDelete(row, 1),)), actor=ADMIN)
+    [deleted] = trash(db, actor=ADMIN)
+    assert deleted.labels == ["2026-001"]
+    undo(db, deleted.change_id, actor=ADMIN)
+    assert [r["title"] for r in fetch_page(db, Query(contracts), actor=ADMIN)] == ["2026-001"]
+
+
+def test_only_administrators_add_tables_and_names_are_unique(db):
+    db.execute("INSERT INTO users (id, username, display_name, role) VALUES (3, 'lina', '李娜', 'sales')")
+    db.conn.commit()
+    with pytest.raises(AccessDenied):
+        tables.create_table(db, LINA, "我的表")
+    tables.create_table(db, ADMIN, "合同")
+    for label in ("合同", "客户信息表", "", "x" * 61):
+        with pytest.raises(FieldError):
+            tables.create_table(db, ADMIN, label)
+
+
+@pytest.fixture
+def base(demo_file: Path, tmp_path: Path, monkeypatch) -> Path:
+    path = Path(shutil.copy(demo_file, tmp_path / "demo.db"))
+    monkeypatch.setenv(BASE_ENV, str(path))
+    return path
+
+
+def click(app, label: str) -> None:
+    next(b for b in app.button if b.label == label).click().run()
+
+
+def test_the_low_code_story_as_a_new_user_would_try_it(base):
+    """转介绍 from its template, linked to 客户; a rollup 转介绍次数 and a formula on customers; a view
+    "A级未跟进30天"; the board; a chart — each step in the app."""
+    app = app_for(base, "admin")
+    app.run()
+    app.switch_page("pages/tables.py").run()
+    app.selectbox(key="tables.template").set_value("referrals").run()
+    app.text_input(key="tables.new_label").input("转介绍记录")
+    click(app, "新建表")
+    assert app.success[0].value == "已新建表“转介绍记录”。"
+    assert len(app.dataframe) == 1  # the new table's grid, ready for its first row
+    with opened(base) as db:
+        referrals = next(t.name for t in load_base(db).tables if t.label.zh == "转介绍记录")
+        link = next(c.name for c in load_base(db).table(referrals).columns if c.label.zh == "推荐人")
+        apply(db, ChangeSet(referrals, inserts=(NewRow({"title": "李总介绍", link: 1}),)), actor=ADMIN)
+
+    app.switch_page("pages/customers.py").run()
+    app.text_input(key="fields.customers.new_label").input("转介绍次数")
+    app.selectbox(key="fields.customers.new_kind.zh").set_value("rollup").run()
+    app.selectbox(key="fields.customers.rollup_source").set_value(f"{referrals}|{link}").run()
+    click(app, "添加字段")
+    assert app.success[0].value == "已添加字段“转介绍次数”。"
+    app.text_input(key="fields.customers.new_label").input("重点客户")
+    app.selectbox(key="fields.customers.new_kind.zh").set_value("formula").run()
+    app.text_input(key="fields.customers.new_formula").input('{转介绍次数} > 0 OR {潜力等级} = "A级"')
+    click(app, "添加字段")
+    assert app.success[0].value == "已添加字段“重点客户”。"
+    with opened(base) as db:
+        columns = {c.label.zh: c.name for c in load_base(db).table("customers").columns}
+        assert get_row(db, "customers", 1, actor=ADMIN)[columns["转介绍次数"]] == 1
+
+    app.multiselect(key="customers.filters.grade").set_value(["A"])
+    app.selectbox(key="customers.filters.stale").set_value(30).run()
+    app.text_input(key="views.customers.filters.name").input("A级未跟进30天")
+    click(app, "保存视图")
+    assert app.success[0].value.startswith("已保存视图")
+
+    app.selectbox(key="quick_chart.customers.zh.column").set_value("stage").run()
+    assert len(app.get("vega_lite_chart")) == 1
+
+    app.switch_page("pages/kanban.py").run()
+    assert not app.exception and any(m.value.startswith("**线索**") for m in app.markdown)
