@@ -147,15 +147,16 @@ def _reported(problems: list[Problem], row: Any, column: Column) -> bool:
     return any(p.row == row and p.column == column.name for p in problems)
 
 
-def _check_links(db: sqlite_utils.Database, table: Table, changes: ChangeSet, base: Base) -> None:
-    """Refuse links to rows that do not exist, with a message rather than a constraint error."""
+def _check_links(db: sqlite_utils.Database, table: Table, changes: ChangeSet, base: Base, actor: Actor) -> None:
+    """Refuse links to rows that do not exist or that the actor may not see (the same message for both,
+    so trying ids tells nothing), rather than fail on a constraint."""
     problems = []
     rows = [(e.row, e.values) for e in changes.edits] + [(n.row, n.values) for n in changes.inserts]
     for column in table.links():
-        target = quote(base.table(column.type.table).name)
+        target = base.table(column.type.table).name
         for row, values in rows:
             value = values.get(column.name)
-            if value is not None and db.execute(f"SELECT 1 FROM {target} WHERE id = ?", [value]).fetchone() is None:
+            if value is not None and not access.visible_ids(db, actor, target, [value]):
                 problems.append(Problem(row, column.name, value, "invalid.link_missing"))
     if problems:
         raise InvalidChanges(table.name, problems)
@@ -261,6 +262,24 @@ def fresh_id(db: sqlite_utils.Database, table: Table) -> int:
     return db.execute(sql, [table.name]).fetchone()[0]
 
 
+def _unlink(db: sqlite_utils.Database, table: Table, row_id: int, by: history.Stamp, base: Base) -> None:
+    """Empty the links other rows hold to a row about to be deleted, as recorded edits.
+
+    SQLite would do it silently (``ON DELETE SET NULL``): no version, no history, nothing for an undo
+    of the deletion to put back. Members are never deleted, so links to them are left to SQLite.
+    """
+    for other, column in base.links_to(table.name):
+        if column.type.on_delete.upper() != "SET NULL" or table.name == "users":
+            continue
+        ids = [r[0] for r in db.execute(f"SELECT id FROM {quote(other.name)} WHERE {quote(column.name)} = ? "
+                                        "ORDER BY id", [row_id]).fetchall()]
+        for linked in ids:
+            db.execute(f"UPDATE {quote(other.name)} SET {quote(column.name)} = NULL, version = version + 1, "
+                       "updated_at = ?, updated_by = ? WHERE id = ?", [by.at, by.user_id, linked])
+            history.record(db, by, table=other.name, row_id=linked, action="update",
+                           changes={column.name: (row_id, None)})
+
+
 def _record_deletion(db: sqlite_utils.Database, rows: list[tuple[str, int, dict]], by: history.Stamp) -> None:
     """History for deleted rows: every stored value as ``(before, None)``."""
     for table_name, row_id, before in rows:
@@ -308,7 +327,7 @@ def apply(
             access.check_visible(db, actor, table.name,
                                  [e.row_id for e in parsed.edits] + [d.row_id for d in parsed.deletes])
             parsed = _owned_by_default(actor, table, parsed)
-            _check_links(db, table, parsed, base)
+            _check_links(db, table, parsed, base, actor)
             by = history.stamp(db, actor.user_id, now.strftime("%Y-%m-%d %H:%M:%S"))
             for edit in parsed.edits:
                 _update(db, table, edit, by)
@@ -405,6 +424,9 @@ def _delete(db: sqlite_utils.Database, table: Table, gone: RowDelete, by: histor
     row_id = int(gone.row_id)
     before = _with_version(db, table, row_id, history.stored_values(db, table, row_id))
     taken_along = _dependents(db, table, row_id, base) if before is not None else []
+    if before is not None and db.execute(f"SELECT version FROM {quote(table.name)} WHERE id = ?",
+                                         [row_id]).fetchone()[0] == int(gone.version):
+        _unlink(db, table, row_id, by, base)
     cursor = db.execute(f"DELETE FROM {quote(table.name)} WHERE id = ? AND version = ?", [row_id, int(gone.version)])
     if cursor.rowcount == 1:
         _record_deletion(db, [*taken_along, (table.name, row_id, before)], by)

@@ -463,7 +463,7 @@ def delete_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name:
     access.require(actor, "manage_schema")
     with write_transaction(db):
         access.resolve(db, actor)
-        _table(CRM, table_name)
+        _table(load_base(db), table_name)
         found = db.execute("SELECT id, kind FROM fields WHERE table_name = ? AND name = ? AND deleted_at IS NULL",
                            [table_name, name]).fetchone()
         if found is None:
@@ -471,6 +471,8 @@ def delete_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name:
         if found[1] is None:
             raise FieldError("field.builtin_delete")
         _write(db, found[0], {"deleted_at": _stamp(now)}, actor, now)
+        for backlink in _backlinks(db, table_name, name, deleted=False):  # the other side of a link goes too
+            _write(db, backlink, {"deleted_at": _stamp(now)}, actor, now)
 
 
 def deleted_fields(db: sqlite_utils.Database, table_name: str) -> list[FieldSpec]:
@@ -490,3 +492,14 @@ def restore_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name
             raise FieldError("field.not_found")
         _check_unique(load_base(db), table_name, found[1])
         _write(db, found[0], {"deleted_at": None}, actor, now)
+        for backlink in _backlinks(db, table_name, name, deleted=True):
+            _write(db, backlink, {"deleted_at": None}, actor, now)
+
+
+def _backlinks(db: sqlite_utils.Database, table_name: str, name: str, *, deleted: bool) -> list[int]:
+    """The ids of the fields that list, on the other table, the records linking through ``name``."""
+    rows = db.execute("SELECT id, config FROM fields WHERE kind = 'rollup' AND config IS NOT NULL AND "
+                      f"deleted_at IS {'NOT ' if deleted else ''}NULL").fetchall()
+    return [row_id for row_id, config in rows
+            if json.loads(config).get("table") == table_name and json.loads(config).get("via") == name
+            and json.loads(config).get("aggregate") == "list"]

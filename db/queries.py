@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
-from db.access import Actor, scope
+from db.access import SCOPE_COLUMNS, Actor, scope
 from db.errors import RowNotFound
 from db.fields import load_base
 from schema.formula import COMPARISONS, FormulaError, Node, formula_column, parse
@@ -115,8 +115,11 @@ class Compiler:
             value = self.expression(target, looked_up, "l", depth + 1)
             if isinstance(looked_up.type, Link):  # a link shows the linked row's label (the customer's 负责人)
                 linked = self.base.table(looked_up.type.table)
-                value = f"(SELECT n.{quote(linked.label_column)} FROM {quote(linked.name)} n WHERE n.id = {value})"
-            return f"(SELECT {value} FROM {quote(target.name)} l WHERE l.id = {alias}.{quote(kind.via)})"
+                value = (f"(SELECT n.{quote(linked.label_column)} FROM {quote(linked.name)} n WHERE n.id = {value}"
+                         f"{self.scoped(linked.name, 'n')})")
+            implied = SCOPE_COLUMNS.get(table.name) == kind.via  # a visible follow-up's customer is visible
+            return (f"(SELECT {value} FROM {quote(target.name)} l WHERE l.id = {alias}.{quote(kind.via)}"
+                    f"{'' if implied else self.scoped(target.name, 'l')})")
         if isinstance(kind, DaysSince):
             source = self.expression(table, table.column(kind.column), alias)
             return f"CAST(julianday({self.param(self.today.isoformat())}) - julianday(date({source})) AS INTEGER)"
@@ -207,6 +210,10 @@ class Compiler:
     def _rollup(self, rollup: Rollup, alias: str) -> str:
         source = quote(rollup.table)
         link = f"r.{quote(rollup.via)} = {alias}.id"
+        # Count only what the actor may see — unless seeing this row already means seeing those (a
+        # customer's follow-ups are visible exactly when the customer is), which saves a subquery.
+        if SCOPE_COLUMNS.get(rollup.table) != rollup.via:
+            link += self.scoped(rollup.table, "r")
         if rollup.condition is not None:
             column, wanted = rollup.condition
             link += f" AND r.{quote(column)} = {self.param(wanted)}"
@@ -238,7 +245,8 @@ class Compiler:
         kind = column.type.result if isinstance(column.type, (Rollup, Formula, Lookup)) else column.type
         if isinstance(kind, Link):
             target = self.base.table(kind.table)
-            return f"(SELECT l.{quote(target.label_column)} FROM {quote(target.name)} l WHERE l.id = {value})"
+            return (f"(SELECT l.{quote(target.label_column)} FROM {quote(target.name)} l WHERE l.id = {value}"
+                    f"{self.scoped(target.name, 'l')})")
         if isinstance(kind, Choice) and not isinstance(kind, MultiChoice):
             cases = " ".join(
                 f"WHEN {self.param(option.code)} THEN {index}" for index, option in enumerate(kind.options)
@@ -281,7 +289,8 @@ class Compiler:
             target = self.base.table(column.type.table)
             label = f"l.{quote(target.label_column)}"
             pattern = self.param(_like_pattern(str(flt.values[0])))
-            return f"{value} IN (SELECT l.id FROM {quote(target.name)} l WHERE {label} LIKE {pattern} ESCAPE '\\')"
+            return (f"{value} IN (SELECT l.id FROM {quote(target.name)} l WHERE {label} LIKE {pattern} ESCAPE '\\'"
+                    f"{self.scoped(target.name, 'l')})")
         raise ValueError(flt.op)  # pragma: no cover - checked in Filter
 
     def search(self, table: Table, text: str) -> str:
@@ -296,6 +305,18 @@ class Compiler:
                 value = f"REPLACE({value}, '-', '')"
             parts.append(f"{value} LIKE {self.param(_like_pattern(needle))} ESCAPE '\\'")
         return "(" + " OR ".join(parts) + ")" if parts else "1"
+
+    def scoped(self, table_name: str, alias: str) -> str:
+        """`` AND …`` limiting rows of ``table_name`` aliased ``alias`` to the actor's; empty for those
+        who see everything (and for the system's own recomputations, which have no actor)."""
+        if self.actor is None:
+            return ""
+        condition, params = scope(self.actor, table_name, alias)
+        if condition == "1":
+            return ""
+        for value in params:
+            condition = condition.replace("?", self.param(value), 1)
+        return f" AND {condition}"
 
     def visible(self, table: Table) -> str:
         """SQL true for the rows the actor may see (always the first condition of a WHERE)."""

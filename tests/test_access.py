@@ -208,7 +208,7 @@ CASES = [(action, role, allowed[index]) for action, allowed in MATRIX.items()
 def refused(error: Exception) -> bool:
     """Whether ``error`` is one of the ways the core says no."""
     if isinstance(error, InvalidChanges):
-        return all(p.reason == "invalid.outside_scope" for p in error.problems)
+        return all(p.reason in ("invalid.outside_scope", "invalid.link_missing") for p in error.problems)
     return isinstance(error, AccessDenied | RowNotFound)
 
 

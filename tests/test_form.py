@@ -60,3 +60,16 @@ def test_a_mistake_is_named_and_what_was_typed_stays(base):
     assert "客户名称" in errors and "必填" in errors and "联系电话" in errors
     assert app.text_input(key="form.customers.phone").value == "12345"
     assert newest(base)["id"] == before
+
+
+def test_a_fields_label_is_shown_as_text_in_the_form(base):
+    from db import fields
+    from tests.conftest import ADMIN
+
+    with opened(base) as db:
+        name = fields.add_field(db, ADMIN, "customers", "[点此验证](https://evil.example)", "text",
+                                help_text="![x](https://evil.example/t.png)")
+    app = open_form(base)
+    widget = app.text_input(key=f"form.customers.{name}")
+    assert widget.label.startswith("\\[点此验证\\]\\(") and "](" not in widget.label  # no link left
+    assert "\\!\\[x\\]" in widget.help

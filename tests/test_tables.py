@@ -10,8 +10,9 @@ import pytest
 
 from db import fields, tables
 from db.access import AccessDenied
-from db.changes import ChangeSet, NewRow, RowDelete, apply
+from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
 from db.connection import BASE_ENV, opened
+from db.errors import InvalidChanges
 from db.fields import FieldError, load_base
 from db.queries import Query, fetch_page, get_row
 from db.undo import trash, undo
@@ -114,3 +115,65 @@ def test_the_low_code_story_as_a_new_user_would_try_it(base):
 
     app.switch_page("pages/kanban.py").run()
     assert not app.exception and any(m.value.startswith("**线索**") for m in app.markdown)
+
+
+@pytest.fixture
+def projects(demo_file: Path, tmp_path: Path):
+    """A demo copy with an added table 项目 that customers link to (two of 张伟's customers, one of 李娜's)."""
+    path = Path(shutil.copy(demo_file, tmp_path / "projects.db"))
+    with opened(path) as db:
+        table = tables.create_table(db, ADMIN, "项目")
+        project = apply(db, ChangeSet(table, inserts=(NewRow({"title": "智慧园区"}),)), actor=ADMIN).inserted[0]
+        link = fields.add_field(db, ADMIN, "customers", "所属项目", "link", link=table)
+        theirs = [r[0] for r in db.execute("SELECT id FROM customers WHERE owner_id = 4 ORDER BY id LIMIT 2")]
+        mine = db.execute("SELECT id FROM customers WHERE owner_id = 3 ORDER BY id LIMIT 1").fetchone()[0]
+        for customer in [*theirs, mine]:
+            version = db["customers"].get(customer)["version"]
+            apply(db, ChangeSet("customers", edits=(RowEdit(customer, version, {link: project}),)), actor=ADMIN)
+        yield db, table, project, link, theirs, mine
+
+
+def test_the_other_side_of_a_link_lists_only_what_the_member_may_see(projects):
+    db, table, _project, _, theirs, mine = projects
+    backlink = next(c.name for c in load_base(db).table(table).columns if c.label.zh == "客户信息表")
+    names = {r[0]: r[1] for r in db.execute("SELECT id, name FROM customers")}
+    as_admin = fetch_page(db, Query(table), actor=ADMIN)[0][backlink]
+    as_lina = fetch_page(db, Query(table), actor=LINA)[0][backlink]
+    assert all(names[c] in as_admin for c in [*theirs, mine])
+    assert as_lina == names[mine]
+
+
+def test_a_lookup_through_a_link_shows_nothing_the_member_may_not_see(projects):
+    db, _table, _, _, theirs, _ = projects
+    contract = tables.create_table(db, ADMIN, "合同", template_code="contracts")
+    link = next(c.name for c in load_base(db).table(contract).columns if c.label.zh == "客户")
+    phone = fields.add_field(db, ADMIN, contract, "客户电话", "lookup", lookup=(link, "phone"))
+    apply(db, ChangeSet(contract, inserts=(NewRow({"title": "2026-009", link: theirs[0]}),)), actor=ADMIN)
+    assert fetch_page(db, Query(contract), actor=ADMIN)[0][phone]
+    assert fetch_page(db, Query(contract), actor=LINA)[0][phone] is None
+    with pytest.raises(InvalidChanges) as refused:  # nor can she point a record at his customer
+        apply(db, ChangeSet(contract, inserts=(NewRow({"title": "2026-010", link: theirs[0]}),)), actor=LINA)
+    assert refused.value.problems[0].reason == "invalid.link_missing"
+
+
+def test_deleting_a_linked_record_empties_the_links_as_recorded_edits_that_undo_puts_back(projects):
+    db, table, project, link, theirs, mine = projects
+    apply(db, ChangeSet(table, deletes=(RowDelete(project, 1),)), actor=ADMIN)
+    linked = [*theirs, mine]
+    assert [db["customers"].get(c)[link] for c in linked] == [None, None, None]
+    assert db.execute("SELECT COUNT(*) FROM history WHERE table_name = 'customers' AND action = 'update' AND "
+                      f"json_extract(changes, '$.{link}[1]') IS NULL AND row_id IN ({','.join('?' * 3)})",
+                      linked).fetchone()[0] >= 3
+    undo(db, trash(db, actor=ADMIN)[0].change_id, actor=ADMIN)
+    assert [db["customers"].get(c)[link] for c in linked] == [project] * 3
+
+
+def test_a_field_of_an_added_table_can_be_deleted_and_a_links_other_side_goes_with_it(projects):
+    db, table, _, link, _, _ = projects
+    note = fields.add_field(db, ADMIN, table, "备注", "text")
+    fields.delete_field(db, ADMIN, table, note)
+    assert not load_base(db).table(table).has_column(note)
+    fields.delete_field(db, ADMIN, "customers", link)
+    assert [c.label.zh for c in load_base(db).table(table).columns] == ["名称"]
+    fields.restore_field(db, ADMIN, "customers", link)
+    assert "客户信息表" in [c.label.zh for c in load_base(db).table(table).columns]

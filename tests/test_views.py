@@ -100,3 +100,18 @@ def test_personal_views_are_personal_and_only_managers_share(base):
     zhangwei.query_params["view"] = str(mine)
     zhangwei.run()
     assert "找不到这个视图" in zhangwei.warning[0].value
+
+
+def test_a_view_whose_search_looks_like_a_date_opens(base):
+    app = app_for(base, "admin")
+    app.run()
+    app.text_input(key="customers.filters.search").input("2026-11-08").run()
+    app.text_input(key="views.customers.filters.name").input("按日期搜索")
+    next(b for b in app.button if b.label == "保存视图").click().run()
+    fresh = app_for(base, "admin")
+    with opened(base) as db:
+        saved = views.views(db, ADMIN, "customers")[0]
+    fresh.query_params["view"] = str(saved.id)
+    fresh.run()
+    assert not fresh.exception
+    assert fresh.text_input(key="customers.filters.search").value == "2026-11-08"

@@ -65,7 +65,8 @@ def show_customer(raw_id: str, actor: Actor) -> None:
     stage = CUSTOMERS.column("stage").type.label(customer["stage"], lang())
     st.caption(md_escape(f"{customer['number']} · {stage} · {owner}"))
     for cell, name in zip(st.columns([3, 1, 2, 2, 2]), _FIGURES, strict=True):
-        cell.metric(current_base().table("customers").column(name).label.get(lang()), _figure(name, customer[name]))
+        cell.metric(md_escape(current_base().table("customers").column(name).label.get(lang())),
+                    _figure(name, customer[name]))
 
     st.subheader(t("customers.profile"))
     base = current_base()

@@ -16,6 +16,7 @@ from db.queries import Filter
 from schema.model import Table
 from schema.types import Choice, Link, MultiChoice
 from ui.i18n import lang, t
+from ui.text import md_escape
 
 STALE_DAYS = (0, 7, 15, 30, 60, 90)
 _DEFAULT_SORT = ""
@@ -23,7 +24,7 @@ _DEFAULT_SORT = ""
 
 def search_box(table: Table, prefix: str) -> str:
     """A search input over the table's searchable columns; returns the text."""
-    columns = t("app.separator").join(c.label.get(lang()) for c in table.columns if c.searchable)
+    columns = md_escape(t("app.separator").join(c.label.get(lang()) for c in table.columns if c.searchable))
     return st.text_input(t("filters.search"), key=f"{prefix}.search", placeholder=t("filters.search_placeholder"),
                          help=t("filters.search_help", columns=columns))
 
@@ -53,8 +54,9 @@ def _multiselect(column, prefix: str, links: Mapping[int, str]) -> list:
         return []
     if not isinstance(column.type, MultiChoice):
         labels[None] = t("filters.empty_value")
-    return st.multiselect(column.label.get(lang()), list(labels), format_func=lambda v: labels.get(v, str(v)),
-                          key=f"{prefix}.{column.name}", placeholder=t("filters.all"))
+    return st.multiselect(md_escape(column.label.get(lang())), list(labels),
+                          format_func=lambda v: labels.get(v, str(v)), key=f"{prefix}.{column.name}",
+                          placeholder=t("filters.all"))
 
 
 def link_search(table: Table, prefix: str, column_name: str) -> tuple[str, list[Filter]]:

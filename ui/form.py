@@ -39,8 +39,9 @@ def _key(table: Table, column: Column) -> str:
 
 
 def _input(table: Table, column: Column, links: Mapping[str, Mapping[int, str]]) -> None:
-    label = column.label.get(lang()) + (" *" if column.required else "")
-    help_text = column.help.get(lang()) if column.help else None
+    # Widget labels and help render Markdown: a label is user text (字段), so it is escaped.
+    label = md_escape(column.label.get(lang())) + (" \\*" if column.required else "")
+    help_text = md_escape(column.help.get(lang())) if column.help else None
     key, kind = _key(table, column), column.type
     if isinstance(kind, MultiChoice):
         labels = {o.code: o.label.get(lang()) for o in kind.options}

@@ -42,9 +42,9 @@ def current_state(prefix: str) -> dict[str, Any]:
 
 def _load(prefix: str, view_id: int, state: dict[str, Any]) -> None:
     clear(prefix)
-    for name, value in state.items():
-        st.session_state[f"{prefix}.{name}"] = (dt.date.fromisoformat(value)
-                                                if isinstance(value, str) and _DATE.match(value) else value)
+    for name, value in state.items():  # only the date range's two inputs hold dates (ui/filters.date_range)
+        is_date = name.endswith((".from", ".to")) and isinstance(value, str) and _DATE.match(value)
+        st.session_state[f"{prefix}.{name}"] = dt.date.fromisoformat(value) if is_date else value
     st.session_state[_loaded_key(prefix)] = view_id
 
 
