@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-from db.errors import GenjinError
+from db.errors import Refused
 
 ROLES = ("admin", "manager", "sales")
 
@@ -36,13 +36,8 @@ RIGHTS: dict[str, frozenset[str]] = {
 }
 
 
-class AccessDenied(GenjinError):
+class AccessDenied(Refused):
     """The actor may not do this; ``reason`` is a message key, ``params`` fill it in. Nothing was written."""
-
-    def __init__(self, reason: str, **params: Any) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.params = params
 
 
 @dataclass(frozen=True)

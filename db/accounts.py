@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import os
 import secrets
-from typing import Any
 
 import sqlite_utils
 
@@ -27,7 +26,7 @@ from db import access, snapshots
 from db.access import Actor
 from db.changes import ChangeSet, NewRow, RowEdit, apply
 from db.connection import write_transaction
-from db.errors import GenjinError
+from db.errors import Refused
 
 #: The cookie that carries a browser's session token (set by web/auth.py, read by ui/session.py).
 SESSION_COOKIE = "genjin_session"
@@ -43,13 +42,8 @@ _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 _TOUCH_EVERY = dt.timedelta(seconds=60)
 
 
-class AccountError(GenjinError):
+class AccountError(Refused):
     """An account operation was refused; ``reason`` is a message key, ``params`` fill it in."""
-
-    def __init__(self, reason: str, **params: Any) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.params = params
 
 
 class LoginRefused(AccountError):

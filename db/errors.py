@@ -26,6 +26,16 @@ class GenjinError(Exception):
     """Base of every error the core raises on purpose."""
 
 
+class Refused(GenjinError):
+    """Something a member asked for was refused, nothing written; ``reason`` is a message key and
+    ``params`` fill it in. The UI turns every such refusal into one sentence (``ui.messages.describe``)."""
+
+    def __init__(self, reason: str, **params: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.params = params
+
+
 class InvalidChanges(GenjinError):
     """A change set has values that do not fit; nothing was written."""
 

@@ -23,7 +23,7 @@ import sqlite_utils
 from db import access
 from db.access import Actor
 from db.connection import write_transaction
-from db.errors import GenjinError
+from db.errors import Refused
 from schema.crm import CRM
 from schema.fields import AGGREGATES, KIND_CODES, FieldSpec, kind, with_fields
 from schema.formula import FormulaError, formula_column, parse, references, result_of, rewrite
@@ -37,13 +37,8 @@ MANAGED_TABLES = ("customers", "follow_ups")
 MAX_LABEL = 60
 
 
-class FieldError(GenjinError):
+class FieldError(Refused):
     """A field change was refused; ``reason`` is a message key, ``params`` fill it in. Nothing was written."""
-
-    def __init__(self, reason: str, **params: Any) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.params = params
 
 
 def _options(stored: str | None) -> tuple[Option, ...]:

@@ -15,7 +15,6 @@ import json
 import os
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
 
 import sqlite_utils
 
@@ -23,19 +22,14 @@ from db import access, history
 from db.access import Actor
 from db.changes import keep_members_sound
 from db.connection import write_transaction
-from db.errors import GenjinError
+from db.errors import Refused
 from db.fields import load_base
 from db.queries import quote
 from schema.model import Base
 
 
-class UndoRefused(GenjinError):
+class UndoRefused(Refused):
     """A change cannot be undone; ``reason`` is a message key, ``params`` fill it in. Nothing was written."""
-
-    def __init__(self, reason: str, **params: Any) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.params = params
 
 
 @dataclass(frozen=True)

@@ -19,18 +19,13 @@ import sqlite_utils
 from db import access
 from db.access import Actor
 from db.connection import write_transaction
-from db.errors import GenjinError
+from db.errors import Refused
 
 MAX_NAME = 40
 
 
-class ViewError(GenjinError):
+class ViewError(Refused):
     """A view change was refused; ``reason`` is a message key, ``params`` fill it in."""
-
-    def __init__(self, reason: str, **params: Any) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.params = params
 
 
 @dataclass(frozen=True)

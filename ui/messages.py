@@ -12,11 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from db.access import AccessDenied
-from db.accounts import AccountError
-from db.errors import InvalidChanges, Problem, StaleRow
-from db.fields import FieldError
-from db.undo import UndoRefused
-from db.views import ViewError
+from db.errors import InvalidChanges, Problem, Refused, StaleRow
 from schema.crm import CRM
 from schema.model import UnknownColumn
 from schema.types import Choice
@@ -82,7 +78,7 @@ def describe(error: Exception) -> list[str]:
         return [problem_text(error.table, p) for p in error.problems]
     if isinstance(error, StaleRow):
         return [stale_text(error)]
-    if isinstance(error, (UndoRefused, AccessDenied, AccountError, FieldError, ViewError)):
+    if isinstance(error, Refused):  # undo, access, accounts, fields, views: a reason key and its params
         params = dict(error.params)
         for key in ("table", "other"):
             if key in params and CRM.has_table(params[key]):
