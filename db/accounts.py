@@ -91,6 +91,11 @@ def check_password(password: str) -> None:
         raise AccountError("account.password_short", min=MIN_PASSWORD)
 
 
+def is_demo(db: sqlite_utils.Database) -> bool:
+    """Whether the base is the demo base (its login page may show the demo accounts)."""
+    return db.execute("SELECT 1 FROM settings WHERE key = 'demo' AND value = '1'").fetchone() is not None
+
+
 def needs_setup(db: sqlite_utils.Database) -> bool:
     """Whether the base has no active administrator who can log in (a new base: first start)."""
     return db.execute("SELECT 1 FROM users WHERE role = 'admin' AND active = 1 AND password_hash IS NOT NULL "

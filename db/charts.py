@@ -154,8 +154,8 @@ class ChartSpec:
         return cls(**data)
 
 
-#: At most this many groups are drawn; the rest are summed into one 其他 group by the UI.
-MAX_GROUPS = 60
+#: At most this many (group, second group) pairs are read, the largest first.
+MAX_GROUPS = 1200
 HISTOGRAM_BINS = 10
 
 
@@ -213,7 +213,7 @@ def chart_groups(db: sqlite_utils.Database, spec: ChartSpec, *, actor: Actor, to
     by = compiler.expression(table, table.column(spec.by)) if spec.by else "NULL"
     amount = f"SUM({compiler.expression(table, table.column(spec.sum_of))})" if spec.sum_of else "COUNT(*)"
     sql = (f"SELECT {x} AS x, {by} AS grp, {amount} FROM {source} WHERE {where} GROUP BY 1, 2 "
-           f"ORDER BY 3 DESC LIMIT {MAX_GROUPS * 20}")
+           f"ORDER BY 3 DESC LIMIT {MAX_GROUPS}")
     rows = db.execute(sql, compiler.params).fetchall()
     if how == "number":
         last = 1 if whole else 0  # whole numbers: 0–4, 5–9; others: 0.0–2.5, 2.5–5.0

@@ -326,7 +326,7 @@ def _refuse_cycles(table: Table, formulas: dict[str, str], start: str) -> None:
         for reference in references(parse(formulas[name])):
             target = reference[1:]
             if target == start:
-                labels = [_label_of(table, n, start) for n in [*path, start]]
+                labels = [_label_of(table, n) for n in [*path, start]]
                 raise FieldError("formula.cycle", path=" → ".join(labels))
             if target in formulas and target not in path:
                 walk(target, [*path, target])
@@ -334,7 +334,7 @@ def _refuse_cycles(table: Table, formulas: dict[str, str], start: str) -> None:
     walk(start, [start])
 
 
-def _label_of(table: Table, name: str, new: str) -> str:
+def _label_of(table: Table, name: str) -> str:
     return table.column(name).label.zh if table.has_column(name) else name
 
 
@@ -495,6 +495,6 @@ def _backlinks(db: sqlite_utils.Database, table_name: str, name: str, *, deleted
     """The ids of the fields that list, on the other table, the records linking through ``name``."""
     rows = db.execute("SELECT id, config FROM fields WHERE kind = 'rollup' AND config IS NOT NULL AND "
                       f"deleted_at IS {'NOT ' if deleted else ''}NULL").fetchall()
+    wanted = {"table": table_name, "via": name, "aggregate": "list"}
     return [row_id for row_id, config in rows
-            if json.loads(config).get("table") == table_name and json.loads(config).get("via") == name
-            and json.loads(config).get("aggregate") == "list"]
+            if {key: json.loads(config).get(key) for key in wanted} == wanted]

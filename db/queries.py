@@ -20,7 +20,7 @@ from db.errors import RowNotFound
 from db.fields import load_base
 from schema.formula import COMPARISONS, FormulaError, Node, formula_column, parse
 from schema.model import Base, Column, Table
-from schema.types import Choice, DaysSince, Formula, Link, Lookup, MultiChoice, Phone, Rollup
+from schema.types import Choice, DaysSince, Derived, Formula, Link, Lookup, MultiChoice, Phone, Rollup
 
 #: How deep formulas may refer to formulas (a cycle is refused when saved; this is the backstop).
 MAX_FORMULA_DEPTH = 20
@@ -242,7 +242,7 @@ class Compiler:
         linked row's label, everything else by value.
         """
         value = self.expression(table, column)
-        kind = column.type.result if isinstance(column.type, (Rollup, Formula, Lookup)) else column.type
+        kind = column.type.result if isinstance(column.type, Derived) else column.type
         if isinstance(kind, Link):
             target = self.base.table(kind.table)
             return (f"(SELECT l.{quote(target.label_column)} FROM {quote(target.name)} l WHERE l.id = {value}"
@@ -306,26 +306,24 @@ class Compiler:
             parts.append(f"{value} LIKE {self.param(_like_pattern(needle))} ESCAPE '\\'")
         return "(" + " OR ".join(parts) + ")" if parts else "1"
 
+    def _scope(self, table_name: str, alias: str) -> str:
+        """``access.scope`` for the actor, its ``?`` values bound as this compiler's named parameters."""
+        condition, params = scope(self.actor, table_name, alias)
+        for value in params:
+            condition = condition.replace("?", self.param(value), 1)
+        return condition
+
     def scoped(self, table_name: str, alias: str) -> str:
         """`` AND …`` limiting rows of ``table_name`` aliased ``alias`` to the actor's; empty for those
         who see everything (and for the system's own recomputations, which have no actor)."""
-        if self.actor is None:
-            return ""
-        condition, params = scope(self.actor, table_name, alias)
-        if condition == "1":
-            return ""
-        for value in params:
-            condition = condition.replace("?", self.param(value), 1)
-        return f" AND {condition}"
+        condition = "1" if self.actor is None else self._scope(table_name, alias)
+        return "" if condition == "1" else f" AND {condition}"
 
     def visible(self, table: Table) -> str:
         """SQL true for the rows the actor may see (always the first condition of a WHERE)."""
         if self.actor is None:
             raise ValueError("a query needs an actor")  # reads are never anonymous
-        condition, params = scope(self.actor, table.name)
-        for value in params:
-            condition = condition.replace("?", self.param(value), 1)
-        return condition
+        return self._scope(table.name, "t")
 
     def where(self, table: Table, query: Query) -> str:
         """The WHERE clause of ``query``, limited to the rows the actor may see."""

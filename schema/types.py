@@ -453,9 +453,6 @@ class AutoNumber(ColumnType):
 
     digits: int = 3
 
-    def parse(self, raw: Any) -> Any:
-        raise InvalidValue("invalid.read_only", raw)
-
 
 @dataclass(frozen=True)
 class CreatedOn(ColumnType):
@@ -465,8 +462,22 @@ class CreatedOn(ColumnType):
         raise InvalidValue("invalid.read_only", raw)
 
 
+class Derived(ColumnType):
+    """A column worked out from others (rollup, lookup, formula): never typed into, stored or shown as
+    the type of what it yields, its ``result``."""
+
+    computed = True
+
+    @property
+    def storage(self) -> str:  # type: ignore[override]
+        return self.result.storage
+
+    def parse(self, raw: Any) -> Any:
+        raise InvalidValue("invalid.read_only", raw)
+
+
 @dataclass(frozen=True)
-class Rollup(ColumnType):
+class Rollup(Derived):
     """A value computed from the rows of ``table`` that link here by ``via``.
 
     ``aggregate`` is one of ``count``, ``sum``, ``avg``, ``max``, ``min``,
@@ -490,18 +501,13 @@ class Rollup(ColumnType):
     result: ColumnType = field(default_factory=Text)
     stored: bool = False
     condition: tuple[str, Any] | None = None
-    computed = True
-
-    @property
-    def storage(self) -> str:  # type: ignore[override]
-        return self.result.storage
 
     def parse(self, raw: Any) -> Any:
         raise InvalidValue("invalid.read_only", raw)
 
 
 @dataclass(frozen=True)
-class Lookup(ColumnType):
+class Lookup(Derived):
     """查找: ``column`` of the row this row links to through its link column ``via``
     (the customer's 所属行业 on each follow-up). ``result`` is that column's type."""
 
@@ -509,15 +515,10 @@ class Lookup(ColumnType):
     table: str = ""
     column: str = ""
     result: ColumnType = field(default_factory=lambda: Text())
-    computed = True
-
-    @property
-    def storage(self) -> str:  # type: ignore[override]
-        return self.result.storage
 
 
 @dataclass(frozen=True)
-class Formula(ColumnType):
+class Formula(Derived):
     """A 公式 field: computed from other fields of the row by ``expression`` (see schema/formula.py).
 
     ``expression`` keeps references by internal name (``{#f3}``); ``result``
@@ -526,11 +527,6 @@ class Formula(ColumnType):
 
     expression: str = ""
     result: ColumnType = field(default_factory=lambda: Text())
-    computed = True
-
-    @property
-    def storage(self) -> str:  # type: ignore[override]
-        return self.result.storage
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from schema.types import (
     Date,
     DateTime,
     DaysSince,
+    Derived,
     Formula,
     Link,
     LongText,
@@ -159,7 +160,7 @@ def column_config(table: Table, names: tuple[str, ...], links: Mapping[str, Mapp
 
 
 def _cell(column: Column, value: Any) -> Any:
-    kind = column.type.result if isinstance(column.type, (Rollup, Formula, Lookup)) else column.type
+    kind = column.type.result if isinstance(column.type, Derived) else column.type
     if value is None:
         return [] if isinstance(kind, MultiChoice) else None
     if isinstance(kind, MultiChoice):
@@ -183,7 +184,7 @@ def _cell(column: Column, value: Any) -> Any:
 
 
 def _dtype(column: Column) -> str | None:
-    kind = column.type.result if isinstance(column.type, (Rollup, Formula, Lookup)) else column.type
+    kind = column.type.result if isinstance(column.type, Derived) else column.type
     if isinstance(kind, (Link, DaysSince)) or (isinstance(kind, Number) and kind.integer):
         return "Int64"
     if isinstance(kind, DateTime):

@@ -17,6 +17,7 @@ from db.access import AccessDenied
 from db.changes import ChangeSet, NewRow, apply
 from db.connection import base_path, opened
 from db.errors import InvalidChanges
+from db.queries import get_row
 from schema.model import Column, Table
 from schema.types import AutoNumber, Checkbox, Choice, CreatedOn, Date, Link, LongText, MultiChoice
 from ui.i18n import lang, t
@@ -74,10 +75,10 @@ def _submit(table: Table, fixed: Mapping[str, Any], asked: list[str]) -> None:
     values = {name: _value(table.column(name), state.get(f"form.{table.name}.{name}")) for name in asked}
     try:
         with opened(base_path()) as db:
+            actor = acting()
             applied = apply(db, ChangeSet(table.name, inserts=(NewRow({**values, **fixed}, row=t("form.row")),)),
-                            actor=acting())
-            added = db.execute(f'SELECT "{table.label_column}" FROM "{table.name}" WHERE id = ?',
-                               [applied.inserted[0]]).fetchone()[0]
+                            actor=actor)
+            added = get_row(db, table.name, applied.inserted[0], actor=actor)[table.label_column]
     except (InvalidChanges, AccessDenied) as error:
         flash("error", "\n".join(f"- {line}" for line in describe(error)))
         return

@@ -127,7 +127,7 @@ def _say(request: Request, key: str, **params: object) -> str:
 
 def _is_demo() -> bool:
     with opened(base_path()) as db:
-        return db.execute("SELECT 1 FROM settings WHERE key = 'demo' AND value = '1'").fetchone() is not None
+        return accounts.is_demo(db)
 
 
 def _needs_setup() -> bool:
