@@ -11,6 +11,7 @@ transaction, or nothing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -26,7 +27,8 @@ from db.access import Actor
 from db.connection import write_transaction
 from db.errors import InvalidChanges, Problem, StaleRow
 from db.fields import load_base
-from db.queries import Compiler, quote
+from db.numbers import next_number
+from db.queries import Compiler, holds, quote
 from schema.crm import CRM
 from schema.model import Base, Column, Table, UnknownColumn
 from schema.types import NOW, AutoNumber, CreatedOn, Date, InvalidValue, is_empty
@@ -133,7 +135,7 @@ def validate(changes: ChangeSet, *, now: dt.datetime, base: Base = CRM) -> Chang
     for new in changes.inserts:
         values = _parse_cells(table, new.values, new.row, problems)
         for column in table.editable_columns:
-            if values.get(column.name) is None and column.default is not None:
+            if column.default is not None and is_empty(new.values.get(column.name)):  # a box left empty too
                 values[column.name] = _default(column, now)
             if column.required and values.get(column.name) is None and not _reported(problems, new.row, column):
                 problems.append(Problem(new.row, column.name, None, "invalid.required"))
@@ -155,9 +157,11 @@ def _check_links(db: sqlite_utils.Database, table: Table, changes: ChangeSet, ba
     for column in table.links():
         target = base.table(column.type.table).name
         for row, values in rows:
-            value = values.get(column.name)
-            if value is not None and not access.visible_ids(db, actor, target, [value]):
-                problems.append(Problem(row, column.name, value, "invalid.link_missing"))
+            wanted = column.type.ids(values.get(column.name))
+            missing = set(wanted) - access.visible_ids(db, actor, target, wanted)
+            if missing:
+                shown = values.get(column.name) if not column.type.multiple else min(missing)
+                problems.append(Problem(row, column.name, shown, "invalid.link_missing"))
     if problems:
         raise InvalidChanges(table.name, problems)
 
@@ -202,27 +206,6 @@ def recompute_stored(db: sqlite_utils.Database, table_name: str, *, source: str 
 def _computed_afresh(column: Column) -> Column:
     """The same column computed afresh instead of read from its stored copy."""
     return dataclass_replace(column, type=dataclass_replace(column.type, stored=False))
-
-
-def next_number(db: sqlite_utils.Database, table: Table, column: Column, today: dt.date) -> str:
-    """The next automatic number for ``column`` this month: 202611001, 202611002, …
-
-    Must run inside a write transaction: the sequence row is incremented under
-    the write lock, so two people adding at once never get the same number.
-    """
-    digits = column.type.digits if isinstance(column.type, AutoNumber) else 3
-    prefix = today.strftime("%Y%m")
-    sequence = f"{table.name}.{column.name}.{prefix}"
-    taken = f"SELECT 1 FROM {quote(table.name)} WHERE {quote(column.name)} = ?"
-    while True:
-        value = db.execute(
-            "INSERT INTO sequences(name, value) VALUES (?, 1) "
-            "ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
-            [sequence],
-        ).fetchall()[0][0]
-        number = f"{prefix}{value:0{digits}d}"
-        if db.execute(taken, [number]).fetchone() is None:  # skip numbers an import already used
-            return number
 
 
 def _dependents(db: sqlite_utils.Database, table: Table, row_id: int, base: Base) -> list[tuple[str, int, dict]]:
@@ -271,13 +254,16 @@ def _unlink(db: sqlite_utils.Database, table: Table, row_id: int, by: history.St
     for other, column in base.links_to(table.name):
         if column.type.on_delete.upper() != "SET NULL" or table.name == "users":
             continue
-        ids = [r[0] for r in db.execute(f"SELECT id FROM {quote(other.name)} WHERE {quote(column.name)} = ? "
-                                        "ORDER BY id", [row_id]).fetchall()]
-        for linked in ids:
-            db.execute(f"UPDATE {quote(other.name)} SET {quote(column.name)} = NULL, version = version + 1, "
-                       "updated_at = ?, updated_by = ? WHERE id = ?", [by.at, by.user_id, linked])
+        link = quote(column.name)
+        found = db.execute(f"SELECT id, {link} FROM {quote(other.name)} WHERE {holds(column)} ORDER BY id",
+                           [row_id]).fetchall()
+        for linked, before in found:
+            rest = [i for i in column.type.ids(before) if i != row_id]
+            after = (json.dumps(rest) if rest else None) if column.type.multiple else None
+            db.execute(f"UPDATE {quote(other.name)} SET {link} = ?, version = version + 1, "
+                       "updated_at = ?, updated_by = ? WHERE id = ?", [after, by.at, by.user_id, linked])
             history.record(db, by, table=other.name, row_id=linked, action="update",
-                           changes={column.name: (row_id, None)})
+                           changes={column.name: (before, after)})
 
 
 def _record_deletion(db: sqlite_utils.Database, rows: list[tuple[str, int, dict]], by: history.Stamp) -> None:
@@ -333,7 +319,7 @@ def apply(
                 _update(db, table, edit, by)
                 applied.updated += 1
             for new in parsed.inserts:
-                applied.inserted.append(_insert(db, table, new, by, now.date()))
+                applied.inserted.append(_insert(db, table, new, by, now))
             for gone in parsed.deletes:
                 applied.deleted += _delete(db, table, gone, by, base)
             _check_still_visible(db, actor, table, parsed, applied)
@@ -401,14 +387,14 @@ def _update(db: sqlite_utils.Database, table: Table, edit: RowEdit, by: history.
 
 
 def _insert(
-    db: sqlite_utils.Database, table: Table, new: NewRow, by: history.Stamp, today: dt.date
+    db: sqlite_utils.Database, table: Table, new: NewRow, by: history.Stamp, now: dt.datetime
 ) -> int:
     values = {name: value for name, value in new.values.items() if not is_empty(value)}
     for column in table.stored_columns:
         if isinstance(column.type, AutoNumber):
-            values[column.name] = next_number(db, table, column, today)
+            values[column.name] = next_number(db, table, column, now.date())
         elif isinstance(column.type, CreatedOn):
-            values[column.name] = today.isoformat()
+            values[column.name] = column.type.stamp(now)
     row_id = fresh_id(db, table)
     values.update(id=row_id, updated_at=by.at, updated_by=by.user_id)
     names = ", ".join(quote(name) for name in values)

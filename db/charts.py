@@ -162,7 +162,7 @@ HISTOGRAM_BINS = 10
 def chartable(column: Column) -> str | None:
     """How a column can be the x of a one-click chart: ``category``, ``tags``, ``date``, ``number`` or None."""
     kind = getattr(column.type, "result", column.type)
-    if isinstance(kind, MultiChoice):
+    if isinstance(kind, MultiChoice) or (isinstance(kind, Link) and kind.multiple):
         return "tags"
     if isinstance(kind, Choice | Link | Checkbox):
         return "category"

@@ -24,13 +24,29 @@ from db import access
 from db.access import Actor
 from db.connection import write_transaction
 from db.errors import Refused
+from db.numbers import next_number
 from schema.crm import CRM
-from schema.fields import AGGREGATES, KIND_CODES, FieldSpec, kind, with_fields
+from schema.fields import AGGREGATES, DEFAULT_NUMBER_FORMAT, KIND_CODES, FieldSpec, kind, with_fields
 from schema.formula import FormulaError, formula_column, parse, references, result_of, rewrite
 from schema.labels import Label
-from schema.model import Base, Table, UnknownColumn
+from schema.model import Base, Column, Table, UnknownColumn
 from schema.templates import empty_table
-from schema.types import Checkbox, Date, DateTime, DaysSince, Formula, InvalidValue, Link, Number, Option
+from schema.types import (
+    NOW,
+    AutoNumber,
+    Checkbox,
+    CreatedOn,
+    Date,
+    DateTime,
+    DaysSince,
+    Formula,
+    InvalidValue,
+    Link,
+    Number,
+    Option,
+    check_number_format,
+    is_empty,
+)
 
 #: Tables whose fields people may manage (members are the accounts' business).
 MANAGED_TABLES = ("customers", "follow_ups")
@@ -156,6 +172,7 @@ def _stamp(now: dt.datetime | None) -> str:
 def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: str, kind_code: str, *,
               options: list[str] = (), required: bool = False, help_text: str = "", formula: str = "",
               lookup: tuple[str, str] | None = None, rollup: dict | None = None, link: str | None = None,
+              number_format: str = "", default: Any = None, multiple: bool = False,
               now: dt.datetime | None = None) -> str:
     """Add a column to ``table_name``; return its generated name. Raises AccessDenied or FieldError.
 
@@ -166,7 +183,12 @@ def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: s
     field takes ``lookup=(link column, column of the linked table)``; a 汇总
     field ``rollup={"table", "via", "aggregate", "column", "condition"}`` over
     the rows of ``table`` whose link ``via`` points here (``condition``: an
-    optional ``[column, value]``). Neither stores values.
+    optional ``[column, value]``). Neither stores values. A 链接 field links
+    to table ``link``, to one record per cell or, with ``multiple``, several. A 自动编号 field takes
+    ``number_format`` (default ``{YYYY}{MM}{seq:3}``) and numbers the rows
+    already there in the order they were added; a 创建时间 field is filled
+    with when each row was first recorded. ``default`` (checked like a cell;
+    今天 for a date) fills the field on rows added without it.
     """
     access.require(actor, "manage_schema")
     label = _label(label)
@@ -189,36 +211,100 @@ def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: s
             config = checked_lookup(base, table, lookup)
         elif kind_code == "rollup":
             config = checked_rollup(base, table, rollup)
+        elif kind_code == "autonumber":
+            config = {"format": _checked_format(number_format or DEFAULT_NUMBER_FORMAT)}
+        default_value = checked_default(FieldSpec(table.name, name, kind_code, options=_options(
+            json.dumps(option_rows)), config=config).column(), default)
         if kind_code not in COMPUTED_KINDS:
             storage = kind(kind_code).make(()).storage
             # Both names are ours: the table is one of MANAGED_TABLES or t<number>, the column f<number>.
             references = ""
             if kind_code == "link":
-                config = checked_link(base, link)
-                references = f' REFERENCES "{config["table"]}"(id) ON DELETE SET NULL'
+                config = checked_link(base, link, multiple=multiple)
+                # Several links are a JSON list of ids: no foreign key; a deletion empties them (db.changes).
+                references = "" if multiple else f' REFERENCES "{config["table"]}"(id) ON DELETE SET NULL'
+                storage = "TEXT" if multiple else storage
+            elif kind_code == "person":
+                references = ' REFERENCES "users"(id) ON DELETE SET NULL'
             db.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{name}" {storage}{references}')
+            _fill(db, table, FieldSpec(table.name, name, kind_code, config=config).column(), now)
         if kind_code == "link":  # two-way: the linked table shows the records that link to it
             _add_backlink(db, actor, base, table, name, label, config["table"], now)
         db.execute(
             "INSERT INTO fields (id, table_name, name, kind, label_zh, label_en, help_zh, help_en, options, "
-            "required, position, expression, result, config, updated_at, updated_by) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "required, default_value, position, expression, result, config, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [field_id, table.name, name, kind_code, label, label, help_text or None, help_text or None,
-             json.dumps(option_rows, ensure_ascii=False), int(required and kind_code not in COMPUTED_KINDS),
+             json.dumps(option_rows, ensure_ascii=False), int(required and kind_code not in UNTYPED_KINDS),
+             default_value,
              float(len(table.columns)), expression, result,
              json.dumps(config, ensure_ascii=False) if config else None, _stamp(now), actor.user_id])
     return name
 
 
 #: Kinds whose values are computed, never typed (no SQL column, never required).
-COMPUTED_KINDS = ("formula", "lookup", "rollup")
+COMPUTED_KINDS = ("formula", "lookup", "rollup", "modified")
+#: Kinds nobody types into: computed ones and those the base fills (never required, no default).
+UNTYPED_KINDS = (*COMPUTED_KINDS, "autonumber", "created")
+#: What a person types as the default of a date field to mean "the day the row is added".
+TODAY_WORDS = ("今天", "today", "现在", "now", NOW)
 
 
-def checked_link(base: Base, target: str | None) -> dict:
-    """A link's config: the table it links to (customers, follow-ups or an added table)."""
+def _checked_format(text: str) -> str:
+    try:
+        return check_number_format(text)
+    except InvalidValue:
+        raise FieldError("field.number_format", format=text) from None
+
+
+def checked_default(column: Column, raw: Any) -> str | None:
+    """A field's default as kept (JSON), checked like a cell of ``column``; ``None`` for no default.
+
+    今天/today on a date or date-time field means the day (and minute) a row
+    is added. Raises FieldError naming why the value does not fit.
+    """
+    if is_empty(raw):
+        return None
+    if not column.editable:
+        raise FieldError("field.no_default")
+    if isinstance(column.type, Date | DateTime) and str(raw).strip().casefold() in TODAY_WORDS:
+        return json.dumps(NOW)
+    if isinstance(column.type, Link):
+        raise FieldError("field.no_default")
+    try:
+        value = column.type.parse(raw)
+    except InvalidValue as error:
+        raise FieldError("field.bad_default", value=str(raw), why=error.reason) from None
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _fill(db: sqlite_utils.Database, table: Table, column: Column, now: dt.datetime | None) -> None:
+    """Give the rows already in ``table`` their value of a new field the base fills itself.
+
+    自动编号: numbered in the order the rows were added (by id), from a unique
+    index so that numbers are never given twice. 创建时间: when the row was
+    first recorded in the history, else when it was last changed.
+    """
+    quoted_table, quoted = f'"{table.name}"', f'"{column.name}"'  # our names: t<n>/built-in, f<n>
+    if isinstance(column.type, AutoNumber):
+        db.execute(f'CREATE UNIQUE INDEX "{table.name}_{column.name}_unique" ON {quoted_table}({quoted})')
+        today = (now or dt.datetime.now()).date()
+        ids = [row[0] for row in db.execute(f"SELECT id FROM {quoted_table} ORDER BY id").fetchall()]
+        for row_id in ids:
+            db.execute(f"UPDATE {quoted_table} SET {quoted} = ? WHERE id = ?",
+                       [next_number(db, table, column, today), row_id])
+    elif isinstance(column.type, CreatedOn):
+        db.execute(
+            f"UPDATE {quoted_table} AS t SET {quoted} = COALESCE((SELECT substr(MIN(h.at), 1, 16) FROM history h "
+            "WHERE h.table_name = ? AND h.row_id = t.id), substr(t.updated_at, 1, 16))", [table.name])
+
+
+def checked_link(base: Base, target: str | None, *, multiple: bool = False) -> dict:
+    """A link's config: the table it links to (customers, follow-ups or an added table), and whether a
+    cell holds several records."""
     if not target or not base.has_table(target) or target == "users":
         raise FieldError("field.link_table")
-    return {"table": target}
+    return {"table": target, "multiple": True} if multiple else {"table": target}
 
 
 def _add_backlink(db: sqlite_utils.Database, actor: Actor, base: Base, table: Table, via: str, label: str,
@@ -352,8 +438,13 @@ def formula_text(table: Table, expression: str, lang: str = "zh") -> str:
 def update_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name: str, *,
                  label: str | None = None, help_text: str | None = None, hidden: bool | None = None,
                  required: bool | None = None, options: list[str] | None = None, formula: str | None = None,
+                 default: Any = None, clear_default: bool = False, number_format: str | None = None,
                  lang: str = "zh", now: dt.datetime | None = None) -> None:
-    """Change a field's label, help, visibility, requiredness or options (given ones only).
+    """Change a field's label, help, visibility, requiredness, options, default or number format
+    (given ones only; ``clear_default`` removes the default).
+
+    A new number format applies to rows added from now on; numbers already
+    given stay as they are.
 
     A new label is the label in ``lang``; the other language's label follows
     when it was the same text (an added field named once), else it is kept.
@@ -400,9 +491,20 @@ def update_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name:
             if added[0] != "formula":
                 raise FieldError("field.not_formula")
             changes["expression"], changes["result"] = checked_formula(table, name, formula)
+        if default is not None or clear_default:
+            if added[0] is None:
+                raise FieldError("field.builtin")
+            changes["default_value"] = None if clear_default else checked_default(column, default)
+        if number_format is not None:
+            if added[0] != "autonumber":
+                raise FieldError("field.not_autonumber")
+            config = json.loads(db.execute("SELECT config FROM fields WHERE id = ?", [row]).fetchone()[0] or "{}")
+            changes["config"] = json.dumps({**config, "format": _checked_format(number_format)}, ensure_ascii=False)
         if required is not None or options is not None:
             if added[0] is None:
                 raise FieldError("field.builtin")
+            if required and added[0] in UNTYPED_KINDS:
+                raise FieldError("field.no_required")
             if required is not None:
                 changes["required"] = int(required)
             if options is not None:
@@ -498,3 +600,4 @@ def _backlinks(db: sqlite_utils.Database, table_name: str, name: str, *, deleted
     wanted = {"table": table_name, "via": name, "aggregate": "list"}
     return [row_id for row_id, config in rows
             if {key: json.loads(config).get(key) for key in wanted} == wanted]
+

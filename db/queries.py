@@ -20,10 +20,13 @@ from db.errors import RowNotFound
 from db.fields import load_base
 from schema.formula import COMPARISONS, FormulaError, Node, formula_column, parse
 from schema.model import Base, Column, Table
-from schema.types import Choice, DaysSince, Derived, Formula, Link, Lookup, MultiChoice, Phone, Rollup
+from schema.types import Choice, DaysSince, Derived, Formula, Link, Lookup, ModifiedAt, MultiChoice, Phone, Rollup
 
 #: How deep formulas may refer to formulas (a cycle is refused when saved; this is the backstop).
 MAX_FORMULA_DEPTH = 20
+
+#: How many linked records a cell lists at most (the rest are counted by a rollup, not listed).
+LIST_LIMIT = 50
 
 #: Filter operations a :class:`Filter` may use.
 FILTER_OPS = ("in", "any_tag", "between", "older_than_days", "label_contains")
@@ -32,6 +35,14 @@ FILTER_OPS = ("in", "any_tag", "between", "older_than_days", "label_contains")
 def quote(identifier: str) -> str:
     """``identifier`` as a quoted SQL name (only ever applied to schema names)."""
     return '"' + identifier.replace('"', '""') + '"'
+
+
+def holds(column: Column) -> str:
+    """SQL true when link ``column`` of the row holds the id bound to ``?`` (one of several, if it takes several)."""
+    link = quote(column.name)
+    if isinstance(column.type, Link) and column.type.multiple:
+        return f"({link} IS NOT NULL AND json_valid({link}) AND ? IN (SELECT value FROM json_each({link})))"
+    return f"{link} = ?"
 
 
 @dataclass(frozen=True)
@@ -114,12 +125,17 @@ class Compiler:
             looked_up = target.column(kind.column)
             value = self.expression(target, looked_up, "l", depth + 1)
             if isinstance(looked_up.type, Link):  # a link shows the linked row's label (the customer's 负责人)
-                linked = self.base.table(looked_up.type.table)
-                value = (f"(SELECT n.{quote(linked.label_column)} FROM {quote(linked.name)} n WHERE n.id = {value}"
-                         f"{self.scoped(linked.name, 'n')})")
+                value = self.link_labels(looked_up.type, value)
+            via = table.column(kind.via).type if table.has_column(kind.via) else None
+            if isinstance(via, Link) and via.multiple:  # one value per linked record, listed
+                return (f"(SELECT group_concat(v, '、') FROM (SELECT {value} AS v FROM {quote(target.name)} l "
+                        f"WHERE l.id IN (SELECT value FROM json_each({alias}.{quote(kind.via)}))"
+                        f"{self.scoped(target.name, 'l')} ORDER BY l.id LIMIT {LIST_LIMIT}))")
             implied = SCOPE_COLUMNS.get(table.name) == kind.via  # a visible follow-up's customer is visible
             return (f"(SELECT {value} FROM {quote(target.name)} l WHERE l.id = {alias}.{quote(kind.via)}"
                     f"{'' if implied else self.scoped(target.name, 'l')})")
+        if isinstance(kind, ModifiedAt):
+            return f"substr({alias}.updated_at, 1, 16)"
         if isinstance(kind, DaysSince):
             source = self.expression(table, table.column(kind.column), alias)
             return f"CAST(julianday({self.param(self.today.isoformat())}) - julianday(date({source})) AS INTEGER)"
@@ -207,9 +223,28 @@ class Compiler:
                 sides.append(self.formula(table, this, alias, depth))
         return sides[0], sides[1]
 
+    def link_labels(self, link: Link, value: str) -> str:
+        """SQL for what a link cell shows: the linked record's label, or the labels of several (、-joined),
+        only those the actor may see."""
+        target = self.base.table(link.table)
+        label = f"n.{quote(target.label_column)}"
+        if link.multiple:
+            return (f"(SELECT group_concat(v, '、') FROM (SELECT {label} AS v FROM {quote(target.name)} n "
+                    f"WHERE n.id IN (SELECT value FROM json_each({value})){self.scoped(target.name, 'n')} "
+                    f"ORDER BY n.id LIMIT {LIST_LIMIT}))")
+        return f"(SELECT {label} FROM {quote(target.name)} n WHERE n.id = {value}{self.scoped(target.name, 'n')})"
+
+    def _links_here(self, rollup: Rollup, alias: str) -> str:
+        """SQL: the source row ``r`` links to row ``alias`` (through one link, or among several)."""
+        source = self.base.table(rollup.table)
+        via = source.column(rollup.via).type if source.has_column(rollup.via) else None
+        if isinstance(via, Link) and via.multiple:
+            return f"{alias}.id IN (SELECT value FROM json_each(r.{quote(rollup.via)}))"
+        return f"r.{quote(rollup.via)} = {alias}.id"
+
     def _rollup(self, rollup: Rollup, alias: str) -> str:
         source = quote(rollup.table)
-        link = f"r.{quote(rollup.via)} = {alias}.id"
+        link = self._links_here(rollup, alias)
         # Count only what the actor may see — unless seeing this row already means seeing those (a
         # customer's follow-ups are visible exactly when the customer is), which saves a subquery.
         if SCOPE_COLUMNS.get(rollup.table) != rollup.via:
@@ -222,7 +257,7 @@ class Compiler:
         value = f"r.{quote(rollup.column)}"
         if rollup.aggregate == "list":  # the labels of the linked records (the other side of a link)
             return f"(SELECT group_concat({value}, '、') FROM (SELECT {value} FROM {source} r WHERE {link} " \
-                   f"ORDER BY r.id LIMIT 50) r)"
+                   f"ORDER BY r.id LIMIT {LIST_LIMIT}) r)"
         if rollup.aggregate in ("sum", "avg"):
             return f"(SELECT {rollup.aggregate.upper()}({value}) FROM {source} r WHERE {link})"
         if rollup.aggregate in ("max", "min"):
@@ -244,9 +279,7 @@ class Compiler:
         value = self.expression(table, column)
         kind = column.type.result if isinstance(column.type, Derived) else column.type
         if isinstance(kind, Link):
-            target = self.base.table(kind.table)
-            return (f"(SELECT l.{quote(target.label_column)} FROM {quote(target.name)} l WHERE l.id = {value}"
-                    f"{self.scoped(target.name, 'l')})")
+            return self.link_labels(kind, value)
         if isinstance(kind, Choice) and not isinstance(kind, MultiChoice):
             cases = " ".join(
                 f"WHEN {self.param(option.code)} THEN {index}" for index, option in enumerate(kind.options)
@@ -259,10 +292,14 @@ class Compiler:
         """SQL for one filter."""
         column = table.column(flt.column)
         value = self.expression(table, column)
+        several = isinstance(column.type, Link) and column.type.multiple
         if flt.op == "in":
             present = [v for v in flt.values if v is not None]
             parts = []
-            if present:
+            if present and several:  # holds at least one of them
+                parts.append(f"EXISTS (SELECT 1 FROM json_each({value}) "
+                             f"WHERE json_each.value IN ({', '.join(self.param(v) for v in present)}))")
+            elif present:
                 parts.append(f"{value} IN ({', '.join(self.param(v) for v in present)})")
             if len(present) < len(flt.values):
                 parts.append(f"{value} IS NULL")
@@ -289,8 +326,11 @@ class Compiler:
             target = self.base.table(column.type.table)
             label = f"l.{quote(target.label_column)}"
             pattern = self.param(_like_pattern(str(flt.values[0])))
-            return (f"{value} IN (SELECT l.id FROM {quote(target.name)} l WHERE {label} LIKE {pattern} ESCAPE '\\'"
-                    f"{self.scoped(target.name, 'l')})")
+            ids = (f"(SELECT l.id FROM {quote(target.name)} l WHERE {label} LIKE {pattern} ESCAPE '\\'"
+                   f"{self.scoped(target.name, 'l')})")
+            if several:
+                return f"EXISTS (SELECT 1 FROM json_each({value}) WHERE json_each.value IN {ids})"
+            return f"{value} IN {ids}"
         raise ValueError(flt.op)  # pragma: no cover - checked in Filter
 
     def search(self, table: Table, text: str) -> str:

@@ -24,7 +24,7 @@ from db.changes import keep_members_sound
 from db.connection import write_transaction
 from db.errors import Refused
 from db.fields import load_base
-from db.queries import quote
+from db.queries import holds, quote
 from schema.model import Base
 
 
@@ -139,8 +139,7 @@ def _revert_update(db, base, table_name, row_id, values, by) -> None:
 def _revert_insert(db, base, table_name, row_id, values, by) -> None:
     table = base.table(table_name)
     for other, column in base.links_to(table_name):
-        if db.execute(f"SELECT 1 FROM {quote(other.name)} WHERE {quote(column.name)} = ? LIMIT 1",
-                      [row_id]).fetchone():
+        if db.execute(f"SELECT 1 FROM {quote(other.name)} WHERE {holds(column)} LIMIT 1", [row_id]).fetchone():
             raise UndoRefused("undo.has_dependents", table=table_name, row=row_id, other=other.name)
     before = history.stored_values(db, table, row_id) or {}
     db.execute(f"DELETE FROM {quote(table.name)} WHERE id = ?", [row_id])
@@ -157,6 +156,12 @@ def _revert_delete(db, base, table_name, row_id, values, by) -> None:
     for column in table.links():  # e.g. a follow-up whose customer was deleted afterwards
         target = base.table(column.type.table)
         value = old.get(column.name)
+        if column.type.multiple:  # several links: keep those whose records are still there
+            wanted = column.type.ids(value)
+            there = [i for i in wanted if db.execute(f"SELECT 1 FROM {quote(target.name)} WHERE id = ?",
+                                                     [i]).fetchone()]
+            old[column.name] = json.dumps(there) if there else None
+            continue
         if value is not None and not db.execute(f"SELECT 1 FROM {quote(target.name)} WHERE id = ?",
                                                 [value]).fetchone():
             if column.type.on_delete.upper() == "SET NULL":

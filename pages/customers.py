@@ -8,6 +8,7 @@ from ui import fields, filters, grid, paging, quick_chart, views
 from ui.detail import show_customer
 from ui.entry import through_app
 from ui.i18n import t
+from ui.links import link_labels
 from ui.messages import show_flashes
 from ui.schema import current_base
 from ui.session import signed_in
@@ -39,6 +40,7 @@ with opened(base_path()) as db:
     chosen, sort, descending = filters.more_filters(CUSTOMERS, FILTERS, links)
     query = Query("customers", search, tuple(chosen + stale), sort, descending, page_size=size)
     page = paging.load(db, query, FILTERS, actor)
+    links = link_labels(db, CUSTOMERS, page.rows, actor, known=links)
 
 quick_chart.panel(CUSTOMERS, query, actor, links)
 fields.panel(CUSTOMERS, actor)

@@ -7,6 +7,7 @@ from db.queries import Query, link_options
 from ui import fields, filters, grid, paging, quick_chart, views
 from ui.entry import through_app
 from ui.i18n import t
+from ui.links import link_labels
 from ui.messages import show_flashes
 from ui.schema import current_base
 from ui.session import signed_in
@@ -43,6 +44,8 @@ with opened(base_path()) as db:
     if not customers and not customer_text:
         st.info(t("follow_ups.no_customers"))
 
-quick_chart.panel(FOLLOW_UPS, query, actor, {"customer_id": customers, "person_id": users})
+    links = link_labels(db, FOLLOW_UPS, page.rows, actor, known={"customer_id": customers, "person_id": users})
+
+quick_chart.panel(FOLLOW_UPS, query, actor, links)
 fields.panel(FOLLOW_UPS, actor)
-paging.show(GRID, page, {"customer_id": customers, "person_id": users}, FILTERS)
+paging.show(GRID, page, links, FILTERS)

@@ -6,12 +6,12 @@ from db import tables
 from db.access import AccessDenied
 from db.connection import base_path, opened
 from db.fields import FieldError, is_added_table
-from db.queries import Query, link_options
+from db.queries import Query
 from schema.templates import TEMPLATES
-from schema.types import Link
 from ui import fields, filters, grid, paging, quick_chart, views
 from ui.entry import through_app
 from ui.i18n import lang, t
+from ui.links import link_labels
 from ui.messages import describe, flash, show_flashes
 from ui.schema import current_base
 from ui.session import acting, signed_in
@@ -68,9 +68,7 @@ with opened(base_path()) as db:
     chosen, sort, descending = filters.more_filters(table, prefix, {})
     query = Query(table.name, search, tuple(chosen), sort, descending, page_size=size)
     page = paging.load(db, query, prefix, actor)
-    links = {column.name: link_options(db, column.type.table, actor=actor, limit=200,
-                                       include=tuple(row.get(column.name) for row in page.rows))
-             for column in table.columns if isinstance(column.type, Link)}
+    links = link_labels(db, table, page.rows, actor)
 
 quick_chart.panel(table, query, actor, links)
 fields.panel(table, actor)

@@ -17,9 +17,11 @@ from typing import Any
 from schema.labels import L, Label
 from schema.model import Base, Column
 from schema.types import (
+    AutoNumber,
     Checkbox,
     Choice,
     ColumnType,
+    CreatedOn,
     Date,
     DateTime,
     Email,
@@ -27,6 +29,7 @@ from schema.types import (
     Link,
     LongText,
     Lookup,
+    ModifiedAt,
     MultiChoice,
     Number,
     Option,
@@ -47,6 +50,9 @@ class Kind:
     has_options: bool = False
 
 
+#: The 自动编号 format a new field starts with: year, month and a three-digit counter per month.
+DEFAULT_NUMBER_FORMAT = "{YYYY}{MM}{seq:3}"
+
 KINDS: tuple[Kind, ...] = (
     Kind("text", L("单行文本", "Single line text"), lambda _: Text()),
     Kind("long_text", L("长文本", "Long text"), lambda _: LongText()),
@@ -62,6 +68,10 @@ KINDS: tuple[Kind, ...] = (
     Kind("phone", L("电话", "Phone"), lambda _: Phone()),
     Kind("url", L("网址", "URL"), lambda _: Url()),
     Kind("rating", L("评分", "Rating"), lambda _: Number(integer=True, minimum=1, maximum=5, display="rating")),
+    Kind("person", L("人员", "Person"), lambda _: Link("users", on_delete="SET NULL")),
+    Kind("autonumber", L("自动编号", "Auto number"), lambda _: AutoNumber(format=DEFAULT_NUMBER_FORMAT)),
+    Kind("created", L("创建时间", "Created time"), lambda _: CreatedOn(with_time=True)),
+    Kind("modified", L("修改时间", "Last modified time"), lambda _: ModifiedAt()),
     Kind("formula", L("公式", "Formula"), lambda _: Formula()),
     Kind("lookup", L("查找", "Lookup"), lambda _: Lookup()),
     Kind("rollup", L("汇总", "Rollup"), lambda _: Rollup()),
@@ -79,6 +89,9 @@ AGGREGATES: dict[str, Label] = {
 RESULT_TYPES: dict[str, ColumnType] = {"number": Number(), "text": Text(), "date": Date(), "datetime": DateTime(),
                                        "bool": Checkbox()}
 KIND_CODES = tuple(kind.code for kind in KINDS)
+#: Kinds whose stored values a field can be converted between (see ``db.fields.change_kind``).
+CONVERTIBLE_KINDS = ("text", "long_text", "number", "money", "percent", "date", "datetime", "checkbox", "single",
+                     "multi", "email", "phone", "url", "rating")
 
 
 def kind(code: str) -> Kind:
@@ -118,12 +131,17 @@ class FieldSpec:
         elif self.kind in ("lookup", "rollup"):
             made = kind(self.kind).make(())  # typed in with_fields, once every table's columns are known
         elif self.kind == "link":
-            made = Link((self.config or {}).get("table", ""), on_delete="SET NULL")
+            made = Link((self.config or {}).get("table", ""), on_delete="SET NULL",
+                        multiple=bool((self.config or {}).get("multiple")))
+        elif self.kind == "autonumber":
+            made = AutoNumber(format=(self.config or {}).get("format") or DEFAULT_NUMBER_FORMAT)
         else:
             made = kind(self.kind).make(self.options)
         label = self.label or L(self.name, self.name)
-        return Column(self.name, made, label, help=self.help, required=self.required, default=self.default,
-                      searchable=isinstance(made, Text), filterable=isinstance(made, Choice), hidden=self.hidden)
+        typed = not isinstance(made, AutoNumber | CreatedOn | ModifiedAt)
+        return Column(self.name, made, label, help=self.help, required=self.required and typed,
+                      default=self.default if typed else None, searchable=isinstance(made, Text | AutoNumber),
+                      filterable=isinstance(made, Choice), hidden=self.hidden)
 
 
 def _overridden(column: Column, spec: FieldSpec) -> Column:

@@ -425,13 +425,41 @@ class MultiChoice(Choice):
 
 @dataclass(frozen=True)
 class Link(ColumnType):
-    """A reference to one row of another table, stored as its id."""
+    """A reference to one row of another table, stored as its id — or, with ``multiple``, to several,
+    stored as a JSON list of ids in ascending order (``[3, 17]``).
+
+    >>> Link("customers", multiple=True).parse("17, 3，3")
+    '[3, 17]'
+    """
 
     table: str = ""
     on_delete: str = "SET NULL"
-    storage = "INTEGER"
+    multiple: bool = False
 
-    def parse_value(self, raw: Any) -> int:
+    @property
+    def storage(self) -> str:  # type: ignore[override]
+        return "TEXT" if self.multiple else "INTEGER"
+
+    def parse_value(self, raw: Any) -> int | str | None:
+        if not self.multiple:
+            return self._id(raw)
+        if isinstance(raw, str):
+            text = raw.strip()
+            try:
+                items = json.loads(text) if text.startswith("[") else re.split(r"[,，;；、\s]+", text)
+            except json.JSONDecodeError:
+                raise InvalidValue("invalid.link", raw) from None
+        elif isinstance(raw, (list, tuple, set)):
+            items = list(raw)
+        else:
+            items = [raw]
+        if not isinstance(items, list):
+            raise InvalidValue("invalid.link", raw)
+        ids = sorted({self._id(item) for item in items if not is_empty(item)})
+        return json.dumps(ids) if ids else None
+
+    @staticmethod
+    def _id(raw: Any) -> int:
         if isinstance(raw, bool):
             raise InvalidValue("invalid.link", raw)
         try:
@@ -442,24 +470,88 @@ class Link(ColumnType):
             raise InvalidValue("invalid.link", raw)
         return number
 
+    def ids(self, stored: Any) -> list[int]:
+        """The ids a stored value holds (one or none for a single link)."""
+        if stored is None or stored == "":
+            return []
+        if not self.multiple:
+            return [stored] if isinstance(stored, int) and not isinstance(stored, bool) else []
+        try:
+            found = json.loads(stored) if isinstance(stored, str) else stored
+        except json.JSONDecodeError:
+            return []
+        return [int(i) for i in found if isinstance(i, int)] if isinstance(found, list) else []
+
+
+_NUMBER_TOKEN = re.compile(r"\{(YYYY|YY|MM|DD|seq(?::(\d{1,2}))?)\}")
+
 
 @dataclass(frozen=True)
 class AutoNumber(ColumnType):
-    """A number given by the base on insert: year, month and a sequence.
+    """A number given by the base on insert, made by ``format``.
 
-    ``digits`` is the least width of the sequence (202611001); past 999 in
-    one month it simply grows (2026111000) and stays unique.
+    A format is text with tokens ``{YYYY}``, ``{YY}``, ``{MM}``, ``{DD}`` (the
+    date the row is added) and one ``{seq:N}`` (a counter, at least N digits).
+    The counter starts again whenever the text before it changes, so
+    ``{YYYY}{MM}{seq:3}`` counts per month (202611001, 202611002, …) and
+    ``KH-{seq:5}`` never starts again. Past 999 the counter simply grows
+    (2026111000) and stays unique. ``None`` is the built-in 客户编号's format.
+
+    >>> AutoNumber(format="HT{YY}-{seq:4}").render(dt.date(2026, 11, 8), 7)
+    'HT26-0007'
     """
 
     digits: int = 3
+    format: str | None = None
+
+    @property
+    def pattern(self) -> str:
+        """The format in use."""
+        return self.format or f"{{YYYY}}{{MM}}{{seq:{self.digits}}}"
+
+    def period(self, today: dt.date) -> str:
+        """The text the counter restarts with: the format's date tokens filled in, the counter left out."""
+        return self.render(today, None)
+
+    def render(self, today: dt.date, sequence: int | None) -> str:
+        """The number for counter value ``sequence`` on ``today`` (``None``: the counter left out)."""
+        def token(match: re.Match) -> str:
+            name = match.group(1)
+            if name.startswith("seq"):
+                return "" if sequence is None else f"{sequence:0{int(match.group(2) or 1)}d}"
+            return {"YYYY": f"{today.year:04d}", "YY": f"{today.year % 100:02d}", "MM": f"{today.month:02d}",
+                    "DD": f"{today.day:02d}"}[name]
+        return _NUMBER_TOKEN.sub(token, self.pattern)
+
+
+def check_number_format(text: str) -> str:
+    """A 自动编号 format as kept: exactly one ``{seq}``/``{seq:N}``, known tokens only; raises InvalidValue.
+
+    >>> check_number_format(" KH-{YYYY}-{seq:4} ")
+    'KH-{YYYY}-{seq:4}'
+    """
+    text = (text or "").strip()
+    tokens = re.findall(r"\{[^{}]*\}", text)
+    unknown = [token for token in tokens if not _NUMBER_TOKEN.fullmatch(token)]
+    sequences = [token for token in tokens if token.startswith("{seq")]
+    if unknown or len(sequences) != 1 or len(text) > 40 or any(ord(ch) < 32 for ch in text) \
+            or _NUMBER_TOKEN.sub("", text).count("{") or _NUMBER_TOKEN.sub("", text).count("}"):
+        raise InvalidValue("invalid.number_format", text)
+    return text
 
 
 @dataclass(frozen=True)
 class CreatedOn(ColumnType):
-    """The date a row was created, set by the base."""
+    """When a row was created, set by the base: the date, or with ``with_time`` the date and minute."""
+
+    with_time: bool = False
 
     def parse(self, raw: Any) -> Any:
         raise InvalidValue("invalid.read_only", raw)
+
+    def stamp(self, now: dt.datetime) -> str:
+        """The value for a row created at ``now``."""
+        return now.strftime("%Y-%m-%d %H:%M") if self.with_time else now.date().isoformat()
 
 
 class Derived(ColumnType):
@@ -527,6 +619,13 @@ class Formula(Derived):
 
     expression: str = ""
     result: ColumnType = field(default_factory=lambda: Text())
+
+
+@dataclass(frozen=True)
+class ModifiedAt(Derived):
+    """修改时间: when a row was last changed (its ``updated_at``), to the minute."""
+
+    result: ColumnType = field(default_factory=lambda: DateTime())
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,14 @@ VALUES = {
     "phone": ("+86 138 0013 8000", "13800138000", "12345"),
     "url": ("example.com/报价", "https://example.com/报价", "javascript:alert(1)"),
     "rating": ("4", 4, "6"),
+    "person": ("1", 1, "管理员?"),
 }
 
 
 def test_every_kind_in_the_menu_has_a_case_here():
-    # computed kinds store nothing; links are tried in tests/test_tables.py
-    assert set(VALUES) == {k.code for k in KINDS} - set(fields.COMPUTED_KINDS) - {"link"}
+    # computed kinds store nothing; links are tried in tests/test_tables.py; the base fills
+    # 自动编号 and 创建时间 (tests/test_field_kinds.py)
+    assert set(VALUES) == {k.code for k in KINDS} - set(fields.UNTYPED_KINDS) - {"link"}
 
 
 @pytest.mark.parametrize("kind_code", list(VALUES))

@@ -91,3 +91,64 @@ def test_a_formula_field_from_the_panel_and_a_wrong_one_with_its_message(base):
     click(app, "添加字段")
     assert [e.value for e in app.error] == ["公式不完整：结尾缺少内容（如数字、字段或右括号）。"]
     assert app.text_input(key="fields.customers.new_formula").value == "{跟进次数} +"  # kept to fix
+
+
+def test_an_auto_number_field_with_its_format_numbers_every_customer(base):
+    app = app_for(base, "admin")
+    app.run()
+    app.text_input(key="fields.customers.new_label").input("档案号")
+    app.selectbox(key="fields.customers.new_kind.zh").set_value("autonumber").run()
+    app.text_input(key="fields.customers.new_format").input("DA-{seq:4}")
+    click(app, "添加字段")
+    assert [s.value for s in app.success] == ["已添加字段“档案号”。"]
+    with opened(base) as db:
+        numbers = [r[0] for r in db.execute('SELECT "f1" FROM customers ORDER BY id').fetchall()]
+    assert numbers[:2] == ["DA-0001", "DA-0002"] and len(set(numbers)) == len(numbers)
+
+
+def test_a_wrong_number_format_says_how_to_write_one(base):
+    app = app_for(base, "admin")
+    app.run()
+    app.text_input(key="fields.customers.new_label").input("档案号")
+    app.selectbox(key="fields.customers.new_kind.zh").set_value("autonumber").run()
+    app.text_input(key="fields.customers.new_format").input("DA-{YYYY}")
+    click(app, "添加字段")
+    shown = app.error[0].value.replace("\\", "")  # markdown-escaped on screen
+    assert "{seq:3}" in shown and "“DA-{YYYY}”" in shown
+
+
+def test_changing_a_type_from_the_panel_converts_and_shows_what_did_not_fit_in_the_grid(base):
+    with opened(base) as db:
+        from db import fields as db_fields
+        from tests.conftest import ADMIN
+
+        name = db_fields.add_field(db, ADMIN, "customers", "预算（文本）", "text")
+        first = db.execute("SELECT id FROM customers ORDER BY id DESC LIMIT 1").fetchone()[0]
+        db.execute(f'UPDATE customers SET "{name}" = ? WHERE id = ?', ["很多", first])
+        db.execute(f'UPDATE customers SET "{name}" = ? WHERE id = ?', ["3,000", first - 1])
+    app = app_for(base, "admin")
+    app.run()
+    app.selectbox(key="fields.customers.chosen.zh").set_value(name).run()
+    app.selectbox(key=f"fields.customers.{name}.zh.kind").set_value("money")
+    click(app, "转换类型")
+    assert app.warning[0].value.startswith(
+        "已把「预算（文本）」改为金额：1 个值已转换，1 个值不符合新类型、按原样保留（很多")
+    assert any("「预算（文本）」有不符合字段类型的值" in w.value for w in app.warning)
+    frame = app.dataframe[0].value
+    assert set(frame[name].dropna()) == {"很多", "3000.0"}  # shown as text, nothing lost
+
+
+def test_a_default_set_in_the_panel_fills_new_customers(base):
+    app = app_for(base, "admin")
+    app.run()
+    app.text_input(key="fields.customers.new_label").input("跟进优先级")
+    app.selectbox(key="fields.customers.new_kind.zh").set_value("single").run()
+    app.text_area(key="fields.customers.new_options").input("高\n中\n低")
+    app.text_input(key="fields.customers.new_default").input("中")
+    click(app, "添加字段")
+    assert [s.value for s in app.success] == ["已添加字段“跟进优先级”。"]
+    with opened(base) as db:
+        from tests.conftest import ADMIN, insert
+
+        row = insert(db, "customers", actor=ADMIN, name="默认值测试公司")
+        assert db.execute('SELECT "f1" FROM customers WHERE id = ?', [row]).fetchone()[0] == "o2"

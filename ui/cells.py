@@ -8,6 +8,7 @@ are shown through ``format_func``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from functools import singledispatch
 from typing import Any
@@ -30,6 +31,7 @@ from schema.types import (
     Link,
     LongText,
     Lookup,
+    ModifiedAt,
     MultiChoice,
     Number,
     Rollup,
@@ -110,6 +112,10 @@ def _(kind: MultiChoice, label, help_text, links):
 
 @cell_config.register
 def _(kind: Link, label, help_text, links):
+    if kind.multiple:  # the frame holds ids as text: a multiselect column takes strings
+        labels = {str(i): text for i, text in links.items()}
+        return st.column_config.MultiselectColumn(
+            label, help=help_text, options=list(labels), format_func=lambda i: labels.get(i, f"#{i}"))
     return st.column_config.SelectboxColumn(
         label, help=help_text, options=list(links), format_func=lambda i: links.get(i, str(i))
     )
@@ -135,13 +141,19 @@ def _(kind: Lookup, label, help_text, links):
 
 
 @cell_config.register
+def _(kind: ModifiedAt, label, help_text, links):
+    return cell_config(kind.result, label, help_text, links)
+
+
+@cell_config.register
 def _(kind: DaysSince, label, help_text, links):
     return st.column_config.NumberColumn(label, help=help_text, format="%d")
 
 
 def column_config(table: Table, names: tuple[str, ...], links: Mapping[str, Mapping[int, str]], *,
-                  with_open: bool = False) -> dict[str, Any]:
-    """Column configs for the columns ``names`` (and the 详情 box), labelled in the session's language."""
+                  with_open: bool = False, as_text: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Column configs for the columns ``names`` (and the 详情 box), labelled in the session's language;
+    columns in ``as_text`` (holding values that do not fit their type) as plain text."""
     config: dict[str, Any] = {}
     if with_open:
         config[OPEN] = st.column_config.CheckboxColumn(t("grid.open"), help=t("grid.open_help"), width="small",
@@ -149,7 +161,11 @@ def column_config(table: Table, names: tuple[str, ...], links: Mapping[str, Mapp
     for name in names:
         column = table.column(name)
         help_text = column.help.get(lang()) if column.help else None
-        cell = cell_config(column.type, column.label.get(lang()), help_text, links.get(name, {}))
+        if name in as_text:
+            cell = st.column_config.TextColumn(column.label.get(lang()),
+                                               help=t("grid.misfit_help", type=help_text or ""))
+        else:
+            cell = cell_config(column.type, column.label.get(lang()), help_text, links.get(name, {}))
         cell["disabled"] = not column.editable
         if column.width:
             cell["width"] = column.width
@@ -161,10 +177,13 @@ def column_config(table: Table, names: tuple[str, ...], links: Mapping[str, Mapp
 
 def _cell(column: Column, value: Any) -> Any:
     kind = column.type.result if isinstance(column.type, Derived) else column.type
+    several = isinstance(kind, Link) and kind.multiple
     if value is None:
-        return [] if isinstance(kind, MultiChoice) else None
+        return [] if isinstance(kind, MultiChoice) or several else None
     if isinstance(kind, MultiChoice):
         return MultiChoice.codes(value)
+    if several:
+        return [str(i) for i in kind.ids(value)]
     if isinstance(kind, Choice) and column.computed:
         return kind.label(value, lang())
     try:
@@ -185,7 +204,8 @@ def _cell(column: Column, value: Any) -> Any:
 
 def _dtype(column: Column) -> str | None:
     kind = column.type.result if isinstance(column.type, Derived) else column.type
-    if isinstance(kind, (Link, DaysSince)) or (isinstance(kind, Number) and kind.integer):
+    if (isinstance(kind, Link) and not kind.multiple) or isinstance(kind, DaysSince) or (
+            isinstance(kind, Number) and kind.integer):
         return "Int64"
     if isinstance(kind, DateTime):
         return "datetime64[s]"
@@ -195,12 +215,46 @@ def _dtype(column: Column) -> str | None:
 
 
 def to_frame(table: Table, names: tuple[str, ...], rows: list[dict[str, Any]], *,
-             with_open: bool = False) -> pd.DataFrame:
-    """The rows as a DataFrame with one column per name in ``names``, typed for the grid."""
+             with_open: bool = False, as_text: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """The rows as a DataFrame with one column per name in ``names``, typed for the grid (columns in
+    ``as_text`` as the text of their values, so that a value that does not fit is still shown)."""
     data: dict[str, Any] = {}
     if with_open:
         data[OPEN] = pd.Series([False] * len(rows), dtype="bool")
     for name in names:
         column = table.column(name)
-        data[name] = pd.Series([_cell(column, row.get(name)) for row in rows], dtype=_dtype(column))
+        if name in as_text:
+            data[name] = pd.Series([None if row.get(name) is None else str(row.get(name)) for row in rows],
+                                   dtype="object")
+        else:
+            data[name] = pd.Series([_cell(column, row.get(name)) for row in rows], dtype=_dtype(column))
     return pd.DataFrame(data)
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
+
+
+def fits(column: Column, value: Any) -> bool:
+    """Whether a stored value is of its column's type. Changing a field's type keeps the values that
+    did not convert (db/conversions.py); the grid shows such a column as text instead of failing."""
+    kind = column.type
+    if value is None or column.computed:
+        return True
+    if isinstance(kind, Checkbox):
+        return value in (0, 1)
+    if isinstance(kind, (Number, Link)):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(kind, MultiChoice) or (isinstance(kind, Link) and kind.multiple):
+        return isinstance(value, str) and value.startswith("[")
+    if isinstance(kind, DateTime):
+        return isinstance(value, str) and bool(_ISO_DATE_TIME.match(value))
+    if isinstance(kind, Date):
+        return isinstance(value, str) and bool(_ISO_DATE.match(value))
+    return True
+
+
+def misfits(table: Table, names: tuple[str, ...], rows: list[dict[str, Any]]) -> frozenset[str]:
+    """Those of ``names`` with a value on these rows that does not fit the column's type."""
+    return frozenset(name for name in names
+                     if any(not fits(table.column(name), row.get(name)) for row in rows))

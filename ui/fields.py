@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from db import fields
+from db import conversions, fields
 from db.access import AccessDenied, Actor
 from db.connection import base_path, opened
-from schema.fields import AGGREGATES, KINDS, kind
+from schema.fields import AGGREGATES, CONVERTIBLE_KINDS, DEFAULT_NUMBER_FORMAT, KINDS, kind
 from schema.model import Column, Table
-from schema.types import Choice, Formula, Link, Lookup, MultiChoice, Rollup
+from schema.types import NOW, AutoNumber, Checkbox, Choice, Formula, Link, Lookup, MultiChoice, Rollup
 from ui.i18n import lang, t
 from ui.messages import describe, flash
 from ui.schema import current_base
@@ -61,9 +61,12 @@ def _add(table: Table) -> None:
               if condition_column else None}
     if _run(lambda db, actor: fields.add_field(db, actor, table.name, label, kind_code, options=options,
                                                required=required, formula=formula, lookup=lookup,
-                                               rollup=rollup, link=state.get(_key(table, f"link_target.{lang()}"))),
+                                               rollup=rollup, link=state.get(_key(table, f"link_target.{lang()}")),
+                                               number_format=state.get(_key(table, "new_format"), ""),
+                                               default=state.get(_key(table, "new_default"), ""),
+                                               multiple=bool(state.get(_key(table, "link_multiple")))),
             "fields.added", label=label.strip()):
-        for name in ("new_label", "new_options", "new_formula"):
+        for name in ("new_label", "new_options", "new_formula", "new_default"):
             state[_key(table, name)] = ""
 
 
@@ -86,8 +89,15 @@ def _save(table: Table, column: Column) -> None:
             changes["formula"] = formula
     if _is_added(column):
         required = state.get(_key(table, f"{prefix}.required"), False)
-        if required != column.required:
+        if required != column.required and _typed(column):
             changes["required"] = required
+        default = state.get(_key(table, f"{prefix}.default"), "").strip()
+        if _typed(column) and default != _default_text(column):
+            changes.update(default=default) if default else changes.update(clear_default=True)
+        if isinstance(column.type, AutoNumber):
+            number_format = state.get(_key(table, f"{prefix}.format"), "")
+            if number_format != column.type.pattern:
+                changes["number_format"] = number_format
         if kind_of(column) and kind_of(column).has_options:
             lines = [line for line in state.get(_key(table, f"{prefix}.options"), "").splitlines()
                      if line.strip()]
@@ -96,6 +106,36 @@ def _save(table: Table, column: Column) -> None:
     if changes:
         _run(lambda db, actor: fields.update_field(db, actor, table.name, column.name, lang=lang(), **changes),
              "fields.saved")
+
+
+def _convert(table: Table, column: Column) -> None:
+    target = st.session_state.get(_key(table, f"{column.name}.{lang()}.kind"))
+    done: list[conversions.Conversion] = []
+    if _run(lambda db, actor: done.append(conversions.change_kind(db, actor, table.name, column.name, target))):
+        result = done[0]
+        examples = "（" + "、".join(result.examples) + "…）" if result.examples else ""
+        flash("warning" if result.kept else "success", md_escape(t(
+            "fields.converted", label=column.label.get(lang()), kind=kind(target).label.get(lang()),
+            converted=result.converted, kept=result.kept, examples=examples)))
+
+
+def _typed(column: Column) -> bool:
+    """Whether people type this field's values (so it can be required and have a default)."""
+    return column.editable and not isinstance(column.type, Link)
+
+
+def _default_text(column: Column) -> str:
+    if column.default is None:
+        return ""
+    if column.default == NOW:
+        return t("fields.today")
+    if isinstance(column.type, MultiChoice):
+        return "，".join(column.type.label(code, lang()) for code in MultiChoice.codes(column.default))
+    if isinstance(column.type, Choice):
+        return column.type.label(column.default, lang())
+    if isinstance(column.type, Checkbox):
+        return t("fields.yes") if column.default else t("fields.no")
+    return str(column.default)
 
 
 def _move(table: Table, column: Column, steps: int) -> None:
@@ -126,7 +166,9 @@ def kind_of(column: Column):
     if isinstance(column.type, Rollup):
         return kind("rollup")
     if isinstance(column.type, Link):
-        return kind("link")
+        return kind("person" if column.type.table == "users" else "link")
+    if isinstance(column.type, AutoNumber):
+        return kind("autonumber")
     for candidate in KINDS:
         made = candidate.make(getattr(column.type, "options", ()))
         if made == column.type:
@@ -156,13 +198,21 @@ def _add_form(table: Table) -> None:
     chosen_kind = st.session_state.get(_kind_key(table), "text")
     if kind(chosen_kind).has_options:
         st.text_area(t("fields.new_options"), key=_key(table, "new_options"), height=90)
+    if chosen_kind == "autonumber":
+        st.text_input(t("fields.number_format"), value=DEFAULT_NUMBER_FORMAT, key=_key(table, "new_format"),
+                      help=t("fields.number_format_help"), max_chars=40)
+    if chosen_kind not in (*fields.UNTYPED_KINDS, "link", "person"):
+        st.text_input(t("fields.default"), key=_key(table, "new_default"), help=t("fields.default_help"))
     if chosen_kind == "formula":
         st.text_input(t("fields.formula"), key=_key(table, "new_formula"), help=t("fields.formula_help"),
                       placeholder="{预计成交金额} * {赢率} / 100")
     if chosen_kind == "link":
         targets = {other.name: other.label.get(lang()) for other in current_base().tables if other.name != "users"}
-        st.selectbox(t("fields.link_target"), list(targets), format_func=targets.get,
-                     key=_key(table, f"link_target.{lang()}"))
+        target_cell, multiple_cell = st.columns([3, 2], vertical_alignment="bottom")
+        target_cell.selectbox(t("fields.link_target"), list(targets), format_func=targets.get,
+                              key=_key(table, f"link_target.{lang()}"))
+        multiple_cell.checkbox(t("fields.link_multiple"), key=_key(table, "link_multiple"),
+                               help=t("fields.link_multiple_help"))
     if chosen_kind == "lookup":
         _lookup_inputs(table)
     if chosen_kind == "rollup":
@@ -236,7 +286,15 @@ def _edit_form(table: Table) -> None:
     st.text_input(t("fields.help_text"), value=column.help.get(lang()) if column.help else "",
                   key=_key(table, f"{prefix}.help"))
     if _is_added(column):
-        st.checkbox(t("fields.new_required"), value=column.required, key=_key(table, f"{prefix}.required"))
+        if _typed(column):
+            required_cell, default_cell = st.columns([1, 3])
+            required_cell.checkbox(t("fields.new_required"), value=column.required,
+                                   key=_key(table, f"{prefix}.required"))
+            default_cell.text_input(t("fields.default"), value=_default_text(column),
+                                    key=_key(table, f"{prefix}.default"), help=t("fields.default_help"))
+        if isinstance(column.type, AutoNumber):
+            st.text_input(t("fields.number_format"), value=column.type.pattern, key=_key(table, f"{prefix}.format"),
+                          help=t("fields.number_format_help"), max_chars=40)
         if kind_of(column) and kind_of(column).has_options:
             st.text_area(t("fields.options"), value="\n".join(o.label.zh for o in column.type.options),
                          key=_key(table, f"{prefix}.options"), height=90)
@@ -253,6 +311,14 @@ def _edit_form(table: Table) -> None:
     if _is_added(column):
         delete.button(t("fields.delete"), on_click=_delete, args=(table, column), key=_key(table, f"{prefix}.del"),
                       icon=":material/delete:")
+    made = kind_of(column)
+    if made is not None and made.code in CONVERTIBLE_KINDS:
+        kinds = {k.code: k.label.get(lang()) for k in KINDS if k.code in CONVERTIBLE_KINDS and k.code != made.code}
+        kind_cell, convert_cell = st.columns([3, 2], vertical_alignment="bottom")
+        kind_cell.selectbox(t("fields.change_kind"), list(kinds), format_func=kinds.get,
+                            key=_key(table, f"{prefix}.kind"), help=t("fields.convert_help"))
+        convert_cell.button(t("fields.convert"), on_click=_convert, args=(table, column),
+                            key=_key(table, f"{prefix}.convert"), icon=":material/swap_horiz:")
 
 
 def _describe(column: Column) -> str:

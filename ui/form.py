@@ -50,6 +50,9 @@ def _input(table: Table, column: Column, links: Mapping[str, Mapping[int, str]])
     elif isinstance(kind, Choice):
         labels = {"": "—"} | {o.code: o.label.get(lang()) for o in kind.options}
         st.selectbox(label, list(labels), format_func=labels.get, key=key, help=help_text)
+    elif isinstance(kind, Link) and kind.multiple:
+        options = dict(links.get(column.name, {}))
+        st.multiselect(label, list(options), format_func=options.get, key=key, help=help_text)
     elif isinstance(kind, Link):
         options = {0: "—"} | dict(links.get(column.name, {}))
         st.selectbox(label, list(options), format_func=options.get, key=key, help=help_text)

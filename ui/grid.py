@@ -33,7 +33,7 @@ from db.queries import current_versions, dependent_counts
 from schema.crm import CRM
 from schema.model import Table
 from schema.types import is_empty
-from ui.cells import OPEN, column_config, to_frame
+from ui.cells import OPEN, column_config, misfits, to_frame
 from ui.i18n import lang, t
 from ui.messages import describe, flash
 from ui.session import acting
@@ -265,10 +265,14 @@ def show(grid: Grid, rows: list[dict[str, Any]], links: Mapping[str, Mapping[int
     num_rows = {(True, True): "dynamic", (True, False): "add", (False, True): "delete"}.get(
         (grid.can_add, grid.can_delete), "fixed")
     with_open = grid.open_param is not None
+    as_text = misfits(grid.table, grid.visible, rows)
+    if as_text and held is None:
+        st.warning(md_escape(t("grid.misfits", fields="、".join(
+            grid.table.column(name).label.get(lang()) for name in as_text))))
     st.data_editor(
-        to_frame(grid.table, grid.visible, rows, with_open=with_open),
+        to_frame(grid.table, grid.visible, rows, with_open=with_open, as_text=as_text),
         key=key,
-        column_config=column_config(grid.table, grid.visible, links, with_open=with_open),
+        column_config=column_config(grid.table, grid.visible, links, with_open=with_open, as_text=as_text),
         column_order=([OPEN] if with_open else []) + list(grid.visible),
         hide_index=True,
         num_rows=num_rows,

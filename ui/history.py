@@ -31,7 +31,7 @@ def shown(table_name: str, column_name: str, value: Any, links: Mapping[str, Map
     if isinstance(kind, Choice):
         return kind.label(value, lang())
     if isinstance(kind, Link):
-        return links.get(kind.table, {}).get(value, f"#{value}")
+        return t("app.separator").join(links.get(kind.table, {}).get(i, f"#{i}") for i in kind.ids(value))
     return str(value)
 
 

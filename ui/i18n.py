@@ -142,6 +142,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "invalid.link": "请从列表中选择",
         "invalid.link_missing": "所选记录不存在（可能已被删除）",
         "invalid.read_only": "由系统生成，不能修改",
+        "invalid.number_format": "不是有效的编号格式",
         "invalid.unknown_column": "没有这个字段",
         "invalid.unique": "与已有记录重复",
         "message.problem": "「{column}」{row}：“{value}” {reason}",
@@ -376,6 +377,30 @@ CATALOG: dict[str, dict[str, str]] = {
         "table.unknown_template": "没有这个模板。",
         "table.label_taken": "已有名为“{label}”的表。",
         "field.link_table": "请选择要链接的表。",
+        "field.number_format": "编号格式“{format}”不对：需要恰好一个 {{seq}} 或 {{seq:3}}（序号，至少 3 位），"
+                               "可用 {{YYYY}}、{{YY}}、{{MM}}、{{DD}}，最多 40 个字符。",
+        "field.no_default": "这种字段没有默认值。",
+        "field.bad_default": "默认值“{value}”不符合这个字段的类型。",
+        "field.not_autonumber": "这不是自动编号字段。",
+        "field.no_required": "这种字段由系统填写，不能设为必填。",
+        "field.not_convertible": ("只有文本、数字、金额、百分比、日期、复选框、单选、多选、邮箱、电话、网址、评分"
+                                  "之间可以转换类型。"),
+        "grid.misfits": "「{fields}」有不符合字段类型的值（多半来自类型转换），按原文显示；改正后保存即可。",
+        "grid.misfit_help": "有的值不符合字段类型，按原文显示。{type}",
+        "fields.number_format": "编号格式",
+        "fields.number_format_help": "{{YYYY}} 年、{{YY}} 两位年、{{MM}} 月、{{DD}} 日、{{seq:3}} 至少 3 位的序号"
+                                     "（格式中序号前的部分变了，序号就重新开始）；"
+                                     "例如 HT{{YYYY}}{{MM}}-{{seq:3}}",
+        "fields.default": "默认值",
+        "fields.today": "今天",
+        "fields.yes": "是",
+        "fields.no": "否",
+        "fields.default_help": "新增记录时没有填写就用它；日期字段可填“今天”。留空表示没有默认值。",
+        "fields.change_kind": "改为类型",
+        "fields.convert": "转换类型",
+        "fields.convert_help": "能转换的值会转换；不符合新类型的值按原样保留并标出，不会丢失。每个改动的值都记入历史。",
+        "fields.converted": ("已把「{label}」改为{kind}：{converted} 个值已转换，"
+                             "{kept} 个值不符合新类型、按原样保留{examples}。"),
         "tables.title": "数据表",
         "tables.caption": "团队自己添加的表（如转介绍记录、合同）：与客户表一样可以编辑、搜索、筛选、图表、"
                           "保存视图，并有修改记录和回收站。",
@@ -387,6 +412,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "tables.blank": "空白表",
         "tables.created": "已新建表“{label}”。",
         "fields.link_target": "链接到哪个表",
+        "fields.link_multiple": "允许多条记录",
+        "fields.link_multiple_help": "勾选后一个单元格可以链接多条记录（例如一份合同涉及几位客户）。",
     },
     "en": {
         "app.title": "Genjin",
@@ -520,6 +547,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "invalid.link": "must be picked from the list",
         "invalid.link_missing": "refers to a record that no longer exists",
         "invalid.read_only": "is set by the system and cannot be changed",
+        "invalid.number_format": "is not a valid number format",
         "invalid.unknown_column": "is not a field of this table",
         "invalid.unique": "duplicates an existing record",
         "message.problem": "“{column}”, {row}: “{value}” {reason}",
@@ -765,6 +793,35 @@ CATALOG: dict[str, dict[str, str]] = {
         "table.unknown_template": "No such template.",
         "table.label_taken": "There is already a table called “{label}”.",
         "field.link_table": "Pick the table to link to.",
+        "field.number_format": "The number format “{format}” is not right: it needs exactly one {{seq}} or {{seq:3}} "
+                               "(a counter of at least 3 digits) and may use {{YYYY}}, {{YY}}, {{MM}}, {{DD}}; "
+                               "at most 40 characters.",
+        "field.no_default": "This kind of field has no default.",
+        "field.bad_default": "The default “{value}” does not fit this field's type.",
+        "field.not_autonumber": "This is not an auto number field.",
+        "field.no_required": "The system fills this kind of field; it cannot be required.",
+        "field.not_convertible": "Only text, number, amount, percent, date, checkbox, select, e-mail, phone, URL and "
+                                 "rating fields can change type.",
+        "grid.misfits": "“{fields}” holds values that do not fit the field's type (most likely from a type change); "
+                        "they are shown as text. Correct them and save.",
+        "grid.misfit_help": "Some values do not fit the field's type and are shown as text. {type}",
+        "fields.number_format": "Number format",
+        "fields.number_format_help": "{{YYYY}} year, {{YY}} two-digit year, {{MM}} month, {{DD}} day, "
+                                     "{{seq:3}} a counter of at least 3 digits "
+                                     "(it starts again when the text before it changes); "
+                                     "e.g. HT{{YYYY}}{{MM}}-{{seq:3}}",
+        "fields.default": "Default",
+        "fields.today": "today",
+        "fields.yes": "yes",
+        "fields.no": "no",
+        "fields.default_help": "Used when a new record leaves the field empty; a date field takes “today”. "
+                               "Empty: no default.",
+        "fields.change_kind": "Change type to",
+        "fields.convert": "Change type",
+        "fields.convert_help": "Values that fit are converted; those that do not are kept as they were and marked, "
+                               "never lost. Every changed value is recorded in the history.",
+        "fields.converted": "“{label}” is now {kind}: {converted} values converted, {kept} kept as they were because "
+                            "they do not fit{examples}.",
         "tables.title": "Tables",
         "tables.caption": "Tables your team added (referrals, contracts…): edited, searched, filtered, charted and "
                           "saved as views like the customers, with history and trash.",
@@ -776,6 +833,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "tables.blank": "Blank table",
         "tables.created": "Table “{label}” created.",
         "fields.link_target": "Link to table",
+        "fields.link_multiple": "Several records",
+        "fields.link_multiple_help": "Tick to let one cell link several records (a contract with several customers).",
     },
 }
 

@@ -1,0 +1,36 @@
+"""Automatic numbers (客户编号 and 自动编号 fields): the next one, given under the write lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlite_utils
+
+from schema.model import Column, Table
+from schema.types import AutoNumber
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def next_number(db: sqlite_utils.Database, table: Table, column: Column, today: dt.date) -> str:
+    """The next automatic number for ``column`` by its format: 202611001, 202611002, … for 客户编号.
+
+    Must run inside a write transaction: the sequence row is incremented under
+    the write lock, so two people adding at once never get the same number.
+    The counter is kept per table, column and period (the format's text
+    before the counter), so a monthly format starts again each month.
+    """
+    kind = column.type if isinstance(column.type, AutoNumber) else AutoNumber()
+    sequence = f"{table.name}.{column.name}.{kind.period(today)}"
+    taken = f"SELECT 1 FROM {_quote(table.name)} WHERE {_quote(column.name)} = ?"
+    while True:
+        value = db.execute(
+            "INSERT INTO sequences(name, value) VALUES (?, 1) "
+            "ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
+            [sequence],
+        ).fetchall()[0][0]
+        number = kind.render(today, value)
+        if db.execute(taken, [number]).fetchone() is None:  # skip numbers an import already used
+            return number
