@@ -99,7 +99,7 @@ def test_deleting_a_linked_record_takes_only_it_out_of_the_list_and_undo_puts_it
 
 
 def test_editing_a_link_list_is_recorded_like_any_edit(db, contracts):
-    table, link, (first, second, third) = contracts
+    table, link, (first, _, third) = contracts
     row = add(db, table, title="框架协议", **{link: [first]})
     apply(db, ChangeSet(table, edits=(RowEdit(row, 1, {link: [first, third]}),)), actor=ADMIN)
     assert get_row(db, table, row, actor=ADMIN)[link] == f"[{first}, {third}]"
@@ -126,3 +126,13 @@ def test_a_salesperson_sees_and_links_only_customers_in_their_sight(db, contract
     assert get_row(db, table, row, actor=LINA)[names] == "乙公司"
     with pytest.raises(InvalidChanges):
         apply(db, ChangeSet(table, inserts=(NewRow({"title": "我的合同", link: [first]}),)), actor=LINA)
+
+
+@pytest.mark.parametrize(("stored", "fits"), [("[1, 2]", True), (None, True), (3, False), ("甲公司", False)])
+def test_the_grid_takes_a_stored_link_list_as_fitting_its_column(stored, fits):
+    from schema.labels import L
+    from schema.model import Column
+    from ui.cells import fits as cell_fits
+
+    column = Column("f1", Link("customers", multiple=True), L("涉及客户", "Customers"))
+    assert cell_fits(column, stored) is fits

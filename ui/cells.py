@@ -243,10 +243,10 @@ def fits(column: Column, value: Any) -> bool:
         return True
     if isinstance(kind, Checkbox):
         return value in (0, 1)
-    if isinstance(kind, (Number, Link)):
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
     if isinstance(kind, MultiChoice) or (isinstance(kind, Link) and kind.multiple):
         return isinstance(value, str) and value.startswith("[")
+    if isinstance(kind, (Number, Link)):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
     if isinstance(kind, DateTime):
         return isinstance(value, str) and bool(_ISO_DATE_TIME.match(value))
     if isinstance(kind, Date):

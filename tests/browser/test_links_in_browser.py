@@ -1,0 +1,53 @@
+"""Links in the browser: several customers picked by name in one cell of an added table, saved as
+their ids and shown by name again after the save."""
+
+from __future__ import annotations
+
+import json
+
+from db import fields, tables
+from db.changes import ChangeSet, NewRow, apply
+from db.connection import opened
+from tests.browser.test_in_browser import eventually, grids, move_to_column, open_app, selected_cell, settle
+from tests.conftest import ADMIN
+
+
+def test_several_customers_are_picked_by_name_in_one_cell_and_shown_by_name(page, server):
+    url, base = server
+    with opened(base) as db:
+        table = tables.create_table(db, ADMIN, "合同（浏览器）")
+        link = fields.add_field(db, ADMIN, table, "涉及客户", "link", link="customers", multiple=True)
+        row = apply(db, ChangeSet(table, inserts=(NewRow({"title": "框架协议"}),)), actor=ADMIN).inserted[0]
+        picked = db.execute("SELECT id, name FROM customers ORDER BY name LIMIT 2").fetchall()
+    open_app(page, url, f"/tables?table={table}")
+    grid = grids(page).first
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 60, box["y"] + 35 + 17)  # the 名称 cell of the first row
+    eventually(lambda: selected_cell(grid) is not None)
+    move_to_column(page, grid, "涉及客户")
+    page.keyboard.press("Enter")
+    choose = page.locator("[data-testid='portal'] input[role='combobox']")
+    choose.wait_for(timeout=5_000)
+    for _, name in picked:
+        choose.fill(name)  # picked by name, never by id
+        page.wait_for_timeout(300)
+        page.keyboard.press("Enter")
+    page.mouse.click(box["x"] + 500, box["y"] - 300)  # leaving the cell commits it
+    settle(page)
+
+    def stored():
+        with opened(base) as db:
+            return db.execute(f'SELECT "{link}" FROM "{table}" WHERE id = ?', [row]).fetchone()[0]
+    assert json.loads(eventually(stored)) == sorted(i for i, _ in picked)
+    open_app(page, url, f"/tables?table={table}")
+    assert page.get_by_text("有不符合字段类型的值").count() == 0
+    grid = grids(page).first
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 60, box["y"] + 35 + 17)
+    eventually(lambda: selected_cell(grid) is not None)
+    move_to_column(page, grid, "涉及客户")
+    page.keyboard.press("Enter")  # the cell's editor names what it holds (the canvas draws the same)
+    editor = page.locator("[data-testid='portal'] [data-testid='multi-select-cell']")
+    editor.wait_for(timeout=5_000)
+    assert all(name in editor.inner_text() for _, name in picked), editor.inner_text()
+    page.keyboard.press("Escape")
