@@ -1,45 +1,43 @@
-"""表单: add one customer (or follow-up) through a form opened by a link, e.g. ``/form?source=expo``.
+"""表单: add one record to any table through a form opened by a link, e.g. ``/form?table=t3&title=展会登记``.
 
-``table`` picks the table (客户 by default), ``source`` fixes 来源渠道, ``title``
-names the form (展会登记). Anyone logged in can fill it in, on a phone too.
+``table`` names the table (the form then has no picker; ``/form?source=expo``
+is a customer form), ``source`` fixes 来源渠道 of customers, ``title`` names the
+form. Opened from the menu, the form starts on 客户 with a picker and shows
+the link to send. Anyone logged in can fill it in, on a phone too.
 """
 
 import streamlit as st
 
-from db.connection import base_path, opened
-from db.queries import link_options
 from ui import form
 from ui.entry import through_app
 from ui.i18n import lang, t
 from ui.messages import show_flashes
 from ui.schema import current_base
 from ui.session import signed_in
+from ui.tables import form_url, linked_table, pick_table
 from ui.text import md_escape
 
 through_app()
 actor = signed_in()
 base = current_base()
-name = st.query_params.get("table", "customers")
-table = base.table(name if name in ("customers", "follow_ups") else "customers")
-fixed = {}
-source = st.query_params.get("source")
-sources = table.column("source").type if table.has_column("source") else None
-if sources is not None and source:
-    code = next((o.code for o in sources.options if source in (o.code, o.label.zh, o.label.en)), None)
-    if code:
-        fixed["source"] = code
-title = st.query_params.get("title") or t("form.title", table=table.label.get(lang()))
-st.title(md_escape(title[:60]))
+heading = st.empty()
 show_flashes()
-if "source" in fixed:
-    st.caption(t("form.fixed_source", source=sources.label(fixed["source"], lang())))
+table = linked_table(base)
+title = st.query_params.get("title") if table else None
+if table is None:  # from the menu, or a link naming no table the member may open
+    if "table" in st.query_params:
+        st.warning(t("tables.not_found"))
+    table = pick_table(base, "form.table", param=None)
+    st.caption(t("form.share"))
+    st.code(form_url(table, t("form.title", table=table.label.get(lang()))), language=None)
+heading.title(md_escape((title or t("form.title", table=table.label.get(lang())))[:60]))
+fixed = form.fixed_by(table, st.query_params.get("source"))
+if fixed:
+    st.caption(t("form.fixed_source", source=table.column("source").type.label(fixed["source"], lang())))
 st.caption(t("form.caption"))
-with opened(base_path()) as db:
-    links = {"person_id": link_options(db, "users", actor=actor, active_only=True),
-             "customer_id": link_options(db, "customers", actor=actor, limit=200)}
-form.show(table, fixed, links)
-if actor.can("transfer"):
+form.show(table, fixed, form.link_choices(table, actor))
+if actor.can("transfer") and table.has_column("source"):
     with st.expander(t("form.links")):
         st.caption(t("form.links_help"))
-        for option in sources.options if sources else ():
+        for option in table.column("source").type.options:
             st.code(f"/form?source={option.code}&title={option.label.zh}登记", language=None)

@@ -1,28 +1,32 @@
-"""看板视图: customers (or follow-ups) as cards grouped by a single-select field; move a card to change it."""
+"""看板视图: the records of any table as cards grouped by one of its single-select fields; move a card to change it.
+
+``/kanban?table=t3&field=f4`` opens a table's board by a field (销售阶段 for
+customers and the first single select otherwise, unless the link names one).
+"""
 
 import streamlit as st
 
-from db.connection import base_path, opened
-from db.queries import link_options
 from ui import filters, kanban
 from ui.entry import through_app
 from ui.i18n import lang, t
 from ui.messages import show_flashes
 from ui.schema import current_base
 from ui.session import signed_in
+from ui.tables import pick_table, select
 
 through_app()
 actor = signed_in()
 show_flashes()
 st.title(t("kanban.title"))
 st.caption(t("kanban.caption"))
-table = current_base().table("customers")
+table_cell, group_cell, search_cell = st.columns([2, 2, 3])
+table = pick_table(current_base(), "kanban.table", container=table_cell)
 choices = {c.name: c.label.get(lang()) for c in kanban.groupable(table)}
-search_cell, group_cell = st.columns([3, 2])
+if not choices:
+    st.info(t("kanban.no_single_select"))
+    st.stop()
+group = select(t("kanban.group_by"), f"kanban.{table.name}.group", choices, param="field",
+               default=kanban.default_group(table), missing="kanban.field_not_found", container=group_cell)
 with search_cell:
-    search = filters.search_box(table, "kanban.filters")
-group = group_cell.selectbox(t("kanban.group_by"), list(choices), format_func=choices.get, key="kanban.group",
-                             index=list(choices).index("stage") if "stage" in choices else 0)
-with opened(base_path()) as db:
-    owners = link_options(db, "users", actor=actor)
-kanban.board(table, table.column(group), actor, search, {"owner_id": owners}, open_param="customer")
+    search = filters.search_box(table, f"kanban.{table.name}.filters")
+kanban.board(table, table.column(group), actor, search)

@@ -1,4 +1,7 @@
-"""数据表: the tables a team added (from scratch or a template), each with a full grid; new tables (admins)."""
+"""数据表: the tables a team added (from scratch or a template), each with a full grid; new tables (admins).
+
+``?table=t3`` opens a table; ``&record=ID`` opens one of its records (from the board or the calendar).
+"""
 
 import streamlit as st
 
@@ -9,12 +12,14 @@ from db.fields import FieldError, is_added_table
 from db.queries import Query
 from schema.templates import TEMPLATES
 from ui import fields, filters, grid, paging, quick_chart, views
+from ui.detail import show_record
 from ui.entry import through_app
 from ui.i18n import lang, t
 from ui.links import link_labels
 from ui.messages import describe, flash, show_flashes
 from ui.schema import current_base
 from ui.session import acting, signed_in
+from ui.tables import select
 from ui.text import md_escape
 
 
@@ -54,9 +59,10 @@ if not added:
     st.info(t("tables.empty"))
     st.stop()
 
-if st.session_state.get("tables.pick") not in added:
-    st.session_state["tables.pick"] = next(iter(added))
-table = base.table(st.selectbox(t("tables.pick"), list(added), format_func=added.get, key="tables.pick"))
+table = base.table(select(t("tables.pick"), "tables.pick", added, param="table", clears=("record", "view")))
+if "record" in st.query_params:
+    show_record(table, st.query_params["record"], actor)
+    st.stop()
 prefix = f"tables.{table.name}.filters"
 views.bar(table.name, prefix, actor)
 with opened(base_path()) as db:

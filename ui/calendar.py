@@ -1,4 +1,4 @@
-"""日历: records placed on a month or week by a date field; a record's name opens it.
+"""日历: the records of any table placed on a month or week by a date field; a record's name opens it.
 
 The days shown are read in one SQL query (a ``between`` filter on the date
 field, for the rows the member may see), at most :data:`MAX_RECORDS` of them.
@@ -18,6 +18,7 @@ from db.queries import Filter, Query, count_rows, fetch_page, link_options
 from schema.model import Column, Table
 from schema.types import CreatedOn, Date, DateTime
 from ui.i18n import lang, t
+from ui.tables import record_url
 from ui.text import md_escape
 
 MAX_RECORDS = 500
@@ -56,8 +57,7 @@ def _shift(key: str, period: str, steps: int) -> None:
         st.session_state[key] = dt.date(anchor.year + month // 12, month % 12 + 1, 1)
 
 
-def show(table: Table, column: Column, actor: Actor, period: str, prefix: str,
-         open_param: str = "customer") -> None:
+def show(table: Table, column: Column, actor: Actor, period: str, prefix: str) -> None:
     """The calendar of ``table`` by ``column`` around the day kept under ``prefix``."""
     key = f"{prefix}.anchor"
     st.session_state.setdefault(key, dt.date.today())
@@ -77,7 +77,7 @@ def show(table: Table, column: Column, actor: Actor, period: str, prefix: str,
         total = count_rows(db, query, actor=actor)
         rows = fetch_page(db, query, actor=actor)
         customers = link_options(db, "customers", actor=actor, include=tuple(r.get("customer_id") for r in rows),
-                                 limit=0) if table.has_column("customer_id") else {}
+                                 limit=0) if table.name == "follow_ups" else {}
     if total > len(rows):
         st.caption(t("calendar.capped", shown=len(rows), total=f"{total:,}"))
     by_day = defaultdict(list)
@@ -95,11 +95,11 @@ def show(table: Table, column: Column, actor: Actor, period: str, prefix: str,
                            ("**" if day == dt.date.today() else "") + (" ·" if faded else ""))
                 entries = by_day.get(day.isoformat(), [])
                 for row in entries[:PER_DAY if period == "month" else 40]:
-                    if table.has_column("customer_id"):
-                        name, target = customers.get(row["customer_id"], "—"), row["customer_id"]
+                    if table.name == "follow_ups":  # a follow-up is named by its customer, and opens it
+                        name = customers.get(row["customer_id"], "—")
                     else:
-                        name, target = row.get(table.label_column) or "—", row["id"]
-                    st.markdown(f"[{md_escape(str(name))}](/?{open_param}={int(target)})")
+                        name = row.get(table.label_column) or "—"
+                    st.markdown(f"[{md_escape(str(name))}]({record_url(table, row)})")
                 hidden = len(entries) - (PER_DAY if period == "month" else 40)
                 if hidden > 0:
                     st.caption(t("calendar.more", count=hidden))

@@ -1,7 +1,10 @@
-"""A customer's detail: its computed follow-up figures, its profile and its follow-ups grid.
+"""A record's detail. A customer's: its computed follow-up figures, its profile and its follow-ups grid;
+another table's record: its fields in a one-row grid and its history.
 
-Opened from the customer grid's 详情 box or deep-linked as ``?customer=ID``.
-New follow-ups added here are linked to the customer already.
+A customer opens from the customer grid's 详情 box or deep-linked as
+``?customer=ID``; new follow-ups added there are linked to it already. A
+record of an added table opens from the board or the calendar, as
+``/tables?table=t3&record=ID``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from db.errors import RowNotFound
 from db.history import row_history
 from db.queries import Filter, Query, get_row, link_options
 from schema.crm import CUSTOMERS
-from schema.types import Choice
+from schema.model import Table
+from schema.types import Choice, Link
 from ui import grid, history, paging
 from ui.i18n import lang, t
 from ui.schema import current_base
@@ -85,3 +89,38 @@ def show_customer(raw_id: str, actor: Actor) -> None:
 
     with st.expander(t("customers.history")):
         history.show(entries, {"users": users, "customers": {customer_id: customer["name"]}})
+
+
+def _back_to_table() -> None:
+    st.query_params.pop("record", None)
+
+
+def show_record(table: Table, raw_id: str, actor: Actor) -> None:
+    """Draw record ``raw_id`` (as found in the URL) of ``table``: its fields to edit and its history,
+    or say it is not there (a record ``actor`` may not see is not there either)."""
+    st.button(t("tables.back", table=md_escape(table.label.get(lang()))), on_click=_back_to_table,
+              key="tables.record.back")
+    record_id = int(raw_id) if re.fullmatch(r"[0-9]{1,15}", raw_id) else None
+    try:
+        if record_id is None:
+            raise RowNotFound(table.name, raw_id)
+        with opened(base_path()) as db:
+            record = get_row(db, table.name, record_id, actor=actor)
+            links = {c.name: link_options(db, c.type.table, actor=actor, limit=200, include=(record[c.name],))
+                     for c in table.columns if isinstance(c.type, Link)}
+            users = link_options(db, "users", actor=actor)
+            entries = row_history(db, table.name, record_id, actor=actor)
+    except RowNotFound:
+        st.warning(md_escape(t("tables.record_not_found", id=raw_id)))
+        return
+    st.subheader(md_escape(record[table.label_column] or "—"))
+    st.caption(md_escape(f"{table.label.get(lang())} #{record_id}"))
+    fields = grid.Grid(table, key=f"tables.{table.name}.record.{record_id}",
+                       columns=tuple(c.name for c in table.columns), can_add=False, can_delete=False)
+    grid.show(fields, [record], links)
+    with st.expander(t("customers.history")):
+        named = {"users": dict(users), table.name: {record_id: record[table.label_column]}}
+        for column in table.columns:
+            if isinstance(column.type, Link):
+                named.setdefault(column.type.table, {}).update(links[column.name])
+        history.show(entries, named)

@@ -1,6 +1,7 @@
-"""表单: a one-record entry form for a table, opened by a link (展会登记, 官网咨询) without the grid.
+"""表单: a one-record entry form for any table, opened by a link (展会登记, 官网咨询) without the grid.
 
-The inputs are derived from the table's fields; the values go through the
+The inputs are derived from the table's fields (added ones included, computed
+ones left out); the values go through the
 same ``db.changes.apply`` as the grid (parsing, required fields, history).
 A ``source`` in the link fills 来源渠道 for every record the form adds.
 What someone typed stays in the form until it is saved.
@@ -13,11 +14,11 @@ from typing import Any
 
 import streamlit as st
 
-from db.access import AccessDenied
+from db.access import AccessDenied, Actor
 from db.changes import ChangeSet, NewRow, apply
 from db.connection import base_path, opened
 from db.errors import InvalidChanges
-from db.queries import get_row
+from db.queries import get_row, link_options
 from schema.model import Column, Table
 from schema.types import AutoNumber, Checkbox, Choice, CreatedOn, Date, Link, LongText, MultiChoice
 from ui.i18n import lang, t
@@ -33,6 +34,27 @@ def fields_of(table: Table, fixed: Mapping[str, Any]) -> list[Column]:
     """The fields the form asks for, in the table's order."""
     return [c for c in table.columns if c.editable and not c.hidden and c.name not in fixed
             and c.name not in NOT_ASKED and not isinstance(c.type, AutoNumber | CreatedOn)]
+
+
+def fixed_by(table: Table, source: str | None) -> dict[str, Any]:
+    """The values a link fixes: 来源渠道 from ``?source=`` (its code or label), if the table has one."""
+    if not source or not table.has_column("source"):
+        return {}
+    options = table.column("source").type.options
+    code = next((o.code for o in options if source in (o.code, o.label.zh, o.label.en)), None)
+    return {"source": code} if code else {}
+
+
+#: Records a link field's select offers (besides none): never a whole large table.
+LINK_CHOICES = 200
+
+
+def link_choices(table: Table, actor: Actor) -> dict[str, dict[int, str]]:
+    """``{column: {id: label}}`` for the form's link fields: rows ``actor`` may see (active members only)."""
+    with opened(base_path()) as db:
+        return {c.name: link_options(db, c.type.table, actor=actor, active_only=c.type.table == "users",
+                                     limit=LINK_CHOICES)
+                for c in fields_of(table, {}) if isinstance(c.type, Link)}
 
 
 def _key(table: Table, column: Column) -> str:

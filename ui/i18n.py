@@ -322,8 +322,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "charts.remove": "移除",
         "nav.kanban": "看板视图",
         "kanban.title": "看板视图",
-        "kanban.caption": "按单选字段（默认销售阶段）分列的客户卡片；在卡片下方的选择框中把它移到另一列，"
-                          "即修改该字段（与表格一样校验并记入修改记录）。",
+        "kanban.caption": "任何一张表的记录按它的单选字段分列成卡片（客户默认按销售阶段）；在卡片下方的选择框中把它"
+                          "移到另一列，即修改该字段（与表格一样校验并记入修改记录）。点卡片名称打开记录。",
+        "kanban.no_single_select": "这张表还没有单选字段，在「字段」里加一个单选字段后即可用看板",
+        "kanban.field_not_found": "链接里的分组字段不是这张表的单选字段，已按默认字段分组。",
         "kanban.group_by": "分组字段",
         "kanban.empty_column": "（未填）",
         "kanban.move": "移到",
@@ -346,8 +348,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "view.not_found": "找不到这个视图。",
         "nav.calendar": "日历",
         "calendar.title": "日历",
-        "calendar.caption": "按日期字段把客户或跟进记录排在月历或周历上（默认：客户的下次跟进时间）；"
-                            "点名称打开客户。",
+        "calendar.caption": "按日期字段把任何一张表的记录排在月历或周历上（默认：客户的下次跟进时间）；"
+                            "点名称打开记录（跟进记录打开它的客户）。",
+        "calendar.no_date": "这张表还没有日期字段，在「字段」里加一个日期或日期时间字段后即可用日历。",
+        "calendar.field_not_found": "链接里的日期字段不是这张表的日期字段，已按默认字段显示。",
         "calendar.table": "表",
         "calendar.by": "日期字段",
         "calendar.period": "显示",
@@ -371,6 +375,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "form.submit": "提交",
         "form.row": "表单",
         "form.done": "已提交：{name}。可以继续填写下一位。",
+        "form.share": "把这个链接发给同事（需登录），打开就是这张表的表单（title 可改成表单的名称）：",
         "form.links": "表单链接",
         "form.links_help": "把下面的链接发给展会或官网的同事（需登录）；通过它提交的客户会自动记上来源渠道。",
         "nav.tables": "数据表",
@@ -411,6 +416,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "tables.template": "从模板开始",
         "tables.blank": "空白表",
         "tables.created": "已新建表“{label}”。",
+        "tables.not_found": "找不到链接里的这张表（可能已被删除，或您无权打开）。",
+        "tables.back": "← 返回{table}",
+        "tables.record_not_found": "找不到第 {id} 号记录（可能已被删除）。",
         "fields.link_target": "链接到哪个表",
         "fields.link_multiple": "允许多条记录",
         "fields.link_multiple_help": "勾选后一个单元格可以链接多条记录（例如一份合同涉及几位客户）。",
@@ -735,9 +743,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "charts.remove": "Remove",
         "nav.kanban": "Board",
         "kanban.title": "Board",
-        "kanban.caption": "Customer cards in columns by a single-select field (the sales stage by default); move a "
-                          "card to another column with the select under it to change that field (checked and "
-                          "recorded like an edit in the grid).",
+        "kanban.caption": "The records of any table as cards in columns by one of its single-select fields (the "
+                          "sales stage for customers by default); move a card to another column with the select "
+                          "under it to change that field (checked and recorded like an edit in the grid). A card's "
+                          "name opens the record.",
+        "kanban.no_single_select": "This table has no single-select field yet; add one under “Fields” to use the "
+                                   "board",
+        "kanban.field_not_found": "The link's field is not a single select of this table; grouped by the default.",
         "kanban.group_by": "Group by",
         "kanban.empty_column": "(empty)",
         "kanban.move": "Move to",
@@ -760,8 +772,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "view.not_found": "No such view.",
         "nav.calendar": "Calendar",
         "calendar.title": "Calendar",
-        "calendar.caption": "Customers or follow-ups on a month or a week by a date field (by default, the "
-                            "customers' next follow-up); a name opens the customer.",
+        "calendar.caption": "The records of any table on a month or a week by a date field (by default, the "
+                            "customers' next follow-up); a name opens the record (a follow-up opens its customer).",
+        "calendar.no_date": "This table has no date field yet; add a date or date-and-time field under “Fields” to "
+                            "use the calendar.",
+        "calendar.field_not_found": "The link's field is not a date field of this table; shown by the default.",
         "calendar.table": "Table",
         "calendar.by": "Date field",
         "calendar.period": "Show",
@@ -786,6 +801,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "form.submit": "Submit",
         "form.row": "Form",
         "form.done": "Submitted: {name}. Ready for the next one.",
+        "form.share": "Send this link to colleagues (they sign in) to open this table's form (change title to "
+                      "name the form):",
         "form.links": "Form links",
         "form.links_help": "Send these links to colleagues at a trade show or on the website (they sign in); "
                            "customers added through them get the source filled in.",
@@ -832,6 +849,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "tables.template": "Start from a template",
         "tables.blank": "Blank table",
         "tables.created": "Table “{label}” created.",
+        "tables.not_found": "The table in the link cannot be found (it may have been deleted, or is not yours to "
+                            "open).",
+        "tables.back": "← Back to {table}",
+        "tables.record_not_found": "Record {id} cannot be found (it may have been deleted).",
         "fields.link_target": "Link to table",
         "fields.link_multiple": "Several records",
         "fields.link_multiple_help": "Tick to let one cell link several records (a contract with several customers).",
