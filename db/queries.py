@@ -37,6 +37,11 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def error_key(name: str) -> str:
+    """The key under which a row read by :func:`fetch_page` says why formula ``name`` failed on it."""
+    return f"!{name}"
+
+
 def holds(column: Column) -> str:
     """SQL true when link ``column`` of the row holds the id bound to ``?`` (one of several, if it takes several)."""
     link = quote(column.name)
@@ -374,10 +379,51 @@ class Compiler:
         return " AND ".join(parts)
 
     def select_list(self, table: Table) -> str:
-        """Every stored column, the row metadata and every computed column."""
+        """Every stored column, the row metadata and every computed column; for a formula that can fail
+        on a row, also why it failed there (under :func:`error_key`, NULL where it did not)."""
         parts = [f"t.{quote(name)}" for name in ("id", "version", "updated_at", "updated_by")]
         parts += [f"{self.expression(table, column)} AS {quote(column.name)}" for column in table.columns]
+        for column in table.columns:
+            if isinstance(column.type, Formula):
+                try:
+                    failed = self.formula_error(table, parse(column.type.expression), "t", 1)
+                except FormulaError:
+                    failed = None
+                if failed:
+                    parts.append(f"{failed} AS {quote(error_key(column.name))}")
         return ", ".join(parts)
+
+    def formula_error(self, table: Table, node: Node, alias: str, depth: int) -> str | None:
+        """SQL naming why a formula fails on a row — ``div0`` (÷ 0), ``date`` (not a date) — or NULL where
+        it does not; ``None`` when nothing in it can fail. A branch of IF that is not taken never fails."""
+        if depth > MAX_FORMULA_DEPTH:
+            return None
+        if node.kind == "ref":
+            column = formula_column(table, node.value)
+            if column is not None and isinstance(column.type, Formula):  # a formula over a failing formula
+                try:
+                    return self.formula_error(table, parse(column.type.expression), alias, depth + 1)
+                except FormulaError:
+                    return None
+            return None
+        if node.kind == "call" and node.value == "IF":
+            condition, then, otherwise = (self.formula_error(table, arg, alias, depth) for arg in node.args)
+            if not (then or otherwise):
+                return condition
+            branches = (f"(CASE WHEN {self.formula(table, node.args[0], alias, depth)} "
+                        f"THEN {then or 'NULL'} ELSE {otherwise or 'NULL'} END)")
+            return f"COALESCE({condition}, {branches})" if condition else branches
+        found = [error for error in (self.formula_error(table, arg, alias, depth) for arg in node.args) if error]
+        if node.kind == "op" and node.value == "/":
+            found.append(f"(CASE WHEN {self.formula(table, node.args[1], alias, depth)} = 0 THEN 'div0' END)")
+        if node.kind == "call" and node.value in ("DATE_ADD", "DAYS_BETWEEN"):
+            dates = node.args if node.value == "DAYS_BETWEEN" else node.args[:1]
+            for arg in dates:
+                value = self.formula(table, arg, alias, depth)
+                found.append(f"(CASE WHEN {value} IS NOT NULL AND date({value}) IS NULL THEN 'date' END)")
+        if not found:
+            return None
+        return found[0] if len(found) == 1 else f"COALESCE({', '.join(found)})"
 
 
 def count_rows(db: sqlite_utils.Database, query: Query, *, actor: Actor, today: dt.date | None = None,

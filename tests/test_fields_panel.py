@@ -135,7 +135,7 @@ def test_changing_a_type_from_the_panel_converts_and_shows_what_did_not_fit_in_t
         "已把「预算（文本）」改为金额：1 个值已转换，1 个值不符合新类型、按原样保留（很多")
     assert any("「预算（文本）」有不符合字段类型的值" in w.value for w in app.warning)
     frame = app.dataframe[0].value
-    assert set(frame[name].dropna()) == {"很多", "3000.0"}  # shown as text, nothing lost
+    assert set(frame[name].dropna()) == {"很多", "3000"}  # shown as text, nothing lost
 
 
 def test_a_default_set_in_the_panel_fills_new_customers(base):
@@ -152,3 +152,19 @@ def test_a_default_set_in_the_panel_fills_new_customers(base):
 
         row = insert(db, "customers", actor=ADMIN, name="默认值测试公司")
         assert db.execute('SELECT "f1" FROM customers WHERE id = ?', [row]).fetchone()[0] == "o2"
+
+
+def test_a_formula_failing_on_one_row_shows_why_in_that_cell_and_values_in_the_others(base):
+    from db import fields as db_fields
+    from tests.conftest import ADMIN
+
+    with opened(base) as db:
+        name = db_fields.add_field(db, ADMIN, "customers", "每次跟进天数", "formula",
+                                   formula="100 / ({跟进次数} - 2)")
+        db_fields.move_field(db, ADMIN, "customers", name, -100)
+    app = app_for(base, "admin")
+    app.run()
+    cells = list(app.dataframe[0].value[name])
+    assert "#除以零" in cells  # a customer with exactly 2 follow-ups
+    assert any(cell not in (None, "#除以零") for cell in cells)  # the others keep their values
+    assert not [w for w in app.warning if "不符合字段类型" in w.value]  # no banner: the cell says it

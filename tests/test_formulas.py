@@ -120,3 +120,39 @@ def test_a_formula_follows_an_edit_at_once(db, deal):
 def test_the_parser_refuses_broken_formulas_with_its_own_error(text):
     with pytest.raises(FormulaError):
         parse(text)
+
+
+def failure_of(db, customer: int, formula: str):
+    from db.queries import error_key
+
+    name = fields.add_field(db, ADMIN, "customers", f"公式{abs(hash(formula)) % 10**8}", "formula", formula=formula)
+    row = get_row(db, "customers", customer, actor=ADMIN, today=TODAY)
+    return row[name], row.get(error_key(name))
+
+
+@pytest.mark.parametrize(("formula", "value", "failure"), [
+    ("{预计成交金额} / 0", None, "div0"),
+    ("{预计成交金额} / ({赢率} - 40)", None, "div0"),           # 赢率 is 40 on this row
+    ("{预计成交金额} / {赢率}", 5000.0, None),
+    ("IF({赢率} = 40, 0, {预计成交金额} / ({赢率} - 40))", 0, None),  # the guarded branch is not taken
+    ("IF({赢率} = 40, 1 / 0, 1)", None, "div0"),
+    ('DATE_ADD("下周", 3)', None, "date"),
+    ('DAYS_BETWEEN({最近跟进时间}, "明天")', None, "date"),
+    ("DATE_ADD({最近跟进时间}, 14)", "2026-11-03", None),
+    ("1 + 1", 2, None),
+])
+def test_a_formula_that_fails_on_a_row_says_why_in_that_cell_only(db, deal, formula, value, failure):
+    customer, _, _ = deal
+    assert failure_of(db, customer, formula) == (value, failure)
+
+
+def test_a_formula_over_a_failing_formula_fails_too_and_other_rows_are_unaffected(db, deal, make_customer):
+    from db.queries import error_key
+
+    customer, amount, rate = deal
+    other = make_customer(name="另一家公司", **{amount: 1000, rate: 50})
+    per_point = fields.add_field(db, ADMIN, "customers", "每点金额", "formula", formula="{预计成交金额} / ({赢率} - 40)")
+    doubled = fields.add_field(db, ADMIN, "customers", "翻倍", "formula", formula="{每点金额} * 2")
+    rows = {r["id"]: r for r in fetch_page(db, Query("customers"), actor=ADMIN, today=TODAY)}
+    assert rows[customer][error_key(doubled)] == "div0"
+    assert (rows[other][per_point], rows[other][doubled], rows[other][error_key(doubled)]) == (100.0, 200.0, None)

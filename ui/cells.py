@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from db.queries import error_key
 from schema.model import Column, Table
 from schema.types import (
     AutoNumber,
@@ -224,8 +225,7 @@ def to_frame(table: Table, names: tuple[str, ...], rows: list[dict[str, Any]], *
     for name in names:
         column = table.column(name)
         if name in as_text:
-            data[name] = pd.Series([None if row.get(name) is None else str(row.get(name)) for row in rows],
-                                   dtype="object")
+            data[name] = pd.Series([_as_text(name, row) for row in rows], dtype="object")
         else:
             data[name] = pd.Series([_cell(column, row.get(name)) for row in rows], dtype=_dtype(column))
     return pd.DataFrame(data)
@@ -255,6 +255,20 @@ def fits(column: Column, value: Any) -> bool:
 
 
 def misfits(table: Table, names: tuple[str, ...], rows: list[dict[str, Any]]) -> frozenset[str]:
-    """Those of ``names`` with a value on these rows that does not fit the column's type."""
+    """Those of ``names`` with a value on these rows that does not fit the column's type, or a formula
+    that failed on one of them (shown as text, so that the cell can say why)."""
     return frozenset(name for name in names
-                     if any(not fits(table.column(name), row.get(name)) for row in rows))
+                     if any(not fits(table.column(name), row.get(name)) or row.get(error_key(name))
+                            for row in rows))
+
+
+def _as_text(name: str, row: dict[str, Any]) -> str | None:
+    """A cell of a column shown as text: why its formula failed, else its value (12.0 as 12)."""
+    if row.get(error_key(name)):
+        return t(f"formula.failed.{row[error_key(name)]}")
+    value = row.get(name)
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

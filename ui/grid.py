@@ -266,9 +266,9 @@ def show(grid: Grid, rows: list[dict[str, Any]], links: Mapping[str, Mapping[int
         (grid.can_add, grid.can_delete), "fixed")
     with_open = grid.open_param is not None
     as_text = misfits(grid.table, grid.visible, rows)
-    if as_text and held is None:
-        st.warning(md_escape(t("grid.misfits", fields="、".join(
-            grid.table.column(name).label.get(lang()) for name in as_text))))
+    odd = [grid.table.column(name).label.get(lang()) for name in as_text if not grid.table.column(name).computed]
+    if odd and held is None:  # a failed formula says why in its cell; stored values that do not fit are told here
+        st.warning(md_escape(t("grid.misfits", fields="、".join(odd))))
     st.data_editor(
         to_frame(grid.table, grid.visible, rows, with_open=with_open, as_text=as_text),
         key=key,

@@ -396,6 +396,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "fields.number_format_help": "{{YYYY}} 年、{{YY}} 两位年、{{MM}} 月、{{DD}} 日、{{seq:3}} 至少 3 位的序号"
                                      "（格式中序号前的部分变了，序号就重新开始）；"
                                      "例如 HT{{YYYY}}{{MM}}-{{seq:3}}",
+        "formula.failed.div0": "#除以零",
+        "formula.failed.date": "#日期无效",
         "fields.default": "默认值",
         "fields.today": "今天",
         "fields.yes": "是",
@@ -827,6 +829,8 @@ CATALOG: dict[str, dict[str, str]] = {
                                      "{{seq:3}} a counter of at least 3 digits "
                                      "(it starts again when the text before it changes); "
                                      "e.g. HT{{YYYY}}{{MM}}-{{seq:3}}",
+        "formula.failed.div0": "#DIV/0!",
+        "formula.failed.date": "#BAD DATE",
         "fields.default": "Default",
         "fields.today": "today",
         "fields.yes": "yes",
