@@ -129,7 +129,8 @@ def dashboard(db: sqlite_utils.Database, *, actor: Actor) -> Dashboard:
 class ChartSpec:
     """A one-click chart of a grid's current view: group by ``column`` (and ``by``), count or sum ``sum_of``.
 
-    ``search`` and ``filters`` are the view's; ``period`` buckets dates by ``month`` or ``week``.
+    ``search``, ``filters`` (joined by ``match``) and ``narrow`` are the view's (see
+    :class:`db.queries.Query`); ``period`` buckets dates by ``month`` or ``week``.
     """
 
     table: str
@@ -139,18 +140,27 @@ class ChartSpec:
     period: str = "month"
     search: str = ""
     filters: tuple[Filter, ...] = ()
+    match: str = "all"
+    narrow: tuple[Filter, ...] = ()
+
+    @property
+    def query(self) -> Query:
+        """The rows this chart counts, as a query."""
+        return Query(self.table, self.search, self.filters, match=self.match, narrow=self.narrow)
 
     def to_json(self) -> str:
         """The spec as JSON (to save a chart onto the 看板)."""
         data = asdict(self)
-        data["filters"] = [[f.column, f.op, list(f.values)] for f in self.filters]
+        for name in ("filters", "narrow"):
+            data[name] = [[f.column, f.op, list(f.values)] for f in getattr(self, name)]
         return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> ChartSpec:
         """The spec saved by :meth:`to_json`."""
-        data = json.loads(text)
-        data["filters"] = tuple(Filter(c, op, tuple(v)) for c, op, v in data.get("filters", []))
+        data = json.loads(text)  # charts saved before match and narrow existed have neither
+        for name in ("filters", "narrow"):
+            data[name] = tuple(Filter(c, op, tuple(v)) for c, op, v in data.get(name, []))
         return cls(**data)
 
 
@@ -190,7 +200,7 @@ def chart_groups(db: sqlite_utils.Database, spec: ChartSpec, *, actor: Actor, to
     if how is None:
         raise ValueError(f"{column.name} cannot be charted")
     compiler = Compiler(base, today or dt.date.today(), actor)
-    where = compiler.where(table, Query(table.name, spec.search, spec.filters))
+    where = compiler.where(table, spec.query)
     value = compiler.expression(table, column)
     source = f"{quote(table.name)} t"
     if how == "tags":

@@ -1,7 +1,7 @@
 """Reading rows: one page at a time, with computed columns done in SQL.
 
-A :class:`Query` is data (table, search text, filters, sort, page). It is
-compiled to SQL here and nowhere else. Computed columns (:class:`Rollup`,
+A :class:`Query` is data (table, search text, filters joined by "all" or
+"any", sort, page). It is compiled to SQL here and nowhere else. Computed columns (:class:`Rollup`,
 :class:`DaysSince`) become correlated subqueries; they are evaluated only for
 the rows of the page shown, unless the query sorts or filters by them.
 Identifiers come from the schema and are quoted; every value is a parameter.
@@ -20,7 +20,19 @@ from db.errors import RowNotFound
 from db.fields import load_base
 from schema.formula import COMPARISONS, FormulaError, Node, formula_column, parse
 from schema.model import Base, Column, Table
-from schema.types import Choice, DaysSince, Derived, Formula, Link, Lookup, ModifiedAt, MultiChoice, Phone, Rollup
+from schema.types import (
+    Checkbox,
+    Choice,
+    DaysSince,
+    Derived,
+    Formula,
+    Link,
+    Lookup,
+    ModifiedAt,
+    MultiChoice,
+    Phone,
+    Rollup,
+)
 
 #: How deep formulas may refer to formulas (a cycle is refused when saved; this is the backstop).
 MAX_FORMULA_DEPTH = 20
@@ -30,6 +42,12 @@ LIST_LIMIT = 50
 
 #: Filter operations a :class:`Filter` may use.
 FILTER_OPS = ("in", "any_tag", "between", "older_than_days", "label_contains")
+
+#: How a query joins its filters: every one must hold (全部满足), or at least one (任一满足).
+MATCHES = ("all", "any")
+
+#: At most this many groups are counted by :func:`group_counts` (the largest, for links).
+MAX_GROUPS = 50
 
 
 def quote(identifier: str) -> str:
@@ -75,7 +93,12 @@ class Filter:
 
 @dataclass(frozen=True)
 class Query:
-    """What a grid asks for: one page of a table."""
+    """What a grid asks for: one page of a table.
+
+    ``match`` joins ``filters``: ``all`` (every one holds) or ``any`` (at least
+    one). ``narrow`` filters always hold (the group picked above a grid), as
+    does ``search``; and whatever they say, only rows the actor may see match.
+    """
 
     table: str
     search: str = ""
@@ -84,6 +107,12 @@ class Query:
     descending: bool = False
     page: int = 1
     page_size: int = 100
+    match: str = "all"
+    narrow: tuple[Filter, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.match not in MATCHES:
+            raise ValueError(f"unknown match {self.match!r}")
 
     @property
     def offset(self) -> int:
@@ -371,9 +400,19 @@ class Compiler:
         return self._scope(table.name, "t")
 
     def where(self, table: Table, query: Query) -> str:
-        """The WHERE clause of ``query``, limited to the rows the actor may see."""
+        """The WHERE clause of ``query``, limited to the rows the actor may see.
+
+        The actor's scope, the ``narrow`` filters and the search are AND-ed
+        with the filters whether those are joined by ``all`` or by ``any``: "any"
+        widens the filters, never what the actor may see.
+        """
         parts = [self.visible(table)]
-        parts += [self.condition(table, flt) for flt in query.filters]
+        conditions = [f"({self.condition(table, flt)})" for flt in query.filters]
+        if query.match == "any" and len(conditions) > 1:
+            parts.append("(" + " OR ".join(conditions) + ")")
+        else:
+            parts += conditions
+        parts += [f"({self.condition(table, flt)})" for flt in query.narrow]
         if query.search.strip():
             parts.append(self.search(table, query.search.strip()))
         return " AND ".join(parts)
@@ -428,13 +467,67 @@ class Compiler:
 
 def count_rows(db: sqlite_utils.Database, query: Query, *, actor: Actor, today: dt.date | None = None,
                base: Base | None = None) -> int:
-    """How many rows ``actor`` may see match ``query``'s search and filters (all pages)."""
+    """How many rows ``actor`` may see match ``query``'s search and filters (``narrow`` too; all pages)."""
     base = base or load_base(db)
     table = base.table(query.table)
     compiler = Compiler(base, today or dt.date.today(), actor)
     where = compiler.where(table, query)
     sql = f"SELECT COUNT(*) FROM {quote(table.name)} t WHERE {where}"
     return db.execute(sql, compiler.params).fetchone()[0]
+
+
+def groupable(column: Column) -> bool:
+    """Whether rows can be grouped (and counted) by ``column``: a single select, a checkbox or a link,
+    or a computed field yielding a single select or a checkbox."""
+    kind = column.type.result if isinstance(column.type, Derived) else column.type
+    if isinstance(kind, Choice):
+        return not isinstance(kind, MultiChoice)
+    # A link holding several records belongs to several groups at once: charts count those (tags).
+    return isinstance(kind, Checkbox) or (isinstance(kind, Link) and not kind.multiple and not column.computed)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Rows sharing one value of a column: the stored value (``None``: empty), the linked row's label
+    for a link (``None`` when the actor may not see it), and how many rows."""
+
+    value: Any
+    label: str | None
+    count: int
+
+
+def group_counts(db: sqlite_utils.Database, query: Query, column_name: str, *, actor: Actor,
+                 today: dt.date | None = None, base: Base | None = None) -> list[Group]:
+    """How many rows ``actor`` may see match ``query`` (search, filters, narrow), per value of a column.
+
+    Counted in SQL with GROUP BY. Options come in their declared order, other
+    values with the most rows first, empty last; at most :data:`MAX_GROUPS`
+    groups (those with the most rows). Raises ValueError for a column that
+    cannot be grouped by (see :func:`groupable`), UnknownColumn for one that
+    does not exist.
+    """
+    base = base or load_base(db)
+    table = base.table(query.table)
+    column = table.column(column_name)
+    if not groupable(column):
+        raise ValueError(f"{column.name} cannot be grouped by")
+    compiler = Compiler(base, today or dt.date.today(), actor)
+    where = compiler.where(table, query)
+    value = compiler.expression(table, column)
+    kind = column.type.result if isinstance(column.type, Derived) else column.type
+    label = "NULL"
+    if isinstance(kind, Link):
+        target = base.table(kind.table)
+        label = (f"(SELECT l.{quote(target.label_column)} FROM {quote(target.name)} l WHERE l.id = g.v"
+                 f"{compiler.scoped(target.name, 'l')})")
+    order = "g.n DESC, g.v"
+    if isinstance(kind, Choice):
+        cases = " ".join(f"WHEN {compiler.param(o.code)} THEN {i}" for i, o in enumerate(kind.options))
+        order = f"(CASE g.v {cases} ELSE {len(kind.options)} END), g.n DESC, g.v"
+    sql = (f"SELECT g.v, {label}, g.n FROM (SELECT {value} AS v, COUNT(*) AS n FROM {quote(table.name)} t "
+           f"WHERE {where} GROUP BY 1) g ORDER BY g.v IS NULL, {order} LIMIT {compiler.param(MAX_GROUPS)}")
+    rows = db.execute(sql, compiler.params).fetchall()
+    return [Group(value, label, count) for value, label, count in rows]
 
 
 def fetch_page(

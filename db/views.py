@@ -1,9 +1,12 @@
-"""Saved views: a named search, filters and sort of a grid, personal or shared, with a default per table.
+"""Saved views: a named search, filters, sort, columns and grouping of a grid, personal or shared, with a
+default per table.
 
-A view's ``state`` is what the grid's filter controls hold (search text,
-picked options, 未跟进超过 N 天, sort, direction), saved as JSON and put
+A view's ``state`` is what the grid's controls hold (search text, picked
+options, 未跟进超过 N 天, 全部满足/任一满足, sort, direction, the columns shown
+in order, the column grouped by and the group picked), saved as JSON and put
 back when the view is opened — so every filter the grid offers, on built-in,
-computed and added fields, can be saved. Shared views are made and removed by
+computed and added fields, can be saved, and a control added later needs no
+migration (a view without its key opens with the control's default). Shared views are made and removed by
 managers and administrators; anyone saves personal ones.
 """
 

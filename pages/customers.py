@@ -4,7 +4,7 @@ import streamlit as st
 
 from db.connection import base_path, opened
 from db.queries import Query, link_options
-from ui import fields, filters, grid, paging, quick_chart, views
+from ui import fields, filters, grid, layout, paging, quick_chart, views
 from ui.detail import show_customer
 from ui.entry import through_app
 from ui.i18n import t
@@ -37,11 +37,13 @@ with opened(base_path()) as db:
         stale = filters.stale_filter(FILTERS, "last_follow_up_at")
     with size_cell:
         size = paging.page_size(FILTERS)
-    chosen, sort, descending = filters.more_filters(CUSTOMERS, FILTERS, links)
-    query = Query("customers", search, tuple(chosen + stale), sort, descending, page_size=size)
+    chosen, sort, descending, match = filters.more_filters(CUSTOMERS, FILTERS, links)
+    shown = layout.panel(CUSTOMERS, FILTERS)
+    query = Query("customers", search, tuple(chosen + stale), sort, descending, page_size=size, match=match)
+    query = layout.groups(db, CUSTOMERS, query, shown.group_by, FILTERS, actor, links)
     page = paging.load(db, query, FILTERS, actor)
     links = link_labels(db, CUSTOMERS, page.rows, actor, known=links)
 
 quick_chart.panel(CUSTOMERS, query, actor, links)
 fields.panel(CUSTOMERS, actor)
-paging.show(GRID, page, links, FILTERS)
+paging.show(GRID, page, links, FILTERS, shown.columns)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from db.connection import base_path, opened
 from db.queries import Query, link_options
-from ui import fields, filters, grid, paging, quick_chart, views
+from ui import fields, filters, grid, layout, paging, quick_chart, views
 from ui.entry import through_app
 from ui.i18n import t
 from ui.links import link_labels
@@ -35,9 +35,12 @@ with opened(base_path()) as db:
         period = filters.date_range(FILTERS, "time")
     with size_cell:
         size = paging.page_size(FILTERS)
-    chosen, sort, descending = filters.more_filters(FOLLOW_UPS, FILTERS, {"person_id": users},
-                                                    columns=("method", "person_id", "status"))
-    query = Query("follow_ups", search, tuple(by_customer + period + chosen), sort, descending, page_size=size)
+    chosen, sort, descending, match = filters.more_filters(FOLLOW_UPS, FILTERS, {"person_id": users},
+                                                           columns=("method", "person_id", "status"))
+    shown = layout.panel(FOLLOW_UPS, FILTERS)
+    query = Query("follow_ups", search, tuple(by_customer + period + chosen), sort, descending, page_size=size,
+                  match=match)
+    query = layout.groups(db, FOLLOW_UPS, query, shown.group_by, FILTERS, actor, {"person_id": users})
     page = paging.load(db, query, FILTERS, actor)
     customers = link_options(db, "customers", actor=actor, include=tuple(r["customer_id"] for r in page.rows),
                              limit=CUSTOMER_CHOICES, contains=customer_text)
@@ -48,4 +51,4 @@ with opened(base_path()) as db:
 
 quick_chart.panel(FOLLOW_UPS, query, actor, links)
 fields.panel(FOLLOW_UPS, actor)
-paging.show(GRID, page, links, FILTERS)
+paging.show(GRID, page, links, FILTERS, shown.columns)

@@ -11,7 +11,7 @@ from db.connection import base_path, opened
 from db.fields import FieldError, is_added_table
 from db.queries import Query
 from schema.templates import TEMPLATES
-from ui import fields, filters, grid, paging, quick_chart, views
+from ui import fields, filters, grid, layout, paging, quick_chart, views
 from ui.detail import show_record
 from ui.entry import through_app
 from ui.i18n import lang, t
@@ -71,12 +71,14 @@ with opened(base_path()) as db:
         search = filters.search_box(table, prefix)
     with size_cell:
         size = paging.page_size(prefix)
-    chosen, sort, descending = filters.more_filters(table, prefix, {})
-    query = Query(table.name, search, tuple(chosen), sort, descending, page_size=size)
+    chosen, sort, descending, match = filters.more_filters(table, prefix, {})
+    shown = layout.panel(table, prefix)
+    query = Query(table.name, search, tuple(chosen), sort, descending, page_size=size, match=match)
+    query = layout.groups(db, table, query, shown.group_by, prefix, actor, {})
     page = paging.load(db, query, prefix, actor)
     links = link_labels(db, table, page.rows, actor)
 
 quick_chart.panel(table, query, actor, links)
 fields.panel(table, actor)
 paging.show(grid.Grid(table, key=f"tables.{table.name}.editor", columns=tuple(c.name for c in table.columns)),
-            page, links, prefix)
+            page, links, prefix, shown.columns)

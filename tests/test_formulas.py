@@ -151,7 +151,8 @@ def test_a_formula_over_a_failing_formula_fails_too_and_other_rows_are_unaffecte
 
     customer, amount, rate = deal
     other = make_customer(name="另一家公司", **{amount: 1000, rate: 50})
-    per_point = fields.add_field(db, ADMIN, "customers", "每点金额", "formula", formula="{预计成交金额} / ({赢率} - 40)")
+    per_point = fields.add_field(db, ADMIN, "customers", "每点金额", "formula",
+                                 formula="{预计成交金额} / ({赢率} - 40)")
     doubled = fields.add_field(db, ADMIN, "customers", "翻倍", "formula", formula="{每点金额} * 2")
     rows = {r["id"]: r for r in fetch_page(db, Query("customers"), actor=ADMIN, today=TODAY)}
     assert rows[customer][error_key(doubled)] == "div0"

@@ -136,3 +136,10 @@ def test_the_grid_takes_a_stored_link_list_as_fitting_its_column(stored, fits):
 
     column = Column("f1", Link("customers", multiple=True), L("涉及客户", "Customers"))
     assert cell_fits(column, stored) is fits
+
+
+def test_a_link_list_is_not_offered_to_group_by(db, contracts):
+    from db.queries import groupable
+
+    table, link, _ = contracts
+    assert not groupable(load_base(db).table(table).column(link))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,12 @@ def totals(groups) -> Counter:
     (ChartSpec("customers", "stage", filters=(STALE,)), "stage"),
     (ChartSpec("customers", "grade", search="科技"), "grade"),
     (ChartSpec("customers", "owner_id", filters=(Filter("industry", "in", ("it", "retail")),)), "owner_id"),
+    (ChartSpec("customers", "stage", filters=(STALE, Filter("grade", "in", ("A",))), match="any"), "stage"),
+    (ChartSpec("customers", "grade", filters=(STALE, Filter("tags", "any_tag", ("strong_intent",))), match="any",
+               narrow=(Filter("stage", "in", ("lead",)),)), "grade"),
 ])
 def test_a_chart_counts_exactly_the_rows_the_view_shows(demo_db, spec, column):
-    rows = fetch_page(demo_db, Query(spec.table, spec.search, spec.filters, page_size=10_000), actor=ADMIN)
+    rows = fetch_page(demo_db, replace(spec.query, page_size=10_000), actor=ADMIN)
     assert totals(chart_groups(demo_db, spec, actor=ADMIN)) == Counter(r[column] for r in rows)
 
 
@@ -78,6 +82,14 @@ def test_a_salespersons_chart_counts_only_their_own_and_pool_customers(demo_db):
 def test_a_spec_survives_saving(demo_db):
     spec = ChartSpec("customers", "stage", by="grade", search="有限", filters=(STALE,))
     assert ChartSpec.from_json(spec.to_json()) == spec
+    grouped = ChartSpec("customers", "stage", filters=(STALE,), match="any", narrow=(Filter("grade", "in", ("A",)),))
+    assert ChartSpec.from_json(grouped.to_json()) == grouped
+
+
+def test_a_chart_saved_before_match_and_narrow_existed_still_loads():
+    old = json.dumps({"table": "customers", "column": "stage", "by": None, "sum_of": None, "period": "month",
+                      "search": "", "filters": [["grade", "in", ["A"]]]})
+    assert ChartSpec.from_json(old) == ChartSpec("customers", "stage", filters=(Filter("grade", "in", ("A",)),))
 
 
 def test_one_click_from_the_grid_to_a_chart_with_its_numbers_and_onto_the_dashboard(demo_file, tmp_path,

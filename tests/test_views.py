@@ -1,18 +1,26 @@
-"""Saved views: the grid's search, filters and sort kept under a name, personal or shared, opened
-from the 视图 select, from their own URL, or by default."""
+"""Saved views: the grid's search, filters (全部满足 or 任一满足), sort, columns and grouping kept under a
+name, personal or shared, opened from the 视图 select, from their own URL, or by default."""
 
 from __future__ import annotations
 
+import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from db import views
+from db import fields, tables, views
 from db.access import AccessDenied
+from db.changes import ChangeSet, NewRow, apply
 from db.connection import BASE_ENV, opened
-from db.queries import Filter, Query, count_rows
-from tests.conftest import ADMIN, LINA, MANAGER, ZHANGWEI, app_for
+from db.fields import load_base
+from db.queries import Filter, Query, count_rows, fetch_page, group_counts, groupable
+from schema.crm import CUSTOMERS
+from schema.types import Link
+from tests.conftest import ADMIN, LINA, MANAGER, TODAY, ZHANGWEI, app_for
+from ui.cells import OPEN
+from ui.layout import always_shown
 
 A_NOT_FOLLOWED_UP = Query("customers", filters=(Filter("grade", "in", ("A",)),
                                                 Filter("last_follow_up_at", "older_than_days", (30,))))
@@ -115,3 +123,285 @@ def test_a_view_whose_search_looks_like_a_date_opens(base):
     fresh.run()
     assert not fresh.exception
     assert fresh.text_input(key="customers.filters.search").value == "2026-11-08"
+
+
+# --- 全部满足 / 任一满足, columns, grouping ---------------------------------------------
+
+NEVER_FOLLOWED_UP = Filter("follow_up_count", "in", (0,))  # a stored rollup
+STRONG_INTENT = Filter("tags", "any_tag", ("strong_intent",))
+STALE_30 = Filter("last_follow_up_at", "older_than_days", (30,))
+
+CONDITIONS = [
+    ("customers", (NEVER_FOLLOWED_UP, STRONG_INTENT)),
+    ("customers", (STALE_30, Filter("grade", "in", ("A",)), Filter("owner_id", "in", (None,)))),
+    ("customers", (Filter("days_since_follow_up", "between", (None, None)), Filter("last_method", "in", ("visit",)))),
+    ("follow_ups", (Filter("customer_id", "label_contains", ("科技",)), Filter("method", "in", ("visit",)))),
+    ("follow_ups", (Filter("time", "between", ("2026-11-01", None)), Filter("status", "in", (None,)))),
+]
+
+
+def ids(db, query: Query, actor=ADMIN) -> set[int]:
+    return {row["id"] for row in fetch_page(db, replace(query, page_size=100_000), actor=actor, today=TODAY)}
+
+
+def alone(db, table: str, conditions, actor=ADMIN) -> list[set[int]]:
+    return [ids(db, Query(table, filters=(flt,)), actor) for flt in conditions]
+
+
+@pytest.mark.parametrize(("table", "conditions"), CONDITIONS)
+def test_any_returns_the_rows_meeting_one_condition_and_all_those_meeting_every_one(demo_db, table, conditions):
+    singles = alone(demo_db, table, conditions)
+    assert ids(demo_db, Query(table, filters=conditions, match="any")) == set.union(*singles)
+    assert ids(demo_db, Query(table, filters=conditions, match="all")) == set.intersection(*singles)
+
+
+def test_the_search_still_narrows_when_any_condition_will_do(demo_db):
+    conditions = (NEVER_FOLLOWED_UP, STRONG_INTENT)
+    found = ids(demo_db, Query("customers", "科技", conditions, match="any"))
+    assert found == set.union(*alone(demo_db, "customers", conditions)) & ids(demo_db, Query("customers", "科技"))
+    assert found
+
+
+def test_any_works_on_formula_and_lookup_fields(base):
+    with opened(base) as db:
+        twice = fields.add_field(db, ADMIN, "customers", "两倍跟进次数", "formula", formula="{跟进次数} * 2")
+        grade = fields.add_field(db, ADMIN, "follow_ups", "客户等级", "lookup", lookup=("customer_id", "grade"))
+        by_formula = Query("customers", filters=(Filter(twice, "in", (0,)), STRONG_INTENT), match="any")
+        by_rollup = Query("customers", filters=(NEVER_FOLLOWED_UP, STRONG_INTENT), match="any")
+        assert ids(db, by_formula) == ids(db, by_rollup)
+        by_lookup = (Filter(grade, "in", ("A",)), Filter("method", "in", ("visit",)))
+        assert ids(db, Query("follow_ups", filters=by_lookup, match="any")) == set.union(
+            *alone(db, "follow_ups", by_lookup))
+
+
+@pytest.mark.parametrize(("table", "conditions"), [
+    ("customers", (Filter("owner_id", "in", (ZHANGWEI.user_id,)), Filter("stage", "in", ("won",)))),
+    ("customers", (NEVER_FOLLOWED_UP, STRONG_INTENT)),
+    ("follow_ups", (Filter("person_id", "in", (ZHANGWEI.user_id,)), Filter("method", "in", ("visit",)))),
+])
+def test_a_salesperson_matching_any_condition_still_sees_only_her_scope(demo_db, table, conditions):
+    hers = ids(demo_db, Query(table), LINA)
+    anyone = set.union(*alone(demo_db, table, conditions))
+    found = ids(demo_db, Query(table, filters=conditions, match="any"), LINA)
+    assert found == hers & anyone
+    assert count_rows(demo_db, Query(table, filters=conditions, match="any"), actor=LINA) == len(found)
+    groups = group_counts(demo_db, Query(table, filters=conditions, match="any"), "method" if table == "follow_ups"
+                          else "stage", actor=LINA)
+    assert sum(g.count for g in groups) == len(found)
+
+
+@pytest.mark.parametrize(("table", "column", "conditions", "match", "actor"), [
+    ("customers", "stage", (), "all", ADMIN),
+    ("customers", "stage", (NEVER_FOLLOWED_UP, STRONG_INTENT), "any", ADMIN),
+    ("customers", "owner_id", (STALE_30,), "all", ADMIN),
+    ("customers", "owner_id", (STALE_30, STRONG_INTENT), "any", LINA),
+    ("customers", "last_method", (Filter("grade", "in", ("A", "B")),), "all", ADMIN),  # a computed select
+    ("follow_ups", "person_id", (Filter("customer_id", "label_contains", ("科技",)),), "all", ADMIN),
+    ("follow_ups", "status", (Filter("method", "in", ("visit",)), Filter("person_id", "in", (None,))), "any", LINA),
+])
+def test_group_counts_add_up_to_the_filtered_count_and_each_narrows_to_its_own(demo_db, table, column, conditions,
+                                                                               match, actor):
+    query = Query(table, filters=conditions, match=match)
+    groups = group_counts(demo_db, query, column, actor=actor, today=TODAY)
+    assert sum(g.count for g in groups) == count_rows(demo_db, query, actor=actor, today=TODAY)
+    for group in groups:
+        narrowed = replace(query, narrow=(Filter(column, "in", (group.value,)),))
+        assert count_rows(demo_db, narrowed, actor=actor, today=TODAY) == group.count, group
+
+
+def test_groups_come_in_option_order_with_empty_last_and_links_carry_their_names(demo_db):
+    stages = [g.value for g in group_counts(demo_db, Query("customers"), "stage", actor=ADMIN)]
+    order = [o.code for o in CUSTOMERS.column("stage").type.options]
+    assert stages == sorted(stages, key=lambda code: order.index(code) if code in order else len(order))
+    owners = group_counts(demo_db, Query("customers"), "owner_id", actor=ADMIN)
+    names = dict(demo_db.execute("SELECT id, display_name FROM users").fetchall())
+    assert [(g.value, g.label) for g in owners if g.value is not None] == [
+        (g.value, names[g.value]) for g in owners if g.value is not None]
+    assert None not in [g.value for g in owners][:-1]  # empty comes last
+
+
+@pytest.mark.parametrize("column", ["tags", "name", "follow_up_count", "missing"])
+def test_only_selects_checkboxes_and_links_can_be_grouped_by(demo_db, column):
+    with pytest.raises((ValueError, KeyError)):
+        group_counts(demo_db, Query("customers"), column, actor=ADMIN)
+
+
+def grid_columns(app) -> list[str]:
+    return [name for name in app.dataframe[-1].value.columns if name != OPEN]
+
+
+def save_view(app, name: str, prefix: str = "customers.filters") -> int:
+    app.text_input(key=f"views.{prefix}.name").input(name)
+    next(b for b in app.button if b.label == "保存视图").click().run()
+    assert app.success[0].value.startswith("已保存视图")
+    return int(app.query_params["view"])
+
+
+def test_any_in_the_app_shows_every_matching_customer_and_a_salesperson_only_her_own(base):
+    for username, actor in (("admin", ADMIN), ("lina", LINA)):
+        app = app_for(base, username)
+        app.run()
+        app.radio(key="customers.filters.match").set_value("any")
+        app.multiselect(key="customers.filters.grade").set_value(["A"])
+        app.selectbox(key="customers.filters.stale").set_value(30).run()
+        query = Query("customers", filters=(Filter("grade", "in", ("A",)), STALE_30), match="any")
+        with opened(base) as db:
+            assert shown_total(app).startswith(f"共 {count_rows(db, query, actor=actor)} 条")
+            assert count_rows(db, query, actor=actor) > count_rows(db, A_NOT_FOLLOWED_UP, actor=actor)
+            if username == "lina":
+                assert count_rows(db, query, actor=LINA) < count_rows(db, query, actor=ADMIN)
+
+
+def test_columns_and_their_order_are_saved_with_the_view_and_come_back(base):
+    app = app_for(base, "admin")
+    app.run()
+    default = grid_columns(app)
+    app.multiselect(key="customers.filters.columns").set_value(["stage", "phone", "follow_up_count"]).run()
+    assert grid_columns(app) == ["name", "stage", "phone", "follow_up_count"]  # 客户名称 always first
+    view_id = save_view(app, "阶段和电话")
+    app.selectbox(key="views.customers.filters.select").set_value(0).run()
+    assert grid_columns(app) == default
+    app.selectbox(key="views.customers.filters.select").set_value(view_id).run()
+    assert grid_columns(app) == ["name", "stage", "phone", "follow_up_count"]
+    fresh = app_for(base, "admin")
+    fresh.query_params["view"] = str(view_id)
+    fresh.run()
+    assert grid_columns(fresh) == ["name", "stage", "phone", "follow_up_count"]
+    with opened(base) as db:
+        assert views.view(db, ADMIN, view_id).state["columns"] == ["stage", "phone", "follow_up_count"]
+
+
+def test_clearing_the_filters_keeps_the_columns_and_the_grouping(base):
+    app = app_for(base, "admin")
+    app.run()
+    app.multiselect(key="customers.filters.grade").set_value(["A"])
+    app.multiselect(key="customers.filters.columns").set_value(["stage"])
+    app.selectbox(key="customers.filters.group_by").set_value("stage").run()
+    next(b for b in app.button if b.label == "清除筛选").click().run()
+    assert app.multiselect(key="customers.filters.grade").value == []
+    assert grid_columns(app) == ["name", "stage"]
+    assert app.selectbox(key="customers.filters.group_by").value == "stage"
+
+
+def test_a_view_that_never_chose_columns_follows_the_fields_panel(base):
+    app = app_for(base, "admin")
+    app.run()
+    view_id = save_view(app, "默认列")
+    with opened(base) as db:
+        assert "columns" not in views.view(db, ADMIN, view_id).state
+        fields.update_field(db, ADMIN, "customers", "email", hidden=True)
+    fresh = app_for(base, "admin")
+    fresh.query_params["view"] = str(view_id)
+    fresh.run()
+    assert "email" not in grid_columns(fresh) and "phone" in grid_columns(fresh)
+
+
+def test_picking_a_group_narrows_the_grid_to_its_count_and_the_view_keeps_it(base):
+    app = app_for(base, "admin")
+    app.run()
+    app.radio(key="customers.filters.match").set_value("any")
+    app.multiselect(key="customers.filters.grade").set_value(["A"])
+    app.selectbox(key="customers.filters.stale").set_value(30)
+    app.selectbox(key="customers.filters.group_by").set_value("stage").run()
+    query = Query("customers", filters=(Filter("grade", "in", ("A",)), STALE_30), match="any")
+    with opened(base) as db:
+        groups = group_counts(db, query, "stage", actor=ADMIN)
+    labels = {o.code: o.label.zh for o in CUSTOMERS.column("stage").type.options}
+    assert app.pills(key="customers.filters.group").options == [f"{labels[g.value]} · {g.count}" for g in groups]
+    intent = next(g for g in groups if g.value == "intent")
+    app.pills(key="customers.filters.group").set_value('"intent"').run()
+    assert shown_total(app).startswith(f"共 {intent.count} 条")
+    assert set(app.dataframe[-1].value["stage"]) == {"intent"}
+    view_id = save_view(app, "意向组")
+    fresh = app_for(base, "admin")
+    fresh.query_params["view"] = str(view_id)
+    fresh.run()
+    assert fresh.selectbox(key="customers.filters.group_by").value == "stage"
+    assert fresh.radio(key="customers.filters.match").value == "any"
+    assert shown_total(fresh).startswith(f"共 {intent.count} 条")
+    fresh.pills(key="customers.filters.group").set_value(None).run()
+    assert shown_total(fresh).startswith(f"共 {sum(g.count for g in groups)} 条")
+
+
+def test_a_view_saved_before_match_columns_and_grouping_opens_as_it_was(base):
+    with opened(base) as db:
+        state = {"grade": ["A"], "stale": 30, "search": "", "sort": "", "descending": True}  # as views were saved
+        old = views.save_view(db, ADMIN, "customers", "A级未跟进30天", state)
+    app = app_for(base, "admin")
+    app.run()
+    default = grid_columns(app)
+    app.query_params["view"] = str(old)
+    app.run()
+    assert not app.exception
+    assert shown_total(app).startswith(f"共 {expected_total(base)} 条")
+    assert app.radio(key="customers.filters.match").value == "all"
+    assert app.selectbox(key="customers.filters.group_by").value == ""
+    assert grid_columns(app) == default
+
+
+def test_a_view_naming_a_field_deleted_since_still_opens(base):
+    with opened(base) as db:
+        extra = fields.add_field(db, ADMIN, "customers", "满意度", "single", options=["满意", "不满意"])
+        state = {"columns": ["stage", extra], "group_by": extra, "group": "null"}
+        saved = views.save_view(db, ADMIN, "customers", "带满意度", state)
+        fields.delete_field(db, ADMIN, "customers", extra)
+    app = app_for(base, "admin")
+    app.query_params["view"] = str(saved)
+    app.run()
+    assert not app.exception
+    assert grid_columns(app) == ["name", "stage"]
+    assert app.selectbox(key="customers.filters.group_by").value == ""
+
+
+def contracts(base: Path) -> tuple[str, str, list[str], list[str]]:
+    """An added table 合同 with two contracts; its name, a column to group by, columns picked, the grid's."""
+    with opened(base) as db:
+        table = tables.create_table(db, ADMIN, "合同", template_code="contracts")
+        made = load_base(db).table(table)
+        link = next(c.name for c in made.columns if isinstance(c.type, Link))
+        apply(db, ChangeSet(table, inserts=(NewRow({made.label_column: "2026-001", link: 1}),
+                                            NewRow({made.label_column: "2026-002", link: 2}))), actor=ADMIN)
+    group_by = next(c.name for c in made.columns if groupable(c))
+    columns = [c.name for c in made.columns if c.name not in always_shown(made)][::-1][:2]
+    return table, group_by, columns, [*always_shown(made), *columns]
+
+
+@pytest.mark.parametrize("page", ["pages/follow_ups.py", "pages/tables.py"])
+def test_columns_and_grouping_work_on_follow_ups_and_added_tables(base, page):
+    if page == "pages/tables.py":
+        table, group_by, columns, expected = contracts(base)
+        prefix = f"tables.{table}.filters"
+    else:
+        table, prefix, group_by = "follow_ups", "follow_ups.filters", "person_id"
+        columns, expected = ["method", "content"], ["customer_id", "time", "method", "content"]
+    with opened(base) as db:
+        first = group_counts(db, Query(table), group_by, actor=ADMIN)[0]
+    app = app_for(base, "admin")
+    app.run()
+    app.switch_page(page).run()
+    app.multiselect(key=f"{prefix}.columns").set_value(columns)
+    app.selectbox(key=f"{prefix}.group_by").set_value(group_by).run()
+    assert not app.exception
+    assert grid_columns(app) == expected
+    app.pills(key=f"{prefix}.group").set_value(json.dumps(first.value)).run()
+    assert shown_total(app).startswith(f"共 {first.count:,} 条")
+    view_id = save_view(app, "分组视图", prefix)
+    with opened(base) as db:
+        assert views.view(db, ADMIN, view_id).state["group_by"] == group_by
+
+
+def test_a_picked_group_outside_the_largest_shown_keeps_its_true_count(base):
+    with opened(base) as db:
+        largest = {g.value for g in group_counts(db, Query("follow_ups"), "customer_id", actor=ADMIN)}
+        customer, count = db.execute("SELECT customer_id, COUNT(*) FROM follow_ups GROUP BY 1 ORDER BY 2, 1").fetchone()
+        assert customer not in largest
+        saved = views.save_view(db, ADMIN, "follow_ups", "一位客户",
+                                {"group_by": "customer_id", "group": json.dumps(customer)})
+    app = app_for(base, "admin")
+    app.run()
+    app.switch_page("pages/follow_ups.py")
+    app.query_params["view"] = str(saved)
+    app.run()
+    assert shown_total(app).startswith(f"共 {count} 条")
+    assert app.pills(key="follow_ups.filters.group").value == json.dumps(customer)
+    assert "只列出记录最多的 50 组。" in [c.value for c in app.caption]

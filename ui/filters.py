@@ -1,8 +1,9 @@
 """Search, filter and sort controls that build the parts of a :class:`db.queries.Query`.
 
 Filters are derived from the schema: every ``filterable`` column gets a
-multi-select of its options (or of the linked rows). Widget keys are
-namespaced by the page (``customers.filters.stage``).
+multi-select of its options (or of the linked rows); 全部满足 / 任一满足 says
+how the filters that are set join. Widget keys are namespaced by the page
+(``customers.filters.stage``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from ui.text import md_escape
 
 STALE_DAYS = (0, 7, 15, 30, 60, 90)
 _DEFAULT_SORT = ""
+#: Controls under the prefix that 清除筛选 keeps: the grid's columns and grouping (ui/layout.py).
+LAYOUT_KEYS = ("columns", "group_by")
 
 
 def search_box(table: Table, prefix: str) -> str:
@@ -101,18 +104,31 @@ def sort_control(table: Table, prefix: str) -> tuple[str | None, bool]:
     return (sort or None), descending
 
 
-def clear(prefix: str) -> None:
-    """Forget every filter widget's value under ``prefix`` (a button callback)."""
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{prefix}.")]:
+def match_control(prefix: str) -> str:
+    """全部满足 / 任一满足: whether every filter that is set must hold, or any one of them."""
+    labels = {"all": t("filters.match_all"), "any": t("filters.match_any")}  # worked out now, not in format_func
+    if st.session_state.get(f"{prefix}.match") not in labels:
+        st.session_state[f"{prefix}.match"] = "all"
+    return st.radio(t("filters.match"), list(labels), format_func=labels.get, key=f"{prefix}.match",
+                    horizontal=True, help=t("filters.match_help"))
+
+
+def clear(prefix: str, keep: tuple[str, ...] = ()) -> None:
+    """Forget every filter widget's value under ``prefix`` but those named in ``keep`` (a button callback)."""
+    kept = {f"{prefix}.{name}" for name in keep}
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{prefix}.") and k not in kept]:
         del st.session_state[key]
 
 
 def more_filters(
     table: Table, prefix: str, links: Mapping[str, Mapping[int, str]], columns: tuple[str, ...] | None = None
-) -> tuple[list[Filter], str | None, bool]:
-    """The folded 筛选与排序 panel: column filters (all filterable, or ``columns``), sort, and a clear button."""
+) -> tuple[list[Filter], str | None, bool, str]:
+    """The folded 筛选与排序 panel: how filters join, column filters (all filterable, or ``columns``), sort,
+    and a clear button (which keeps the grid's columns and grouping). Returns the filters, the sort, whether
+    it is descending and the match (``all`` or ``any``)."""
     with st.expander(t("filters.title")):
+        match = match_control(prefix)
         chosen = column_filters(table, prefix, links, columns)
         sort, descending = sort_control(table, prefix)
-        st.button(t("filters.clear"), on_click=clear, args=(prefix,), key=f"{prefix}.clear")
-    return chosen, sort, descending
+        st.button(t("filters.clear"), on_click=clear, args=(prefix, LAYOUT_KEYS), key=f"{prefix}.clear")
+    return chosen, sort, descending, match

@@ -60,7 +60,9 @@ class Grid:
 
     ``fixed`` values go into every new row and their columns are hidden (the
     customer of a customer's own follow-ups); ``open_param`` names the query
-    parameter that the 详情 checkbox sets to the row's id.
+    parameter that the 详情 checkbox sets to the row's id. ``shown`` is the
+    columns a saved view shows, in its order (``None``: the table's columns
+    less those hidden in 字段).
     """
 
     table: Table
@@ -70,10 +72,13 @@ class Grid:
     can_add: bool = True
     can_delete: bool = True
     open_param: str | None = None
+    shown: tuple[str, ...] | None = None
 
     @property
     def visible(self) -> tuple[str, ...]:
         """The columns shown, in order."""
+        if self.shown is not None:
+            return tuple(name for name in dict.fromkeys(self.shown) if name in self.columns and name not in self.fixed)
         return tuple(name for name in self.columns if name not in self.fixed and not self.table.column(name).hidden)
 
 

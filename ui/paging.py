@@ -68,16 +68,18 @@ def load(db: sqlite_utils.Database, query: Query, prefix: str, actor: Actor) -> 
 def summary(page: Page) -> None:
     """One line above a grid: how many rows match and which are shown, or what to do when none."""
     if page.total == 0:
-        st.info(t("grid.no_match") if (page.query.search or page.query.filters) else t("grid.empty"))
+        narrowed = page.query.search or page.query.filters or page.query.narrow
+        st.info(t("grid.no_match") if narrowed else t("grid.empty"))
         return
     first = (page.number - 1) * page.query.page_size + 1
     st.caption(t("grid.rows", total=f"{page.total:,}", first=f"{first:,}", last=f"{first + len(page.rows) - 1:,}"))
 
 
-def show(grid: grids.Grid, page: Page, links, prefix: str) -> None:
-    """The count line, the editable grid, the editing hint and the pager."""
+def show(grid: grids.Grid, page: Page, links, prefix: str, columns: tuple[str, ...] | None = None) -> None:
+    """The count line, the editable grid (with a view's ``columns``, in order, if it chose them), the editing
+    hint and the pager."""
     summary(page)
     view = hashlib.sha1(repr(replace(page.query, page=1)).encode()).hexdigest()[:8]
-    grids.show(grid, page.rows, links, page=page.number, view=view)
+    grids.show(replace(grid, shown=columns) if columns else grid, page.rows, links, page=page.number, view=view)
     st.caption(t("grid.edit_hint"))
     pager(prefix, page.count)

@@ -131,7 +131,8 @@ def panel(table: Table, query: Query, actor: Actor, links: Mapping[str, Mapping[
                                        key=f"{prefix}.period")
         if not column:
             return
-        spec = ChartSpec(table.name, column, by or None, sum_of or None, period, query.search, query.filters)
+        spec = ChartSpec(table.name, column, by or None, sum_of or None, period, query.search, query.filters,
+                         query.match, query.narrow)
         draw(table, spec, actor, links)
         title_cell, save_cell = st.columns([3, 1])
         title_key = f"{prefix}.title"

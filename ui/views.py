@@ -1,8 +1,11 @@
 """The 视图 bar above a grid: open a saved view (its own URL ``?view=ID``), save the current one, delete.
 
-A view is the state of the grid's filter controls (``ui/filters.py``) under
-the page's prefix; opening one writes that state back before the controls
-are drawn. A grid opens with the member's default view, else the shared one.
+A view is the state of the grid's controls under the page's prefix: filters,
+全部满足/任一满足 and sort (``ui/filters.py``), columns, grouping and the
+group picked (``ui/layout.py``); opening one writes that state back before the
+controls are drawn, and controls a view does not mention start at their
+defaults (views saved before a control existed open as they were). A grid
+opens with the member's default view, else the shared one.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from db.access import AccessDenied, Actor
 from db.connection import base_path, opened
 from ui.filters import clear
 from ui.i18n import t
+from ui.layout import defaults_key
 from ui.messages import describe, flash
 from ui.session import acting
 
@@ -32,11 +36,16 @@ def _loaded_key(prefix: str) -> str:
 
 
 def current_state(prefix: str) -> dict[str, Any]:
-    """What the grid's filter controls hold now (JSON-ready)."""
+    """What the grid's controls hold now (JSON-ready), leaving out columns never changed from the table's own
+    (so the view keeps following the 字段 panel, fields added later included)."""
+    defaults = st.session_state.get(defaults_key(prefix), {})
     state = {}
     for key, value in st.session_state.items():
         if isinstance(key, str) and key.startswith(prefix + ".") and not _NOT_STATE.search(key):
-            state[key[len(prefix) + 1:]] = value.isoformat() if isinstance(value, dt.date) else value
+            name = key[len(prefix) + 1:]
+            if name in defaults and value == defaults[name]:
+                continue
+            state[name] = value.isoformat() if isinstance(value, dt.date) else value
     return state
 
 
