@@ -210,8 +210,9 @@ def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: s
     return name
 
 
-#: Kinds whose values are computed, never typed (no SQL column, never required).
-COMPUTED_KINDS = ("formula", "lookup", "rollup")
+#: Kinds whose values are computed, never typed (no SQL column, never required). A 附件 field keeps its
+#: files in the ``attachments`` table (db/attachments.py); the grid shows a summary computed from it.
+COMPUTED_KINDS = ("formula", "lookup", "rollup", "attachment")
 
 
 def checked_link(base: Base, target: str | None) -> dict:

@@ -20,7 +20,7 @@ from db.errors import RowNotFound
 from db.fields import load_base
 from schema.formula import COMPARISONS, FormulaError, Node, formula_column, parse
 from schema.model import Base, Column, Table
-from schema.types import Choice, DaysSince, Derived, Formula, Link, Lookup, MultiChoice, Phone, Rollup
+from schema.types import Attachments, Choice, DaysSince, Derived, Formula, Link, Lookup, MultiChoice, Phone, Rollup
 
 #: How deep formulas may refer to formulas (a cycle is refused when saved; this is the backstop).
 MAX_FORMULA_DEPTH = 20
@@ -120,6 +120,8 @@ class Compiler:
             implied = SCOPE_COLUMNS.get(table.name) == kind.via  # a visible follow-up's customer is visible
             return (f"(SELECT {value} FROM {quote(target.name)} l WHERE l.id = {alias}.{quote(kind.via)}"
                     f"{'' if implied else self.scoped(target.name, 'l')})")
+        if isinstance(kind, Attachments):
+            return self._attachments(table, column, alias)
         if isinstance(kind, DaysSince):
             source = self.expression(table, table.column(kind.column), alias)
             return f"CAST(julianday({self.param(self.today.isoformat())}) - julianday(date({source})) AS INTEGER)"
@@ -207,6 +209,16 @@ class Compiler:
                 sides.append(self.formula(table, this, alias, depth))
         return sides[0], sides[1]
 
+    def _attachments(self, table: Table, column: Column, alias: str) -> str:
+        """``📎 2 · 名片.jpg``: how many files the row's field holds and the latest one's name (NULL if none).
+
+        Both read only the covering index ``attachments_row``: no file is read for a grid.
+        """
+        where = (f"a.table_name = {self.param(table.name)} AND a.row_id = {alias}.id "
+                 f"AND a.field = {self.param(column.name)} AND a.deleted_at IS NULL")
+        latest = f"(SELECT a.file_name FROM attachments a WHERE {where} ORDER BY a.id DESC LIMIT 1)"
+        return f"(SELECT '📎 ' || COUNT(*) || ' · ' || {latest} FROM attachments a WHERE {where} HAVING COUNT(*) > 0)"
+
     def _rollup(self, rollup: Rollup, alias: str) -> str:
         source = quote(rollup.table)
         link = f"r.{quote(rollup.via)} = {alias}.id"
@@ -220,6 +232,10 @@ class Compiler:
         if rollup.aggregate == "count":
             return f"(SELECT COUNT(*) FROM {source} r WHERE {link})"
         value = f"r.{quote(rollup.column)}"
+        source_table = self.base.table(rollup.table) if self.base.has_table(rollup.table) else None
+        if source_table is not None and source_table.has_column(rollup.column or "") and isinstance(
+                source_table.column(rollup.column).type, Attachments):  # no column of its own: its summary
+            value = self._attachments(source_table, source_table.column(rollup.column), "r")
         if rollup.aggregate == "list":  # the labels of the linked records (the other side of a link)
             return f"(SELECT group_concat({value}, '、') FROM (SELECT {value} FROM {source} r WHERE {link} " \
                    f"ORDER BY r.id LIMIT 50) r)"

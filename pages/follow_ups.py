@@ -4,7 +4,7 @@ import streamlit as st
 
 from db.connection import base_path, opened
 from db.queries import Query, link_options
-from ui import fields, filters, grid, paging, quick_chart, views
+from ui import attachments, fields, filters, grid, paging, quick_chart, views
 from ui.entry import through_app
 from ui.i18n import t
 from ui.messages import show_flashes
@@ -46,3 +46,4 @@ with opened(base_path()) as db:
 quick_chart.panel(FOLLOW_UPS, query, actor, {"customer_id": customers, "person_id": users})
 fields.panel(FOLLOW_UPS, actor)
 paging.show(GRID, page, {"customer_id": customers, "person_id": users}, FILTERS)
+attachments.picker(FOLLOW_UPS, page.rows, actor, key="follow_ups.attachments")

@@ -9,7 +9,7 @@ from db.fields import FieldError, is_added_table
 from db.queries import Query, link_options
 from schema.templates import TEMPLATES
 from schema.types import Link
-from ui import fields, filters, grid, paging, quick_chart, views
+from ui import attachments, fields, filters, grid, paging, quick_chart, views
 from ui.entry import through_app
 from ui.i18n import lang, t
 from ui.messages import describe, flash, show_flashes
@@ -76,3 +76,4 @@ quick_chart.panel(table, query, actor, links)
 fields.panel(table, actor)
 paging.show(grid.Grid(table, key=f"tables.{table.name}.editor", columns=tuple(c.name for c in table.columns)),
             page, links, prefix)
+attachments.picker(table, page.rows, actor, key=f"tables.{table.name}.attachments")

@@ -1,4 +1,4 @@
-"""A customer's detail: its computed follow-up figures, its profile and its follow-ups grid.
+"""A customer's detail: its computed follow-up figures, its profile, its 附件 and its follow-ups grid.
 
 Opened from the customer grid's 详情 box or deep-linked as ``?customer=ID``.
 New follow-ups added here are linked to the customer already.
@@ -17,7 +17,7 @@ from db.history import row_history
 from db.queries import Filter, Query, get_row, link_options
 from schema.crm import CUSTOMERS
 from schema.types import Choice
-from ui import grid, history, paging
+from ui import attachments, grid, history, paging
 from ui.i18n import lang, t
 from ui.schema import current_base
 from ui.text import md_escape
@@ -74,6 +74,7 @@ def show_customer(raw_id: str, actor: Actor) -> None:
     profile = grid.Grid(customers, key=f"customer.{customer_id}.profile",
                         columns=tuple(c.name for c in customers.stored_columns), can_add=False, can_delete=False)
     grid.show(profile, [customer], {"owner_id": users})
+    attachments.section(customers, customer_id, actor, key=f"customer.{customer_id}.attachments")
 
     st.subheader(t("customers.follow_ups"))
     st.caption(t("customers.add_follow_up_hint") if follow_ups.total else t("customers.no_follow_ups"))
