@@ -19,6 +19,7 @@ from db.queries import Compiler, Filter, Query, quote
 from schema.crm import FUNNEL_STAGES
 from schema.model import Base, Column
 from schema.types import (
+    Attachments,
     Checkbox,
     Choice,
     CreatedOn,
@@ -171,6 +172,8 @@ HISTOGRAM_BINS = 10
 
 def chartable(column: Column) -> str | None:
     """How a column can be the x of a one-click chart: ``category``, ``tags``, ``date``, ``number`` or None."""
+    if isinstance(column.type, Attachments):
+        return None  # a summary of files, not a value to count by
     kind = getattr(column.type, "result", column.type)
     if isinstance(kind, MultiChoice) or (isinstance(kind, Link) and kind.multiple):
         return "tags"

@@ -242,8 +242,9 @@ def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: s
     return name
 
 
-#: Kinds whose values are computed, never typed (no SQL column, never required).
-COMPUTED_KINDS = ("formula", "lookup", "rollup", "modified")
+#: Kinds whose values are computed, never typed (no SQL column, never required). A 附件 field keeps its
+#: files in the ``attachments`` table (db/attachments.py); the grid shows a summary computed from it.
+COMPUTED_KINDS = ("formula", "lookup", "rollup", "modified", "attachment")
 #: Kinds nobody types into: computed ones and those the base fills (never required, no default).
 UNTYPED_KINDS = (*COMPUTED_KINDS, "autonumber", "created")
 #: What a person types as the default of a date field to mean "the day the row is added".

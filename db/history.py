@@ -101,6 +101,10 @@ def row_history(db: sqlite_utils.Database, table_name: str, row_id: int, *, acto
         f"SELECT {columns} FROM history h LEFT JOIN users u ON u.id = h.user_id "
         "WHERE h.table_name = ? AND h.row_id = ? ORDER BY h.id DESC LIMIT ?", [table_name, int(row_id), limit]
     ).fetchall()
+    rows += db.execute(  # its files: uploaded, deleted, restored (db/attachments.py)
+        f"SELECT {columns} FROM history h LEFT JOIN users u ON u.id = h.user_id WHERE h.table_name = 'attachments' "
+        "AND h.row_id IN (SELECT a.id FROM attachments a WHERE a.table_name = ? AND a.row_id = ?)",
+        [table_name, int(row_id)]).fetchall()
     for other, column in base.links_to(table_name):
         if column.type.on_delete.upper() != "CASCADE":
             continue

@@ -276,6 +276,39 @@ def m008_user_tables(db: sqlite_utils.Database) -> None:
         )""")
 
 
+@migrations()
+def m009_attachments(db: sqlite_utils.Database) -> None:
+    """Files attached to a row's 附件 field, kept in the base so that snapshots hold them.
+
+    ``media_type`` is what the first bytes say, never the name or the browser.
+    The bytes come last in the row (``thumbnail`` and ``content``): reading the
+    names and sizes never walks a large file's overflow pages, and the index
+    covers what a grid's summary needs (count and latest name), so a grid page
+    reads no file at all. A deleted file keeps its bytes (``deleted_at``) until
+    the trash is emptied. The built-in 附件 column of customers needs no column
+    of its own: it is worked out from this table.
+    """
+    db.execute("""
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            row_id INTEGER NOT NULL,
+            field TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            media_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            uploaded_at TEXT NOT NULL,
+            uploaded_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            deleted_at TEXT,
+            deleted_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            thumbnail BLOB,
+            content BLOB NOT NULL,
+            CHECK (size = length(content))
+        )""")
+    db.execute("CREATE INDEX attachments_row ON attachments(table_name, row_id, field, deleted_at, id, file_name)")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names of those applied."""
     pending = [migration.name for migration in migrations.pending(db)]

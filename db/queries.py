@@ -21,6 +21,7 @@ from db.fields import load_base
 from schema.formula import COMPARISONS, FormulaError, Node, formula_column, parse
 from schema.model import Base, Column, Table
 from schema.types import (
+    Attachments,
     Checkbox,
     Choice,
     DaysSince,
@@ -170,6 +171,8 @@ class Compiler:
                     f"{'' if implied else self.scoped(target.name, 'l')})")
         if isinstance(kind, ModifiedAt):
             return f"substr({alias}.updated_at, 1, 16)"
+        if isinstance(kind, Attachments):
+            return self._attachments(table, column, alias)
         if isinstance(kind, DaysSince):
             source = self.expression(table, table.column(kind.column), alias)
             return f"CAST(julianday({self.param(self.today.isoformat())}) - julianday(date({source})) AS INTEGER)"
@@ -276,6 +279,16 @@ class Compiler:
             return f"{alias}.id IN (SELECT value FROM json_each(r.{quote(rollup.via)}))"
         return f"r.{quote(rollup.via)} = {alias}.id"
 
+    def _attachments(self, table: Table, column: Column, alias: str) -> str:
+        """``📎 2 · 名片.jpg``: how many files the row's field holds and the latest one's name (NULL if none).
+
+        Both read only the covering index ``attachments_row``: no file is read for a grid.
+        """
+        where = (f"a.table_name = {self.param(table.name)} AND a.row_id = {alias}.id "
+                 f"AND a.field = {self.param(column.name)} AND a.deleted_at IS NULL")
+        latest = f"(SELECT a.file_name FROM attachments a WHERE {where} ORDER BY a.id DESC LIMIT 1)"
+        return f"(SELECT '📎 ' || COUNT(*) || ' · ' || {latest} FROM attachments a WHERE {where} HAVING COUNT(*) > 0)"
+
     def _rollup(self, rollup: Rollup, alias: str) -> str:
         source = quote(rollup.table)
         link = self._links_here(rollup, alias)
@@ -289,6 +302,10 @@ class Compiler:
         if rollup.aggregate == "count":
             return f"(SELECT COUNT(*) FROM {source} r WHERE {link})"
         value = f"r.{quote(rollup.column)}"
+        source_table = self.base.table(rollup.table) if self.base.has_table(rollup.table) else None
+        if source_table is not None and source_table.has_column(rollup.column or "") and isinstance(
+                source_table.column(rollup.column).type, Attachments):  # no column of its own: its summary
+            value = self._attachments(source_table, source_table.column(rollup.column), "r")
         if rollup.aggregate == "list":  # the labels of the linked records (the other side of a link)
             return f"(SELECT group_concat({value}, '、') FROM (SELECT {value} FROM {source} r WHERE {link} " \
                    f"ORDER BY r.id LIMIT {LIST_LIMIT}) r)"

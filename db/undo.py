@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from db import access, history
+from db import access, attachments, history
 from db.access import Actor
 from db.changes import keep_members_sound
 from db.connection import write_transaction
@@ -98,6 +98,12 @@ def undo(db: sqlite_utils.Database, change_id: int, *, actor: Actor, now: dt.dat
                 raise UndoRefused("undo.changed_since", table=table_name, row=row_id, when=later[0],
                                   who=later[1])
             values = {name: pair for name, pair in json.loads(changes).items()}
+            if table_name == attachments.TABLE:  # a file uploaded goes to the trash; one deleted comes back
+                try:
+                    attachments.revert(db, actor, row_id, action, by)
+                except attachments.AttachmentError as error:  # erased with the trash
+                    raise UndoRefused("undo.purged") from error
+                continue
             try:
                 {"update": _revert_update, "insert": _revert_insert, "delete": _revert_delete}[action](
                     db, base, table_name, row_id, values, by)
@@ -205,8 +211,12 @@ def purge_trash(db: sqlite_utils.Database, *, days: int | None = None, now: dt.d
             "AND h.purged_at IS NULL", [cutoff]).fetchall()
         purged = 0
         for entry_id, table_name, row_id in gone:
-            if db.execute(f"SELECT 1 FROM {quote(table_name)} WHERE id = ?", [row_id]).fetchone():
+            if table_name == attachments.TABLE:
+                if not attachments.in_trash(db, row_id):  # restored since (or already erased)
+                    continue
+            elif db.execute(f"SELECT 1 FROM {quote(table_name)} WHERE id = ?", [row_id]).fetchone():
                 continue
+            attachments.erase(db, table_name, row_id)  # the file's bytes, or the purged row's files
             db.execute("UPDATE history SET changes = '{}', purged_at = ? WHERE table_name = ? AND row_id = ? "
                        "AND id <= ? AND purged_at IS NULL",
                        [now.strftime("%Y-%m-%d %H:%M:%S"), table_name, row_id, entry_id])
@@ -237,7 +247,7 @@ def trash(db: sqlite_utils.Database, *, actor: Actor, days: int = 30, today: dt.
     found = []
     for change_id, item in grouped.items():
         main = item["rows"][-1][0]  # the row deleted on purpose is recorded after those it took along
-        label = base.table(main).label_column
+        label = "file_name" if main == attachments.TABLE else base.table(main).label_column
         mine = [(row_id, changes) for table_name, row_id, changes in item["rows"] if table_name == main]
         found.append(Deleted(change_id, item["at"], item["user"], main, [r for r, _ in mine],
                              [str(changes.get(label, [""])[0]) for _, changes in mine],

@@ -27,7 +27,7 @@ with opened(base_path()) as db:
     who_cell, table_cell, since_cell, until_cell = st.columns(4)
     who = who_cell.selectbox(t("activity.who"), [ALL, *users], key="activity.who",
                              format_func=lambda u: t("activity.everyone") if u == ALL else users[u])
-    tables = {table.name: table.label.get(lang()) for table in CRM.tables}
+    tables = {table.name: table.label.get(lang()) for table in CRM.tables} | {"attachments": t("attachments.record")}
     table = table_cell.selectbox(t("activity.table"), [ALL, *tables], key="activity.table",
                                  format_func=lambda n: t("activity.all_tables") if n == ALL else tables[n])
     since = since_cell.date_input(t("activity.since"), value=None, key="activity.since")

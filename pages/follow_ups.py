@@ -4,7 +4,7 @@ import streamlit as st
 
 from db.connection import base_path, opened
 from db.queries import Query, link_options
-from ui import fields, filters, grid, layout, paging, quick_chart, views
+from ui import attachments, fields, filters, grid, layout, paging, quick_chart, views
 from ui.entry import through_app
 from ui.i18n import t
 from ui.links import link_labels
@@ -52,3 +52,4 @@ with opened(base_path()) as db:
 quick_chart.panel(FOLLOW_UPS, query, actor, links)
 fields.panel(FOLLOW_UPS, actor)
 paging.show(GRID, page, links, FILTERS, shown.columns)
+attachments.picker(FOLLOW_UPS, page.rows, actor, key="follow_ups.attachments")

@@ -11,7 +11,7 @@ from db.connection import base_path, opened
 from db.fields import FieldError, is_added_table
 from db.queries import Query
 from schema.templates import TEMPLATES
-from ui import fields, filters, grid, layout, paging, quick_chart, views
+from ui import attachments, fields, filters, grid, layout, paging, quick_chart, views
 from ui.detail import show_record
 from ui.entry import through_app
 from ui.i18n import lang, t
@@ -82,3 +82,4 @@ quick_chart.panel(table, query, actor, links)
 fields.panel(table, actor)
 paging.show(grid.Grid(table, key=f"tables.{table.name}.editor", columns=tuple(c.name for c in table.columns)),
             page, links, prefix, shown.columns)
+attachments.picker(table, page.rows, actor, key=f"tables.{table.name}.attachments")

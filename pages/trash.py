@@ -29,7 +29,8 @@ for item in deleted:
     with st.container(border=True):
         text, action = st.columns([5, 1])
         names = t("app.separator").join(item.labels)
-        text.markdown(md_escape(t("trash.item", table=base.table(item.table).label.get(lang()), names=names)))
+        table = base.table(item.table).label.get(lang()) if base.has_table(item.table) else t("attachments.record")
+        text.markdown(md_escape(t("trash.item", table=table, names=names)))
         meta = t("trash.meta", who=item.user or t("stale.someone"), when=item.at)
         if item.taken_along:
             meta += " · " + t("trash.taken_along", count=item.taken_along)

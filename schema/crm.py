@@ -11,6 +11,7 @@ from schema.labels import L
 from schema.model import Base, Column, Table
 from schema.types import (
     NOW,
+    Attachments,
     AutoNumber,
     Checkbox,
     Choice,
@@ -142,6 +143,9 @@ CUSTOMERS = Table(
         Column("owner_id", Link("users"), L("负责人", "Owner"), filterable=True),
         Column("created_on", CreatedOn(), L("建档日期", "Created on")),
         Column("notes", LongText(), L("备注", "Notes")),
+        Column("attachments", Attachments(), L("附件", "Attachments"),
+               help=L("名片扫描件、会议纪要、需求文档等，在客户详情中上传", "Business cards, meeting notes, "
+                      "requirement documents…, uploaded in the customer's detail")),
         Column("last_follow_up_at", Rollup("follow_ups", "customer_id", "time", "max", result=DateTime(), stored=True),
                L("最近跟进时间", "Last follow-up")),
         Column("follow_up_count", Rollup("follow_ups", "customer_id", None, "count", result=Number(integer=True),

@@ -17,6 +17,7 @@ from typing import Any
 from schema.labels import L, Label
 from schema.model import Base, Column
 from schema.types import (
+    Attachments,
     AutoNumber,
     Checkbox,
     Choice,
@@ -76,6 +77,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("lookup", L("查找", "Lookup"), lambda _: Lookup()),
     Kind("rollup", L("汇总", "Rollup"), lambda _: Rollup()),
     Kind("link", L("链接", "Link"), lambda _: Link()),
+    Kind("attachment", L("附件", "Attachments"), lambda _: Attachments()),
 )
 #: Rollup aggregates a person can pick, with their names.
 AGGREGATES: dict[str, Label] = {

@@ -629,6 +629,15 @@ class ModifiedAt(Derived):
 
 
 @dataclass(frozen=True)
+class Attachments(Derived):
+    """附件: files (名片扫描件, 会议纪要, 需求文档) kept in the base's ``attachments`` table for this row and
+    field, never in a column of the row. The grid shows a summary worked out in SQL (``📎 2 · 名片.jpg``);
+    the record's detail uploads, lists and downloads them (``db/attachments.py``)."""
+
+    result: ColumnType = field(default_factory=lambda: Text())
+
+
+@dataclass(frozen=True)
 class DaysSince(ColumnType):
     """Whole days from the date in another (usually computed) column to today."""
 

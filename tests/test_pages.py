@@ -74,7 +74,7 @@ def test_a_customer_detail_is_deep_linkable(monkeypatch, bases):
     app = open_page(monkeypatch, bases["demo"], "pages/customers.py", customer="3")
     assert [m.label for m in app.metric] == [
         "最近跟进时间", "跟进次数", "距上次跟进天数", "下次跟进时间", "最近跟进方式"]
-    assert [s.value for s in app.subheader] == ["客户资料", "跟进记录"]
+    assert [s.value for s in app.subheader] == ["客户资料", "附件", "跟进记录"]
 
 
 @pytest.mark.parametrize("customer", ["99999", "abc", "²", "99999999999999999999", "-1"])

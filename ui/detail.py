@@ -1,5 +1,5 @@
-"""A record's detail. A customer's: its computed follow-up figures, its profile and its follow-ups grid;
-another table's record: its fields in a one-row grid and its history.
+"""A record's detail. A customer's: its computed follow-up figures, its profile, its 附件 and its
+follow-ups grid; another table's record: its fields in a one-row grid and its history.
 
 A customer opens from the customer grid's 详情 box or deep-linked as
 ``?customer=ID``; new follow-ups added there are linked to it already. A
@@ -21,7 +21,7 @@ from db.queries import Filter, Query, get_row, link_options
 from schema.crm import CUSTOMERS
 from schema.model import Table
 from schema.types import Choice, Link
-from ui import grid, history, paging
+from ui import attachments, grid, history, paging
 from ui.i18n import lang, t
 from ui.schema import current_base
 from ui.text import md_escape
@@ -78,6 +78,7 @@ def show_customer(raw_id: str, actor: Actor) -> None:
     profile = grid.Grid(customers, key=f"customer.{customer_id}.profile",
                         columns=tuple(c.name for c in customers.stored_columns), can_add=False, can_delete=False)
     grid.show(profile, [customer], {"owner_id": users})
+    attachments.section(customers, customer_id, actor, key=f"customer.{customer_id}.attachments")
 
     st.subheader(t("customers.follow_ups"))
     st.caption(t("customers.add_follow_up_hint") if follow_ups.total else t("customers.no_follow_ups"))

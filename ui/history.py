@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from db.attachments import TABLE as ATTACHMENTS
 from db.history import Entry
 from schema.crm import CRM
 from schema.labels import Label
@@ -40,6 +41,9 @@ def frame(entries: list[Entry], links: Mapping[str, Mapping[int, str]]) -> pd.Da
     lines = []
     base, labels = current_base(), field_labels()
     for entry in entries:
+        if entry.table == ATTACHMENTS:
+            lines += _file_lines(entry, base)
+            continue
         table = base.table(entry.table)
         if not entry.changes:  # emptied with the trash: who, when and what stay
             lines.append({t("history.time"): entry.at, t("history.who"): entry.user or "—",
@@ -62,6 +66,24 @@ def frame(entries: list[Entry], links: Mapping[str, Mapping[int, str]]) -> pd.Da
                 t("history.after"): shown(entry.table, column_name, after, links, base=base),
             })
     return pd.DataFrame(lines)
+
+
+def _file_lines(entry: Entry, base: Base) -> list[dict[str, str]]:
+    """A file uploaded, deleted or restored, as one line: the row and field it belongs to, its name."""
+    values = {name: before if before is not None else after for name, (before, after) in entry.changes.items()}
+    record, field = t("attachments.record") + f" #{entry.row_id}", "—"
+    if base.has_table(values.get("table_name")):
+        table = base.table(values["table_name"])
+        record = f"{table.label.get(lang())} #{values.get('row_id')}"
+        field = table.column(values["field"]).label.get(lang()) if table.has_column(values.get("field", "")) \
+            else t("attachments.title")
+    name = values.get("file_name")
+    removed = entry.action == "delete"
+    return [{t("history.time"): entry.at, t("history.who"): entry.user or "—",
+             t("history.action"): t(f"history.{entry.action}"), t("history.table"): record,
+             t("history.column"): field,
+             t("history.before"): (name if removed else "—") if name else t("history.purged"),
+             t("history.after"): "—" if removed or not name else name}]
 
 
 def show(entries: list[Entry], links: Mapping[str, Mapping[int, str]]) -> None:

@@ -83,6 +83,8 @@ def describe(error: Exception) -> list[str]:
         for key in ("table", "other"):
             if key in params and CRM.has_table(params[key]):
                 params[key] = current_base().table(params[key]).label.get(lang())
+            elif params.get(key) == "attachments":  # an undo about a file (db/attachments.py)
+                params[key] = t("attachments.record")
         params["who"] = params.get("who") or t("stale.someone")
         return [md_escape(t(error.reason, **params))]
     raise error
