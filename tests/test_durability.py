@@ -43,7 +43,10 @@ def test_writers_killed_at_random_moments_lose_no_acknowledged_save_and_half_app
         lines: list[str] = []
         reader = threading.Thread(target=lambda p=process, out=lines: out.extend(p.stdout), daemon=True)
         reader.start()
-        time.sleep(rng.uniform(0.25, 0.6))  # start-up takes ~0.2 s; then saves run for a random while
+        deadline = time.monotonic() + 60
+        while "READY\n" not in lines and time.monotonic() < deadline:  # start-up is slow on a busy machine
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.05, 0.4))  # then saves run for a random while
         process.send_signal(signal.SIGKILL)
         process.wait()
         reader.join(5)
