@@ -42,8 +42,10 @@ from schema.types import (
     Formula,
     InvalidValue,
     Link,
+    Lookup,
     Number,
     Option,
+    Rollup,
     check_number_format,
     is_empty,
 )
@@ -206,7 +208,7 @@ def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: s
         name = f"f{field_id}"
         expression = result = config = None
         if kind_code == "formula":
-            expression, result = checked_formula(table, name, formula)
+            expression, result = checked_formula(table, name, formula, base)
         elif kind_code == "lookup":
             config = checked_lookup(base, table, lookup)
         elif kind_code == "rollup":
@@ -368,11 +370,12 @@ def checked_rollup(base: Base, table: Table, rollup: dict | None) -> dict:
             "condition": condition or None}
 
 
-def checked_formula(table: Table, name: str, text: str) -> tuple[str, str]:
+def checked_formula(table: Table, name: str, text: str, base: Base | None = None) -> tuple[str, str]:
     """``(expression with references by internal name, what it yields)`` for formula field ``name``.
 
     Raises FieldError: a syntax error (with where), an unknown function or
-    field, or a cycle (naming the fields on it).
+    field, or a cycle (naming the fields on it) — within the table, or across
+    tables through lookups and rollups of ``base``.
     """
     try:
         node = parse(text)
@@ -385,9 +388,7 @@ def checked_formula(table: Table, name: str, text: str) -> tuple[str, str]:
         expression = rewrite(text, lambda reference: "#" + names[reference])
     except FormulaError as error:
         raise FieldError(error.reason, **error.params) from None
-    formulas = {c.name: c.type.expression for c in table.columns if isinstance(c.type, Formula)}
-    formulas[name] = expression
-    _refuse_cycles(table, formulas, name)
+    _refuse_cycles(base or Base(tables=(table,)), table, name, expression)
 
     def result_of_ref(reference: str) -> str:
         column = table.column(reference[1:]) if reference[1:] != name else None
@@ -407,22 +408,50 @@ def checked_formula(table: Table, name: str, text: str) -> tuple[str, str]:
     return expression, result_of(parse(expression), result_of_ref)
 
 
-def _refuse_cycles(table: Table, formulas: dict[str, str], start: str) -> None:
-    """Raise FieldError naming the cycle if following references from ``start`` comes back to it."""
-    def walk(name: str, path: list[str]) -> None:
-        for reference in references(parse(formulas[name])):
-            target = reference[1:]
+def _refuse_cycles(base: Base, table: Table, name: str, expression: str) -> None:
+    """Raise FieldError naming the cycle if what formula ``name`` (about to be ``expression``) reads —
+    following formulas, lookups and rollups, across tables — comes back to it."""
+    start = (table.name, name)
+
+    def reads(node: tuple[str, str]) -> list[tuple[str, str]]:
+        table_name, column_name = node
+        if node == start:
+            return [(table_name, r[1:]) for r in references(parse(expression)) if r.startswith("#")]
+        if not base.has_table(table_name) or not base.table(table_name).has_column(column_name):
+            return []
+        kind_ = base.table(table_name).column(column_name).type
+        if isinstance(kind_, Formula):
+            try:
+                return [(table_name, r[1:]) for r in references(parse(kind_.expression)) if r.startswith("#")]
+            except FormulaError:
+                return []
+        if isinstance(kind_, Lookup):
+            return [(kind_.table, kind_.column)]
+        if isinstance(kind_, Rollup) and kind_.column and not kind_.stored:
+            return [(kind_.table, kind_.column)]
+        if isinstance(kind_, DaysSince):
+            return [(table_name, kind_.column)]
+        return []
+
+    def walk(node: tuple[str, str], path: list[tuple[str, str]]) -> None:
+        for target in reads(node):
             if target == start:
-                labels = [_label_of(table, n) for n in [*path, start]]
+                labels = [_label_of(base, table, n) for n in [*path, start]]
                 raise FieldError("formula.cycle", path=" → ".join(labels))
-            if target in formulas and target not in path:
+            if target not in path:
                 walk(target, [*path, target])
 
     walk(start, [start])
 
 
-def _label_of(table: Table, name: str) -> str:
-    return table.column(name).label.zh if table.has_column(name) else name
+def _label_of(base: Base, table: Table, node: tuple[str, str]) -> str:
+    """A field on a cycle as a person names it: its label, with its table's when it is another table's."""
+    table_name, name = node
+    other = base.table(table_name) if base.has_table(table_name) else None
+    if other is None or not other.has_column(name):
+        return name
+    label = other.column(name).label.zh
+    return label if table_name == table.name else f"{other.label.zh}·{label}"
 
 
 def formula_text(table: Table, expression: str, lang: str = "zh") -> str:
@@ -491,7 +520,7 @@ def update_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name:
         if formula is not None:
             if added[0] != "formula":
                 raise FieldError("field.not_formula")
-            changes["expression"], changes["result"] = checked_formula(table, name, formula)
+            changes["expression"], changes["result"] = checked_formula(table, name, formula, base)
         if default is not None or clear_default:
             if added[0] is None:
                 raise FieldError("field.builtin")

@@ -37,6 +37,8 @@ from schema.types import (
 
 #: How deep formulas may refer to formulas (a cycle is refused when saved; this is the backstop).
 MAX_FORMULA_DEPTH = 20
+#: How deep lookups and rollups may nest through each other (SQLite's parser has a bounded stack).
+MAX_SUBQUERY_DEPTH = 8
 
 #: How many linked records a cell lists at most (the rest are counted by a rollup, not listed).
 LIST_LIMIT = 50
@@ -152,8 +154,10 @@ class Compiler:
             except FormulaError:
                 return "NULL"  # a formula that no longer parses shows empty cells, never a broken page
         if isinstance(kind, Rollup):
-            return f"{alias}.{quote(column.name)}" if kind.stored else self._rollup(kind, alias)
+            return f"{alias}.{quote(column.name)}" if kind.stored else self._rollup(kind, alias, depth)
         if isinstance(kind, Lookup):
+            if depth > MAX_SUBQUERY_DEPTH:  # loops across tables are refused when saved; a backstop
+                return "NULL"
             target = self.base.table(kind.table)
             if not target.has_column(kind.column):
                 return "NULL"  # the looked-up field went to the trash
@@ -271,13 +275,13 @@ class Compiler:
                     f"ORDER BY n.id LIMIT {LIST_LIMIT}))")
         return f"(SELECT {label} FROM {quote(target.name)} n WHERE n.id = {value}{self.scoped(target.name, 'n')})"
 
-    def _links_here(self, rollup: Rollup, alias: str) -> str:
+    def _links_here(self, rollup: Rollup, alias: str, r: str = "r") -> str:
         """SQL: the source row ``r`` links to row ``alias`` (through one link, or among several)."""
         source = self.base.table(rollup.table)
         via = source.column(rollup.via).type if source.has_column(rollup.via) else None
         if isinstance(via, Link) and via.multiple:
-            return f"{alias}.id IN (SELECT value FROM json_each(r.{quote(rollup.via)}))"
-        return f"r.{quote(rollup.via)} = {alias}.id"
+            return f"{alias}.id IN (SELECT value FROM json_each({r}.{quote(rollup.via)}))"
+        return f"{r}.{quote(rollup.via)} = {alias}.id"
 
     def _attachments(self, table: Table, column: Column, alias: str) -> str:
         """``📎 2 · 名片.jpg``: how many files the row's field holds and the latest one's name (NULL if none).
@@ -289,36 +293,39 @@ class Compiler:
         latest = f"(SELECT a.file_name FROM attachments a WHERE {where} ORDER BY a.id DESC LIMIT 1)"
         return f"(SELECT '📎 ' || COUNT(*) || ' · ' || {latest} FROM attachments a WHERE {where} HAVING COUNT(*) > 0)"
 
-    def _rollup(self, rollup: Rollup, alias: str) -> str:
+    def _rollup(self, rollup: Rollup, alias: str, depth: int = 0) -> str:
+        if depth > MAX_SUBQUERY_DEPTH:  # a rollup over a formula over a lookup of that rollup: a backstop
+            return "NULL"
+        r = f"r{depth}" if depth else "r"  # nested rollups must not shadow each other's rows
         source = quote(rollup.table)
-        link = self._links_here(rollup, alias)
+        link = self._links_here(rollup, alias, r)
         # Count only what the actor may see — unless seeing this row already means seeing those (a
         # customer's follow-ups are visible exactly when the customer is), which saves a subquery.
         if SCOPE_COLUMNS.get(rollup.table) != rollup.via:
-            link += self.scoped(rollup.table, "r")
+            link += self.scoped(rollup.table, r)
         if rollup.condition is not None:
             column, wanted = rollup.condition
-            link += f" AND r.{quote(column)} = {self.param(wanted)}"
+            link += f" AND {r}.{quote(column)} = {self.param(wanted)}"
         if rollup.aggregate == "count":
-            return f"(SELECT COUNT(*) FROM {source} r WHERE {link})"
-        value = f"r.{quote(rollup.column)}"
+            return f"(SELECT COUNT(*) FROM {source} {r} WHERE {link})"
+        value = f"{r}.{quote(rollup.column)}"
         source_table = self.base.table(rollup.table) if self.base.has_table(rollup.table) else None
-        if source_table is not None and source_table.has_column(rollup.column or "") and isinstance(
-                source_table.column(rollup.column).type, Attachments):  # no column of its own: its summary
-            value = self._attachments(source_table, source_table.column(rollup.column), "r")
+        if source_table is not None and source_table.has_column(rollup.column or ""):
+            read = source_table.column(rollup.column)
+            if read.computed:  # a formula, lookup or file summary of the linked records: worked out for each
+                value = (self._attachments(source_table, read, r) if isinstance(read.type, Attachments)
+                         else self.expression(source_table, read, r, depth + 1))
         if rollup.aggregate == "list":  # the labels of the linked records (the other side of a link)
-            return f"(SELECT group_concat({value}, '、') FROM (SELECT {value} FROM {source} r WHERE {link} " \
-                   f"ORDER BY r.id LIMIT {LIST_LIMIT}) r)"
-        if rollup.aggregate in ("sum", "avg"):
-            return f"(SELECT {rollup.aggregate.upper()}({value}) FROM {source} r WHERE {link})"
-        if rollup.aggregate in ("max", "min"):
-            return f"(SELECT {rollup.aggregate.upper()}({value}) FROM {source} r WHERE {link})"
+            return f"(SELECT group_concat(v, '、') FROM (SELECT {value} AS v FROM {source} {r} WHERE {link} " \
+                   f"ORDER BY {r}.id LIMIT {LIST_LIMIT}))"
+        if rollup.aggregate in ("sum", "avg", "max", "min"):
+            return f"(SELECT {rollup.aggregate.upper()}({value}) FROM {source} {r} WHERE {link})"
         if rollup.aggregate == "next":
             today = self.param(self.today.isoformat())
-            return f"(SELECT MIN({value}) FROM {source} r WHERE {link} AND {value} >= {today})"
+            return f"(SELECT MIN({value}) FROM {source} {r} WHERE {link} AND {value} >= {today})"
         if rollup.aggregate == "latest":
-            order = f"r.{quote(rollup.order_by)}"
-            return f"(SELECT {value} FROM {source} r WHERE {link} ORDER BY {order} DESC, r.id DESC LIMIT 1)"
+            order = f"{r}.{quote(rollup.order_by)}"
+            return f"(SELECT {value} FROM {source} {r} WHERE {link} ORDER BY {order} DESC, {r}.id DESC LIMIT 1)"
         raise ValueError(f"unknown rollup aggregate {rollup.aggregate!r}")
 
     def sort_key(self, table: Table, column: Column) -> str:
