@@ -76,10 +76,10 @@ def change_kind(db: sqlite_utils.Database, actor: Actor, table_name: str, name: 
     access.require(actor, "manage_schema")
     if kind_code not in CONVERTIBLE_KINDS:
         raise fields.FieldError("field.not_convertible")
-    stamp = fields._stamp(now)
+    stamp = fields.stamp_text(now)
     with write_transaction(db):
         access.resolve(db, actor)
-        table = fields._table(fields.load_base(db), table_name)
+        table = fields.managed_table(fields.load_base(db), table_name)
         found = db.execute("SELECT id, kind, options FROM fields WHERE table_name = ? AND name = ? "
                            "AND deleted_at IS NULL", [table.name, name]).fetchone()
         if not table.has_column(name):
@@ -99,12 +99,12 @@ def change_kind(db: sqlite_utils.Database, actor: Actor, table_name: str, name: 
         option_rows: list[list[str]] = []
         if kind(kind_code).has_options:
             labels = options if options else (
-                [o.label.zh for o in fields._options(old_options)] if isinstance(old, Choice) and kind_code in (
+                [o.label.zh for o in fields.stored_options(old_options)] if isinstance(old, Choice) and kind_code in (
                     "single", "multi") else _options_from(list(typed.values()), kind_code == "multi"))
-            option_rows = fields._option_rows(labels, fields._options(old_options)) if labels else []
+            option_rows = fields.options_as_stored(labels, fields.stored_options(old_options)) if labels else []
             if not option_rows:
                 raise fields.FieldError("field.options_required")
-        new = kind(kind_code).make(fields._options(json.dumps(option_rows)))
+        new = kind(kind_code).make(fields.stored_options(json.dumps(option_rows)))
         values, kept = {}, []
         for row_id, _ in cells:
             try:
@@ -127,6 +127,6 @@ def change_kind(db: sqlite_utils.Database, actor: Actor, table_name: str, name: 
                            "updated_by = ? WHERE id = ?", [after, stamp, actor.user_id, row_id])
                 history.record(db, by, table=table.name, row_id=row_id, action="update",
                                changes={name: (before, after)})
-        fields._write(db, row, {"kind": kind_code, "options": json.dumps(option_rows, ensure_ascii=False),
+        fields.write_settings(db, row, {"kind": kind_code, "options": json.dumps(option_rows, ensure_ascii=False),
                          "default_value": None}, actor, now)
     return Conversion(len(cells) - len(kept), len(kept), tuple(str(v) for v in kept[:5]))

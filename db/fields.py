@@ -59,7 +59,8 @@ class FieldError(Refused):
     """A field change was refused; ``reason`` is a message key, ``params`` fill it in. Nothing was written."""
 
 
-def _options(stored: str | None) -> tuple[Option, ...]:
+def stored_options(stored: str | None) -> tuple[Option, ...]:
+    """A select's options from their stored JSON (``[[code, 中文, English], …]``)."""
     return tuple(Option(code, Label(zh, en)) for code, zh, en in json.loads(stored or "[]"))
 
 
@@ -79,7 +80,7 @@ def specs(db: sqlite_utils.Database, *, include_deleted: bool = False) -> list[F
             table=table, name=name, kind=kind_code,
             label=Label(label_zh, label_en or label_zh) if label_zh else None,
             help=Label(help_zh, help_en or help_zh) if help_zh else None,
-            options=_options(options), required=bool(required),
+            options=stored_options(options), required=bool(required),
             default=json.loads(default) if default else None, hidden=bool(hidden), position=position,
             deleted=bool(deleted_at), expression=expression, result=result,
             config=json.loads(config) if config else None))
@@ -100,7 +101,8 @@ def user_tables(db: sqlite_utils.Database) -> list[Table]:
             db.execute("SELECT name, label_zh, label_en FROM user_tables ORDER BY id").fetchall()]
 
 
-def _table(base: Base, table_name: str):
+def managed_table(base: Base, table_name: str) -> Table:
+    """The table ``table_name`` if people may manage its fields; raises FieldError."""
     if table_name not in MANAGED_TABLES and not is_added_table(table_name):
         raise FieldError("field.table_fixed")
     if not base.has_table(table_name):
@@ -134,7 +136,7 @@ def _check_unique(base: Base, table_name: str, label: str, *, except_name: str |
             raise FieldError("field.label_taken", label=label)
 
 
-def _option_rows(labels: list[str], existing: tuple[Option, ...] = ()) -> list[list[str]]:
+def options_as_stored(labels: list[str], existing: tuple[Option, ...] = ()) -> list[list[str]]:
     """Options as stored: ``[[code, 中文, English], …]``, keeping codes so that cells follow.
 
     A label that is still there keeps its option (wherever it moved); the
@@ -167,7 +169,8 @@ def _option_rows(labels: list[str], existing: tuple[Option, ...] = ()) -> list[l
     return rows
 
 
-def _stamp(now: dt.datetime | None) -> str:
+def stamp_text(now: dt.datetime | None) -> str:
+    """``now`` (or the current time) as the base keeps it."""
     return (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -196,13 +199,13 @@ def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: s
     label = _label(label)
     if kind_code not in KIND_CODES:
         raise FieldError("field.unknown_kind")
-    option_rows = _option_rows(list(options)) if kind(kind_code).has_options else []
+    option_rows = options_as_stored(list(options)) if kind(kind_code).has_options else []
     if kind(kind_code).has_options and not option_rows:
         raise FieldError("field.options_required")
     with write_transaction(db):
         access.resolve(db, actor)
         base = load_base(db)
-        table = _table(base, table_name)
+        table = managed_table(base, table_name)
         _check_unique(base, table.name, label)
         field_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM fields").fetchone()[0]
         name = f"f{field_id}"
@@ -215,7 +218,7 @@ def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: s
             config = checked_rollup(base, table, rollup)
         elif kind_code == "autonumber":
             config = {"format": _checked_format(number_format or DEFAULT_NUMBER_FORMAT)}
-        default_value = checked_default(FieldSpec(table.name, name, kind_code, options=_options(
+        default_value = checked_default(FieldSpec(table.name, name, kind_code, options=stored_options(
             json.dumps(option_rows)), config=config).column(), default)
         if kind_code not in COMPUTED_KINDS:
             storage = kind(kind_code).make(()).storage
@@ -240,7 +243,7 @@ def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: s
              json.dumps(option_rows, ensure_ascii=False), int(required and kind_code not in UNTYPED_KINDS),
              default_value,
              float(len(table.columns)), expression, result,
-             json.dumps(config, ensure_ascii=False) if config else None, _stamp(now), actor.user_id])
+             json.dumps(config, ensure_ascii=False) if config else None, stamp_text(now), actor.user_id])
     return name
 
 
@@ -323,7 +326,7 @@ def _add_backlink(db: sqlite_utils.Database, actor: Actor, base: Base, table: Ta
         "INSERT INTO fields (id, table_name, name, kind, label_zh, label_en, position, config, updated_at, "
         "updated_by) VALUES (?, ?, ?, 'rollup', ?, ?, ?, ?, ?, ?)",
         [field_id, other.name, f"f{field_id}", backlink, backlink, float(len(other.columns)),
-         json.dumps(config, ensure_ascii=False), _stamp(now), actor.user_id])
+         json.dumps(config, ensure_ascii=False), stamp_text(now), actor.user_id])
 
 
 def checked_lookup(base: Base, table: Table, lookup: tuple[str, str] | None) -> dict:
@@ -489,7 +492,7 @@ def update_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name:
     with write_transaction(db):
         access.resolve(db, actor)
         base = load_base(db)
-        table = _table(base, table_name)
+        table = managed_table(base, table_name)
         try:
             column = table.column(name)
         except UnknownColumn:
@@ -540,12 +543,12 @@ def update_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name:
             if options is not None:
                 if not kind(added[0]).has_options:
                     raise FieldError("field.no_options")
-                rows = _option_rows(options, _options(added[1]))
+                rows = options_as_stored(options, stored_options(added[1]))
                 if not rows:
                     raise FieldError("field.options_required")
                 changes["options"] = json.dumps(rows, ensure_ascii=False)
         if changes:
-            _write(db, row, changes, actor, now)
+            write_settings(db, row, changes, actor, now)
 
 
 def _ensure_row(db: sqlite_utils.Database, table_name: str, name: str) -> int:
@@ -556,12 +559,13 @@ def _ensure_row(db: sqlite_utils.Database, table_name: str, name: str) -> int:
     return int(db.execute("INSERT INTO fields (table_name, name) VALUES (?, ?)", [table_name, name]).lastrowid)
 
 
-def _write(db: sqlite_utils.Database, row: int, changes: dict[str, Any], actor: Actor,
-           now: dt.datetime | None) -> None:
+def write_settings(db: sqlite_utils.Database, row: int, changes: dict[str, Any], actor: Actor,
+                   now: dt.datetime | None) -> None:
+    """Apply ``changes`` to the ``fields`` row ``row``, moving its version on (inside a write transaction)."""
     # The names come from the dict literals above, never from user input.
     assignments = ", ".join(f"{name} = ?" for name in changes)
     db.execute(f"UPDATE fields SET {assignments}, version = version + 1, updated_at = ?, updated_by = ? "
-               "WHERE id = ?", [*changes.values(), _stamp(now), actor.user_id, row])
+               "WHERE id = ?", [*changes.values(), stamp_text(now), actor.user_id, row])
 
 
 def move_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name: str, steps: int, *,
@@ -570,7 +574,7 @@ def move_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name: s
     access.require(actor, "manage_schema")
     with write_transaction(db):
         access.resolve(db, actor)
-        table = _table(load_base(db), table_name)
+        table = managed_table(load_base(db), table_name)
         names = [column.name for column in table.columns]
         if name not in names:
             raise FieldError("field.not_found")
@@ -578,7 +582,7 @@ def move_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name: s
         target = max(0, min(len(names) - 1, index + steps))
         names.insert(target, names.pop(index))
         for position, moved in enumerate(names):
-            _write(db, _ensure_row(db, table.name, moved), {"position": float(position)}, actor, now)
+            write_settings(db, _ensure_row(db, table.name, moved), {"position": float(position)}, actor, now)
 
 
 def delete_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name: str, *,
@@ -590,16 +594,16 @@ def delete_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name:
     access.require(actor, "manage_schema")
     with write_transaction(db):
         access.resolve(db, actor)
-        _table(load_base(db), table_name)
+        managed_table(load_base(db), table_name)
         found = db.execute("SELECT id, kind FROM fields WHERE table_name = ? AND name = ? AND deleted_at IS NULL",
                            [table_name, name]).fetchone()
         if found is None:
             raise FieldError("field.not_found")
         if found[1] is None:
             raise FieldError("field.builtin_delete")
-        _write(db, found[0], {"deleted_at": _stamp(now)}, actor, now)
+        write_settings(db, found[0], {"deleted_at": stamp_text(now)}, actor, now)
         for backlink in _backlinks(db, table_name, name, deleted=False):  # the other side of a link goes too
-            _write(db, backlink, {"deleted_at": _stamp(now)}, actor, now)
+            write_settings(db, backlink, {"deleted_at": stamp_text(now)}, actor, now)
 
 
 def deleted_fields(db: sqlite_utils.Database, table_name: str) -> list[FieldSpec]:
@@ -618,9 +622,9 @@ def restore_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name
         if found is None:
             raise FieldError("field.not_found")
         _check_unique(load_base(db), table_name, found[1])
-        _write(db, found[0], {"deleted_at": None}, actor, now)
+        write_settings(db, found[0], {"deleted_at": None}, actor, now)
         for backlink in _backlinks(db, table_name, name, deleted=True):
-            _write(db, backlink, {"deleted_at": None}, actor, now)
+            write_settings(db, backlink, {"deleted_at": None}, actor, now)
 
 
 def _backlinks(db: sqlite_utils.Database, table_name: str, name: str, *, deleted: bool) -> list[int]:
