@@ -44,7 +44,10 @@ MAX_SUBQUERY_DEPTH = 8
 LIST_LIMIT = 50
 
 #: Filter operations a :class:`Filter` may use.
-FILTER_OPS = ("in", "any_tag", "between", "older_than_days", "label_contains")
+FILTER_OPS = ("in", "not_in", "any_tag", "between", "older_than_days", "label_contains", "compare", "contains",
+              "not_contains", "empty", "not_empty")
+#: Comparisons a ``compare`` filter may make (the only operators that reach SQL text).
+COMPARATORS = ("=", "!=", ">", ">=", "<", "<=")
 
 #: How a query joins its filters: every one must hold (全部满足), or at least one (任一满足).
 MATCHES = ("all", "any")
@@ -82,7 +85,13 @@ class Filter:
     - ``older_than_days``: the date is more than ``values[0]`` days before
       today, or empty (未跟进超过 30 天 includes customers never followed up);
     - ``label_contains``: a link whose row's label contains ``values[0]``
-      (follow-ups of customers whose name contains 瑞拓).
+      (follow-ups of customers whose name contains 瑞拓);
+    - ``not_in``: the value is none of ``values`` (empty counts as none of them);
+    - ``compare``: ``values`` is ``(comparator, value)``, one of
+      :data:`COMPARATORS` (跟进次数 = 0, 预计成交金额 ≥ 100000, 下次跟进时间 < 2026-12-01);
+    - ``contains`` / ``not_contains``: text holding ``values[0]`` (case-blind for
+      Latin letters), or not (empty counts as not);
+    - ``empty`` / ``not_empty``: nothing there (NULL or blank), or something.
     """
 
     column: str
@@ -92,6 +101,8 @@ class Filter:
     def __post_init__(self) -> None:
         if self.op not in FILTER_OPS:
             raise ValueError(f"unknown filter operation {self.op!r}")
+        if self.op == "compare" and (len(self.values) != 2 or self.values[0] not in COMPARATORS):
+            raise ValueError(f"a comparison needs one of {COMPARATORS} and a value")
 
 
 @dataclass(frozen=True)
@@ -362,6 +373,27 @@ class Compiler:
             if len(present) < len(flt.values):
                 parts.append(f"{value} IS NULL")
             return "(" + " OR ".join(parts) + ")" if parts else "0"
+        if flt.op == "not_in":
+            present = [v for v in flt.values if v is not None]
+            if several:
+                listed = f"EXISTS (SELECT 1 FROM json_each({value}) WHERE json_each.value IN " \
+                         f"({', '.join(self.param(v) for v in present)}))" if present else "0"
+                return f"NOT ({listed})" if None not in flt.values else f"({value} IS NOT NULL AND NOT ({listed}))"
+            outside = f"({value} IS NULL OR {value} NOT IN ({', '.join(self.param(v) for v in present)}))" \
+                if present else "1"
+            return f"({outside} AND {value} IS NOT NULL)" if None in flt.values else outside
+        if flt.op == "compare":
+            comparator, wanted = flt.values  # checked against COMPARATORS when the Filter was made
+            if comparator == "!=":
+                return f"({value} IS NULL OR {value} != {self.param(wanted)})"
+            return f"({value} {comparator} {self.param(wanted)})"
+        if flt.op in ("contains", "not_contains"):
+            found = f"{value} LIKE {self.param(_like_pattern(str(flt.values[0])))} ESCAPE '\\'"
+            return f"({found})" if flt.op == "contains" else f"({value} IS NULL OR NOT ({found}))"
+        if flt.op == "empty":
+            return f"({value} IS NULL OR {value} = '' OR {value} = '[]')"
+        if flt.op == "not_empty":
+            return f"({value} IS NOT NULL AND {value} != '' AND {value} != '[]')"
         if flt.op == "any_tag":
             tags = ", ".join(self.param(v) for v in flt.values)
             return f"EXISTS (SELECT 1 FROM json_each({value}) WHERE json_each.value IN ({tags}))" if tags else "1"

@@ -16,6 +16,7 @@ import streamlit as st
 from db.queries import Filter
 from schema.model import Table
 from schema.types import Choice, Link, MultiChoice
+from ui import conditions
 from ui.i18n import lang, t
 from ui.text import md_escape
 
@@ -123,12 +124,14 @@ def clear(prefix: str, keep: tuple[str, ...] = ()) -> None:
 def more_filters(
     table: Table, prefix: str, links: Mapping[str, Mapping[int, str]], columns: tuple[str, ...] | None = None
 ) -> tuple[list[Filter], str | None, bool, str]:
-    """The folded 筛选与排序 panel: how filters join, column filters (all filterable, or ``columns``), sort,
+    """The folded 筛选与排序 panel: how filters join, column filters (all filterable, or ``columns``),
+    conditions on any column (ui/conditions.py), sort,
     and a clear button (which keeps the grid's columns and grouping). Returns the filters, the sort, whether
     it is descending and the match (``all`` or ``any``)."""
     with st.expander(t("filters.title")):
         match = match_control(prefix)
         chosen = column_filters(table, prefix, links, columns)
+        chosen += conditions.editor(table, prefix)
         sort, descending = sort_control(table, prefix)
         st.button(t("filters.clear"), on_click=clear, args=(prefix, LAYOUT_KEYS), key=f"{prefix}.clear")
     return chosen, sort, descending, match

@@ -26,7 +26,7 @@ from ui.messages import describe, flash
 from ui.session import acting
 
 #: Controls under the prefix that are not part of a view (page number, buttons).
-_NOT_STATE = re.compile(r"\.(page|clear)$")
+_NOT_STATE = re.compile(r"\.(page|clear|add|remove)$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 NONE = 0
 
@@ -51,8 +51,8 @@ def current_state(prefix: str) -> dict[str, Any]:
 
 def _load(prefix: str, view_id: int, state: dict[str, Any]) -> None:
     clear(prefix)
-    for name, value in state.items():  # only the date range's two inputs hold dates (ui/filters.date_range)
-        is_date = name.endswith((".from", ".to")) and isinstance(value, str) and _DATE.match(value)
+    for name, value in state.items():  # date inputs: a range's two ends, a condition's day
+        is_date = name.endswith((".from", ".to", ".date")) and isinstance(value, str) and _DATE.match(value)
         st.session_state[f"{prefix}.{name}"] = dt.date.fromisoformat(value) if is_date else value
     st.session_state[_loaded_key(prefix)] = view_id
 
