@@ -36,6 +36,7 @@ pages = [
     st.Page("pages/kanban.py", title=t("nav.kanban"), icon=":material/view_kanban:", url_path="kanban"),
     st.Page("pages/charts.py", title=t("nav.charts"), icon=":material/monitoring:", url_path="charts"),
     st.Page("pages/trash.py", title=t("nav.trash"), icon=":material/delete:", url_path="trash"),
+    st.Page("pages/rules.py", title=t("nav.rules"), icon=":material/tune:", url_path="rules"),
 ]
 if actor.can("activity_log"):
     pages.append(st.Page("pages/activity.py", title=t("nav.activity"), icon=":material/history:",

@@ -30,8 +30,8 @@ ROLES = ("admin", "manager", "sales")
 #: Actions a role may take, besides reading and writing rows in its scope.
 RIGHTS: dict[str, frozenset[str]] = {
     "admin": frozenset({"manage_users", "manage_schema", "snapshots", "transfer", "delete_customers",
-                        "undo_others", "activity_log"}),
-    "manager": frozenset({"transfer", "delete_customers", "undo_others", "activity_log"}),
+                        "undo_others", "activity_log", "manage_rules"}),
+    "manager": frozenset({"transfer", "delete_customers", "undo_others", "activity_log", "manage_rules"}),
     "sales": frozenset(),
 }
 

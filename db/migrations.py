@@ -309,6 +309,14 @@ def m009_attachments(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX attachments_row ON attachments(table_name, row_id, field, deleted_at, id, file_name)")
 
 
+@migrations()
+def m010_rule_settings(db: sqlite_utils.Database) -> None:
+    """Who changed a setting and when: the sales rules (schema/rules.py) live in ``settings`` as
+    ``rule.<key>`` rows beside the base's own flags (``demo``)."""
+    db.execute("ALTER TABLE settings ADD COLUMN updated_at TEXT")
+    db.execute("ALTER TABLE settings ADD COLUMN updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names of those applied."""
     pending = [migration.name for migration in migrations.pending(db)]

@@ -15,6 +15,7 @@ from db.access import AccessDenied
 from db.errors import InvalidChanges, Problem, Refused, StaleRow
 from schema.crm import CRM
 from schema.model import UnknownColumn
+from schema.rules import rule
 from schema.types import Choice
 from ui.i18n import lang, t
 from ui.schema import current_base
@@ -72,6 +73,13 @@ def stale_text(error: StaleRow) -> str:
     return md_escape(t("stale.changed", row=row, who=who, when=error.changed_at))
 
 
+def _rule_label(key: str) -> str:
+    try:
+        return rule(key).label.get(lang())
+    except KeyError:
+        return key
+
+
 def describe(error: Exception) -> list[str]:
     """The sentences for a core error; raises it again if it is not one of ours."""
     if isinstance(error, InvalidChanges):
@@ -85,6 +93,8 @@ def describe(error: Exception) -> list[str]:
                 params[key] = current_base().table(params[key]).label.get(lang())
             elif params.get(key) == "attachments":  # an undo about a file (db/attachments.py)
                 params[key] = t("attachments.record")
+        if "rule" in params:  # a sales rule (db/settings.py): named by its label
+            params["rule"] = _rule_label(params["rule"])
         params["who"] = params.get("who") or t("stale.someone")
         return [md_escape(t(error.reason, **params))]
     raise error
