@@ -26,7 +26,7 @@ from db import access, history
 from db.access import Actor
 from db.connection import write_transaction
 from db.errors import InvalidChanges, Problem, StaleRow
-from db.fields import load_base
+from db.fields import load_base, rebuild_pairs
 from db.numbers import next_number
 from db.queries import Compiler, holds, quote
 from schema.crm import CRM
@@ -149,16 +149,56 @@ def _reported(problems: list[Problem], row: Any, column: Column) -> bool:
     return any(p.row == row and p.column == column.name for p in problems)
 
 
+def _stored_ids(db: sqlite_utils.Database, table: Table, column: Column, row_id: int) -> set[int]:
+    found = db.execute(f"SELECT {quote(column.name)} FROM {quote(table.name)} WHERE id = ?", [row_id]).fetchone()
+    return set(column.type.ids(found[0])) if found else set()
+
+
+def _existing(db: sqlite_utils.Database, table_name: str, ids: set[int]) -> set[int]:
+    if not ids:
+        return set()
+    marks = ", ".join("?" for _ in ids)
+    return {r[0] for r in db.execute(f"SELECT id FROM {quote(table_name)} WHERE id IN ({marks})", list(ids))}
+
+
+def _keep_hidden_links(db: sqlite_utils.Database, table: Table, changes: ChangeSet, base: Base,
+                       actor: Actor) -> ChangeSet:
+    """Edits of link lists as the member meant them: records they may not see stay in the list (they
+    could neither see nor remove them), and records deleted since are dropped rather than refused."""
+    several = [c for c in table.links() if c.type.multiple]
+    if not several or not changes.edits:
+        return changes
+    edits = []
+    for edit in changes.edits:
+        values = dict(edit.values)
+        for column in several:
+            if column.name not in values:
+                continue
+            target = base.table(column.type.table).name
+            current = _stored_ids(db, table, column, edit.row_id)
+            there = _existing(db, target, current)
+            hidden = there - access.visible_ids(db, actor, target, list(there))
+            wanted = (set(column.type.ids(values[column.name])) - (current - there)) | hidden
+            values[column.name] = json.dumps(sorted(wanted)) if wanted else None
+        edits.append(dataclass_replace(edit, values=values))
+    return dataclass_replace(changes, edits=tuple(edits))
+
+
 def _check_links(db: sqlite_utils.Database, table: Table, changes: ChangeSet, base: Base, actor: Actor) -> None:
     """Refuse links to rows that do not exist or that the actor may not see (the same message for both,
-    so trying ids tells nothing), rather than fail on a constraint."""
+    so trying ids tells nothing), rather than fail on a constraint. In a list, only the records an edit
+    adds are checked: those already there stay, whoever may see them."""
     problems = []
-    rows = [(e.row, e.values) for e in changes.edits] + [(n.row, n.values) for n in changes.inserts]
+    rows = [(e.row, e.values, e.row_id) for e in changes.edits] + [(n.row, n.values, None) for n in changes.inserts]
     for column in table.links():
         target = base.table(column.type.table).name
-        for row, values in rows:
-            wanted = column.type.ids(values.get(column.name))
-            missing = set(wanted) - access.visible_ids(db, actor, target, wanted)
+        for row, values, row_id in rows:
+            if column.name not in values:
+                continue
+            wanted = set(column.type.ids(values.get(column.name)))
+            if column.type.multiple and row_id is not None:
+                wanted -= _stored_ids(db, table, column, row_id)
+            missing = wanted - access.visible_ids(db, actor, target, list(wanted))
             if missing:
                 shown = values.get(column.name) if not column.type.multiple else min(missing)
                 problems.append(Problem(row, column.name, shown, "invalid.link_missing"))
@@ -184,6 +224,9 @@ def bulk_load(db: sqlite_utils.Database, table_name: str, *, base: Base | None =
     yield
     for table in base.tables:
         recompute_stored(db, table.name, source=table_name, base=base)
+    for column in base.table(table_name).links():  # lists' pairs, which the triggers set aside would keep
+        if column.type.multiple:
+            rebuild_pairs(db, table_name, column.name)
     for _, sql in triggers:
         db.execute(sql)
 
@@ -313,6 +356,7 @@ def apply(
             access.check_visible(db, actor, table.name,
                                  [e.row_id for e in parsed.edits] + [d.row_id for d in parsed.deletes])
             parsed = _owned_by_default(actor, table, parsed)
+            parsed = _keep_hidden_links(db, table, parsed, base, actor)
             _check_links(db, table, parsed, base, actor)
             by = history.stamp(db, actor.user_id, now.strftime("%Y-%m-%d %H:%M:%S"))
             for edit in parsed.edits:
@@ -413,6 +457,8 @@ def _delete(db: sqlite_utils.Database, table: Table, gone: RowDelete, by: histor
     if before is not None and db.execute(f"SELECT version FROM {quote(table.name)} WHERE id = ?",
                                          [row_id]).fetchone()[0] == int(gone.version):
         _unlink(db, table, row_id, by, base)
+        for other, dependent, _ in taken_along:  # the follow-ups going along may be in lists too
+            _unlink(db, base.table(other), dependent, by, base)
     cursor = db.execute(f"DELETE FROM {quote(table.name)} WHERE id = ? AND version = ?", [row_id, int(gone.version)])
     if cursor.rowcount == 1:
         _record_deletion(db, [*taken_along, (table.name, row_id, before)], by)

@@ -19,7 +19,7 @@ from db import access, fields, history
 from db.access import Actor
 from db.connection import write_transaction
 from schema.fields import CONVERTIBLE_KINDS, kind
-from schema.types import Checkbox, Choice, ColumnType, InvalidValue, MultiChoice
+from schema.types import Checkbox, Choice, ColumnType, Date, DateTime, InvalidValue, MultiChoice
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class Conversion:
     converted: int
     kept: int
     examples: tuple[str, ...] = ()
+    #: Converted cells that lost something on the way (a date-time's time, a long text's line breaks).
+    shortened: int = 0
 
 
 def _as_text(kind_: ColumnType, value: Any) -> Any:
@@ -43,6 +45,15 @@ def _as_text(kind_: ColumnType, value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def _shortened(old: ColumnType, new: ColumnType, stored: Any, converted: Any) -> int:
+    """1 if converting ``stored`` lost something a person would miss: a time of day, a line break."""
+    if isinstance(old, DateTime) and isinstance(new, Date) and not isinstance(new, DateTime):
+        return int(not str(stored).endswith("00:00"))
+    if isinstance(stored, str) and "\n" in stored and isinstance(converted, str) and "\n" not in converted:
+        return 1
+    return 0
 
 
 def _options_from(values: list[Any], multi: bool) -> list[str]:
@@ -105,13 +116,23 @@ def change_kind(db: sqlite_utils.Database, actor: Actor, table_name: str, name: 
             if not option_rows:
                 raise fields.FieldError("field.options_required")
         new = kind(kind_code).make(fields.stored_options(json.dumps(option_rows)))
-        values, kept = {}, []
-        for row_id, _ in cells:
-            try:
-                values[row_id] = new.parse(typed[row_id])
-            except InvalidValue:
-                values[row_id] = typed[row_id]
+        values, kept, shortened = {}, [], 0
+        # A value is tried as a person reads it (an option's label, 是/否), then as it is stored (a checkbox's
+        # 0/1 for a number). What fits neither is kept: as stored, or as its label where the stored code
+        # would mean nothing any more (an option or a checkbox turned into something else).
+        readable = isinstance(old, Choice | Checkbox)
+        for row_id, stored in cells:
+            for attempt in dict.fromkeys((typed[row_id], stored)):
+                try:
+                    values[row_id] = new.parse(attempt)
+                    break
+                except InvalidValue:
+                    continue
+            else:
+                values[row_id] = typed[row_id] if readable else stored
                 kept.append(typed[row_id])
+                continue
+            shortened += _shortened(old, new, stored, values[row_id])
         if new.storage != kind(old_kind).make(()).storage:
             scratch = f'"{name}_converting"'
             db.execute(f"ALTER TABLE {quoted_table} ADD COLUMN {scratch} {new.storage}")
@@ -129,4 +150,4 @@ def change_kind(db: sqlite_utils.Database, actor: Actor, table_name: str, name: 
                                changes={name: (before, after)})
         fields.write_settings(db, row, {"kind": kind_code, "options": json.dumps(option_rows, ensure_ascii=False),
                          "default_value": None}, actor, now)
-    return Conversion(len(cells) - len(kept), len(kept), tuple(str(v) for v in kept[:5]))
+    return Conversion(len(cells) - len(kept), len(kept), tuple(str(v) for v in kept[:5]), shortened)

@@ -232,6 +232,8 @@ def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: s
             elif kind_code == "person":
                 references = ' REFERENCES "users"(id) ON DELETE SET NULL'
             db.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{name}" {storage}{references}')
+            if kind_code == "link" and multiple:
+                _keep_pairs(db, table.name, name)
             _fill(db, table, FieldSpec(table.name, name, kind_code, config=config).column(), now)
         if kind_code == "link":  # two-way: the linked table shows the records that link to it
             _add_backlink(db, actor, base, table, name, label, config["table"], now)
@@ -303,6 +305,29 @@ def _fill(db: sqlite_utils.Database, table: Table, column: Column, now: dt.datet
         db.execute(
             f"UPDATE {quoted_table} AS t SET {quoted} = COALESCE((SELECT substr(MIN(h.at), 1, 16) FROM history h "
             "WHERE h.table_name = ? AND h.row_id = t.id), substr(t.updated_at, 1, 16))", [table.name])
+
+
+def _keep_pairs(db: sqlite_utils.Database, table_name: str, name: str) -> None:
+    """Triggers that keep ``link_pairs`` equal to the lists in column ``name`` (m011), and the pairs of the
+    rows already there. Both names are ours (a managed table, f<number>); values never reach the SQL."""
+    listed = f"CASE WHEN json_valid(NEW.\"{name}\") THEN NEW.\"{name}\" ELSE '[]' END"  # never fail a save
+    pairs = f"INSERT OR IGNORE INTO link_pairs (table_name, field, target_id, row_id) SELECT '{table_name}', " \
+            f"'{name}', value, NEW.id FROM json_each({listed}) WHERE typeof(value) = 'integer'"
+    gone = f"DELETE FROM link_pairs WHERE table_name = '{table_name}' AND field = '{name}' AND row_id = OLD.id"
+    on = f'"{table_name}"'
+    db.execute(f'CREATE TRIGGER "{table_name}_{name}_pairs_insert" AFTER INSERT ON {on} BEGIN {pairs}; END')
+    db.execute(f'CREATE TRIGGER "{table_name}_{name}_pairs_update" AFTER UPDATE OF "{name}" ON {on} '
+               f'BEGIN {gone}; {pairs}; END')
+    db.execute(f'CREATE TRIGGER "{table_name}_{name}_pairs_delete" AFTER DELETE ON {on} BEGIN {gone}; END')
+    rebuild_pairs(db, table_name, name)
+
+
+def rebuild_pairs(db: sqlite_utils.Database, table_name: str, name: str) -> None:
+    """Set ``link_pairs`` of list column ``name`` from the lists themselves (after a load without triggers)."""
+    db.execute("DELETE FROM link_pairs WHERE table_name = ? AND field = ?", [table_name, name])
+    db.execute(f'INSERT OR IGNORE INTO link_pairs (table_name, field, target_id, row_id) SELECT ?, ?, j.value, t.id '
+               f'FROM "{table_name}" t, json_each(t."{name}") j WHERE json_valid(t."{name}") '
+               f"AND typeof(j.value) = 'integer'", [table_name, name])
 
 
 def checked_link(base: Base, target: str | None, *, multiple: bool = False) -> dict:

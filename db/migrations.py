@@ -317,6 +317,21 @@ def m010_rule_settings(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE settings ADD COLUMN updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL")
 
 
+@migrations()
+def m011_link_pairs(db: sqlite_utils.Database) -> None:
+    """One row per (record, linked record) of every link field that holds several records, kept by
+    triggers made with the field (db/fields.py), so the records linking to one are found by index."""
+    db.execute("""
+        CREATE TABLE link_pairs (
+            table_name TEXT NOT NULL,
+            field TEXT NOT NULL,
+            target_id INTEGER NOT NULL,
+            row_id INTEGER NOT NULL,
+            PRIMARY KEY (table_name, field, target_id, row_id)
+        ) WITHOUT ROWID""")
+    db.execute("CREATE INDEX link_pairs_row ON link_pairs(table_name, field, row_id)")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names of those applied."""
     pending = [migration.name for migration in migrations.pending(db)]

@@ -286,13 +286,18 @@ class Compiler:
                     f"ORDER BY n.id LIMIT {LIST_LIMIT}))")
         return f"(SELECT {label} FROM {quote(target.name)} n WHERE n.id = {value}{self.scoped(target.name, 'n')})"
 
-    def _links_here(self, rollup: Rollup, alias: str, r: str = "r") -> str:
-        """SQL: the source row ``r`` links to row ``alias`` (through one link, or among several)."""
+    def _links_here(self, rollup: Rollup, alias: str, r: str = "r") -> tuple[str, str]:
+        """``(FROM, WHERE)`` SQL for the source rows ``r`` that link to row ``alias``: through one link
+        (an indexed column), or among several — through ``link_pairs``, kept by triggers, so that the
+        records linking here are found by index rather than by reading every list."""
         source = self.base.table(rollup.table)
         via = source.column(rollup.via).type if source.has_column(rollup.via) else None
         if isinstance(via, Link) and via.multiple:
-            return f"{alias}.id IN (SELECT value FROM json_each({r}.{quote(rollup.via)}))"
-        return f"{r}.{quote(rollup.via)} = {alias}.id"
+            pairs = f"{r}_pairs"
+            return (f"link_pairs {pairs} JOIN {quote(source.name)} {r} ON {r}.id = {pairs}.row_id",
+                    f"{pairs}.table_name = {self.param(source.name)} AND {pairs}.field = {self.param(rollup.via)} "
+                    f"AND {pairs}.target_id = {alias}.id")
+        return f"{quote(source.name)} {r}", f"{r}.{quote(rollup.via)} = {alias}.id"
 
     def _attachments(self, table: Table, column: Column, alias: str) -> str:
         """``📎 2 · 名片.jpg``: how many files the row's field holds and the latest one's name (NULL if none).
@@ -308,8 +313,7 @@ class Compiler:
         if depth > MAX_SUBQUERY_DEPTH:  # a rollup over a formula over a lookup of that rollup: a backstop
             return "NULL"
         r = f"r{depth}" if depth else "r"  # nested rollups must not shadow each other's rows
-        source = quote(rollup.table)
-        link = self._links_here(rollup, alias, r)
+        rows, link = self._links_here(rollup, alias, r)
         # Count only what the actor may see — unless seeing this row already means seeing those (a
         # customer's follow-ups are visible exactly when the customer is), which saves a subquery.
         if SCOPE_COLUMNS.get(rollup.table) != rollup.via:
@@ -318,7 +322,7 @@ class Compiler:
             column, wanted = rollup.condition
             link += f" AND {r}.{quote(column)} = {self.param(wanted)}"
         if rollup.aggregate == "count":
-            return f"(SELECT COUNT(*) FROM {source} {r} WHERE {link})"
+            return f"(SELECT COUNT(*) FROM {rows} WHERE {link})"
         value = f"{r}.{quote(rollup.column)}"
         source_table = self.base.table(rollup.table) if self.base.has_table(rollup.table) else None
         if source_table is not None and source_table.has_column(rollup.column or ""):
@@ -327,16 +331,16 @@ class Compiler:
                 value = (self._attachments(source_table, read, r) if isinstance(read.type, Attachments)
                          else self.expression(source_table, read, r, depth + 1))
         if rollup.aggregate == "list":  # the labels of the linked records (the other side of a link)
-            return f"(SELECT group_concat(v, '、') FROM (SELECT {value} AS v FROM {source} {r} WHERE {link} " \
+            return f"(SELECT group_concat(v, '、') FROM (SELECT {value} AS v FROM {rows} WHERE {link} " \
                    f"ORDER BY {r}.id LIMIT {LIST_LIMIT}))"
         if rollup.aggregate in ("sum", "avg", "max", "min"):
-            return f"(SELECT {rollup.aggregate.upper()}({value}) FROM {source} {r} WHERE {link})"
+            return f"(SELECT {rollup.aggregate.upper()}({value}) FROM {rows} WHERE {link})"
         if rollup.aggregate == "next":
             today = self.param(self.today.isoformat())
-            return f"(SELECT MIN({value}) FROM {source} {r} WHERE {link} AND {value} >= {today})"
+            return f"(SELECT MIN({value}) FROM {rows} WHERE {link} AND {value} >= {today})"
         if rollup.aggregate == "latest":
             order = f"{r}.{quote(rollup.order_by)}"
-            return f"(SELECT {value} FROM {source} {r} WHERE {link} ORDER BY {order} DESC, {r}.id DESC LIMIT 1)"
+            return f"(SELECT {value} FROM {rows} WHERE {link} ORDER BY {order} DESC, {r}.id DESC LIMIT 1)"
         raise ValueError(f"unknown rollup aggregate {rollup.aggregate!r}")
 
     def sort_key(self, table: Table, column: Column) -> str:

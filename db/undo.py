@@ -134,12 +134,18 @@ def _revert_update(db, base, table_name, row_id, values, by) -> None:
         if not table.has_column(name):  # a field in the trash: its data must come back as it was
             raise UndoRefused("undo.field_deleted", table=table_name, row=row_id)
     old = {name: before for name, (before, _after) in values.items()}
+    for column in table.links():  # a list may name records deleted since: they do not come back
+        if column.type.multiple and old.get(column.name):
+            target = quote(base.table(column.type.table).name)
+            there = [i for i in column.type.ids(old[column.name])
+                     if db.execute(f"SELECT 1 FROM {target} WHERE id = ?", [i]).fetchone()]
+            old[column.name] = json.dumps(there) if there else None
     assignments = [f"{quote(name)} = ?" for name in old] + ["version = version + 1", "updated_at = ?",
                                                             "updated_by = ?"]
     db.execute(f"UPDATE {quote(base.table(table_name).name)} SET {', '.join(assignments)} WHERE id = ?",
                [*old.values(), by.at, by.user_id, row_id])
     history.record(db, by, table=table_name, row_id=row_id, action="update",
-                   changes={name: (after, before) for name, (before, after) in values.items()})
+                   changes={name: (after, old[name]) for name, (_before, after) in values.items()})
 
 
 def _revert_insert(db, base, table_name, row_id, values, by) -> None:

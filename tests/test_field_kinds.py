@@ -131,10 +131,13 @@ def test_a_default_that_does_not_fit_the_field_is_refused_and_can_be_cleared(db)
     ("number", "text", ["12", "3.5"], ["12", "3.5"], []),
     ("number", "rating", ["4", "9"], [4], [9]),
     ("text", "checkbox", ["是", "否", "也许"], [1, 0], ["也许"]),
+    ("checkbox", "number", ["是", "否"], [1.0, 0.0], []),          # 0/1 tried as stored
+    ("single", "number", ["重要"], [], ["重要"]),                  # kept by its label, not its code
+    ("datetime", "date", ["2026-11-03 14:30"], ["2026-11-03"], []),  # converted, but counted as shortened
 ])
 def test_changing_a_type_converts_what_fits_and_keeps_the_rest_as_typed(db, make_customer, old, new, typed,
                                                                         converted, kept):
-    name = fields.add_field(db, ADMIN, "customers", "旧字段", old)
+    name = fields.add_field(db, ADMIN, "customers", "旧字段", old, options=["重要", "普通"] if old == "single" else ())
     ids = [make_customer(**{name: text}) for text in typed]
     result = conversions.change_kind(db, ADMIN, "customers", name, new)
     assert (result.converted, result.kept) == (len(converted), len(kept))
@@ -185,3 +188,18 @@ def test_computed_fields_and_links_cannot_change_type(db):
     with pytest.raises(FieldError) as refused:
         conversions.change_kind(db, ADMIN, "customers", name, "number")
     assert refused.value.reason == "field.not_convertible"
+
+
+def test_a_conversion_that_drops_a_time_of_day_says_so(db, make_customer):
+    name = fields.add_field(db, ADMIN, "customers", "约见时间", "datetime")
+    make_customer(**{name: "2026-11-03 14:30"})
+    make_customer(**{name: "2026-11-04 00:00"})
+    result = conversions.change_kind(db, ADMIN, "customers", name, "date")
+    assert (result.converted, result.kept, result.shortened) == (2, 0, 1)
+
+
+def test_a_number_that_does_not_fit_is_kept_as_the_number_it_was(db, make_customer):
+    name = fields.add_field(db, ADMIN, "customers", "分数", "number")
+    customer = make_customer(**{name: "9"})
+    conversions.change_kind(db, ADMIN, "customers", name, "rating")
+    assert value(db, "customers", customer, name) == 9

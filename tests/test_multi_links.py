@@ -128,7 +128,8 @@ def test_a_salesperson_sees_and_links_only_customers_in_their_sight(db, contract
         apply(db, ChangeSet(table, inserts=(NewRow({"title": "我的合同", link: [first]}),)), actor=LINA)
 
 
-@pytest.mark.parametrize(("stored", "fits"), [("[1, 2]", True), (None, True), (3, False), ("甲公司", False)])
+@pytest.mark.parametrize(("stored", "fits"), [("[1, 2]", True), (None, True), (3, False), ("甲公司", False),
+                                              ("[abc", False)])
 def test_the_grid_takes_a_stored_link_list_as_fitting_its_column(stored, fits):
     from schema.labels import L
     from schema.model import Column
@@ -143,3 +144,68 @@ def test_a_link_list_is_not_offered_to_group_by(db, contracts):
 
     table, link, _ = contracts
     assert not groupable(load_base(db).table(table).column(link))
+
+
+def test_deleting_a_customer_takes_its_follow_ups_out_of_lists_too(db, make_customer, make_follow_up):
+    customer = make_customer(name="甲公司")
+    visits = [make_follow_up(customer), make_follow_up(customer)]
+    table = tables.create_table(db, ADMIN, "拜访汇总")
+    link = fields.add_field(db, ADMIN, table, "相关跟进", "link", link="follow_ups", multiple=True)
+    row = add(db, table, title="十一月", **{link: visits})
+    apply(db, ChangeSet("customers", deletes=(RowDelete(customer, 1),)), actor=ADMIN)
+    after = get_row(db, table, row, actor=ADMIN)
+    assert after[link] is None
+    apply(db, ChangeSet(table, edits=(RowEdit(row, after["version"], {link: [], "title": "十一月（改）"}),)),
+          actor=ADMIN)  # still saves
+
+
+def test_a_salesperson_editing_a_list_keeps_the_records_she_cannot_see(db, contracts):
+    from tests.conftest import LINA
+
+    db.execute("INSERT INTO users (id, username, display_name, role) VALUES (3, 'lina', '李娜', 'sales')")
+    db.conn.commit()
+    table, link, (first, second, third) = contracts
+    db.execute("UPDATE customers SET owner_id = 1 WHERE id = ?", [first])  # not hers
+    db.conn.commit()
+    row = add(db, table, title="框架协议", **{link: [first, second]})
+    # her grid shows 乙公司 only; she adds 丙公司 and sends what she sees
+    apply(db, ChangeSet(table, edits=(RowEdit(row, 1, {link: [second, third]}),)), actor=LINA)
+    assert json.loads(get_row(db, table, row, actor=ADMIN)[link]) == [first, second, third]
+    # she removes 乙公司: 甲公司, which she cannot see, stays
+    apply(db, ChangeSet(table, edits=(RowEdit(row, 2, {link: [third]}),)), actor=LINA)
+    assert json.loads(get_row(db, table, row, actor=ADMIN)[link]) == [first, third]
+
+
+def test_undoing_an_edit_of_a_list_does_not_bring_back_a_deleted_record(db, contracts):
+    from db.undo import last_change
+
+    table, link, (first, second, _) = contracts
+    row = add(db, table, title="框架协议", **{link: [first, second]})
+    apply(db, ChangeSet(table, edits=(RowEdit(row, 1, {link: [first]}),)), actor=ADMIN)
+    edit = last_change(db, ADMIN)
+    apply(db, ChangeSet("customers", deletes=(RowDelete(second, 1),)), actor=ADMIN)
+    undo(db, edit, actor=ADMIN)
+    assert json.loads(get_row(db, table, row, actor=ADMIN)[link]) == [first]
+
+
+def test_the_pairs_behind_the_other_side_always_equal_the_lists(db, contracts):
+    from db.changes import bulk_load
+    from db.connection import write_transaction
+
+    table, link, (first, second, third) = contracts
+    row = add(db, table, title="框架协议", **{link: [first, second]})
+    apply(db, ChangeSet(table, edits=(RowEdit(row, 1, {link: [third]}),)), actor=ADMIN)
+    add(db, table, title="补充协议", **{link: [first, third]})
+    with write_transaction(db), bulk_load(db, table):
+        db.execute(f'INSERT INTO "{table}" (title, "{link}") VALUES (?, ?)', ["批量导入", json.dumps([second])])
+    apply(db, ChangeSet(table, deletes=(RowDelete(row, 2),)), actor=ADMIN)
+
+    def pairs():
+        return sorted(db.execute("SELECT row_id, target_id FROM link_pairs WHERE table_name = ? AND field = ?",
+                                 [table, link]).fetchall())
+
+    def lists():
+        found = db.execute(f'SELECT id, "{link}" FROM "{table}" WHERE "{link}" IS NOT NULL').fetchall()
+        return sorted((row_id, target) for row_id, stored in found for target in json.loads(stored))
+
+    assert pairs() == lists() and len(pairs()) == 3

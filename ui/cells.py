@@ -8,6 +8,7 @@ are shown through ``format_func``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping
 from functools import singledispatch
@@ -244,9 +245,15 @@ def fits(column: Column, value: Any) -> bool:
     if isinstance(kind, Checkbox):
         return value in (0, 1)
     if isinstance(kind, MultiChoice) or (isinstance(kind, Link) and kind.multiple):
-        return isinstance(value, str) and value.startswith("[")
-    if isinstance(kind, (Number, Link)):
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        try:
+            return isinstance(value, str) and isinstance(json.loads(value), list)
+        except json.JSONDecodeError:
+            return False
+    if isinstance(kind, Number):  # a number out of range (a rating of 9 after a type change) does not fit
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and (
+            kind.minimum is None or value >= kind.minimum) and (kind.maximum is None or value <= kind.maximum)
+    if isinstance(kind, Link):
+        return isinstance(value, int) and not isinstance(value, bool)
     if isinstance(kind, DateTime):
         return isinstance(value, str) and bool(_ISO_DATE_TIME.match(value))
     if isinstance(kind, Date):

@@ -114,9 +114,11 @@ def _convert(table: Table, column: Column) -> None:
     if _run(lambda db, actor: done.append(conversions.change_kind(db, actor, table.name, column.name, target))):
         result = done[0]
         examples = "（" + "、".join(result.examples) + "…）" if result.examples else ""
-        flash("warning" if result.kept else "success", md_escape(t(
-            "fields.converted", label=column.label.get(lang()), kind=kind(target).label.get(lang()),
-            converted=result.converted, kept=result.kept, examples=examples)))
+        text = t("fields.converted", label=column.label.get(lang()), kind=kind(target).label.get(lang()),
+                 converted=result.converted, kept=result.kept, examples=examples)
+        if result.shortened:
+            text += " " + t("fields.shortened", count=result.shortened)
+        flash("warning" if result.kept or result.shortened else "success", md_escape(text))
 
 
 def _typed(column: Column) -> bool:

@@ -78,8 +78,8 @@ def _input(table: Table, column: Column, links: Mapping[str, Mapping[int, str]])
     elif isinstance(kind, Link):
         options = {0: "—"} | dict(links.get(column.name, {}))
         st.selectbox(label, list(options), format_func=options.get, key=key, help=help_text)
-    elif isinstance(kind, Checkbox):
-        st.checkbox(label, key=key, help=help_text)
+    elif isinstance(kind, Checkbox):  # ticked already when the field's default says so
+        st.checkbox(label, key=key, help=help_text, value=bool(column.default))
     elif isinstance(kind, Date):
         st.date_input(label, value=None, key=key, help=help_text, format="YYYY-MM-DD")
     elif isinstance(kind, LongText):

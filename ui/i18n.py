@@ -454,6 +454,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "rules.urgency_order": "紧急、缓急、不紧急的天数必须依次变大。",
         "rules.warning_order": "「{rule}」必须少于退回公海的天数。",
         "rules.tier_order": "S、A、B、C 级的累计占比必须依次变大。",
+        "fields.shortened": "其中 {count} 个值转换时去掉了时间或换行（修改记录里有原值，可撤销）。",
         "fields.default": "默认值",
         "fields.today": "今天",
         "fields.yes": "是",
@@ -964,6 +965,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "rules.urgency_order": "The days for urgent, soon and not urgent must grow in that order.",
         "rules.warning_order": "“{rule}” must be fewer than the days before a customer returns to the pool.",
         "rules.tier_order": "The shares for S, A, B and C must grow in that order.",
+        "fields.shortened": "{count} of them lost a time of day or line breaks on the way (the history keeps "
+                            "the old values; undo brings them back).",
         "fields.default": "Default",
         "fields.today": "today",
         "fields.yes": "yes",
