@@ -332,6 +332,16 @@ def m011_link_pairs(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX link_pairs_row ON link_pairs(table_name, field, row_id)")
 
 
+@migrations()
+def m015_lead_scores(db: sqlite_utils.Database) -> None:
+    """线索评分 (seed 000): four scores of 1–5 on each customer; their sum and grade are computed."""
+    for name in ("score_need", "score_budget", "score_decision", "score_urgency"):
+        db.execute(f"ALTER TABLE customers ADD COLUMN {name} INTEGER")  # names: literals of this migration
+    # The sum orders and filters the grade (A from 15 …) by index whatever the rules' cuts are.
+    db.execute("CREATE INDEX customers_lead_score ON customers("
+               "(score_need + score_budget + score_decision + score_urgency))")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names of those applied."""
     pending = [migration.name for migration in migrations.pending(db)]

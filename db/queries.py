@@ -26,6 +26,7 @@ from schema.types import (
     Choice,
     DaysSince,
     Derived,
+    DueOn,
     Formula,
     Link,
     Lookup,
@@ -33,6 +34,9 @@ from schema.types import (
     MultiChoice,
     Phone,
     Rollup,
+    ScoreGrade,
+    ScoreTotal,
+    UrgencyClass,
 )
 
 #: How deep formulas may refer to formulas (a cycle is refused when saved; this is the backstop).
@@ -186,6 +190,20 @@ class Compiler:
                     f"{'' if implied else self.scoped(target.name, 'l')})")
         if isinstance(kind, ModifiedAt):
             return f"substr({alias}.updated_at, 1, 16)"
+        if isinstance(kind, ScoreTotal):  # NULL + anything is NULL: empty until all four are scored
+            return "(" + " + ".join(f"{alias}.{quote(name)}" for name in kind.columns) + ")"
+        if isinstance(kind, ScoreGrade):
+            total = self.expression(table, table.column(kind.total), alias, depth + 1)
+            return (f"(CASE WHEN {total} >= {int(kind.a_cut)} THEN 'A' WHEN {total} >= {int(kind.b_cut)} THEN 'B' "
+                    f"WHEN {total} IS NOT NULL THEN 'C' END)")
+        if isinstance(kind, DueOn):
+            return self._due_on(table, kind, alias, depth)
+        if isinstance(kind, UrgencyClass):
+            due = self.expression(table, table.column(kind.due), alias, depth + 1)
+            days = f"(julianday({due}) - julianday({self.param(self.today.isoformat())}))"
+            return (f"(CASE WHEN {due} IS NULL THEN NULL WHEN {days} <= {int(kind.urgent)} THEN 'urgent' "
+                    f"WHEN {days} <= {int(kind.soon)} THEN 'soon' WHEN {days} <= {int(kind.later)} THEN 'later' "
+                    "ELSE 'slow' END)")
         if isinstance(kind, Attachments):
             return self._attachments(table, column, alias)
         if isinstance(kind, DaysSince):
@@ -274,6 +292,20 @@ class Compiler:
             else:
                 sides.append(self.formula(table, this, alias, depth))
         return sides[0], sides[1]
+
+    def _due_on(self, table: Table, due: DueOn, alias: str, depth: int) -> str:
+        """The date the latest follow-up planned, else the last follow-up (or creation) plus the cadence
+        of the row's grade; the numbers are the base's rules, written as integers (never user text)."""
+        planned = (f"(SELECT p.{quote(due.planned)} FROM {quote(due.table)} p WHERE p.{quote(due.via)} = {alias}.id "
+                   f"ORDER BY p.{quote(due.order_by)} DESC, p.id DESC LIMIT 1)")
+        grades = [self.expression(table, table.column(name), alias, depth + 1) for name in due.grades]
+        grade = f"COALESCE({', '.join(grades)}, 'C')" if grades else "'C'"
+        a_days, b_days, c_days = (int(days) for days in due.cadence)
+        last = self.expression(table, table.column(due.last), alias, depth + 1)
+        created = f"{alias}.{quote(due.created)}"
+        cadence = (f"date({last}, '+' || (CASE {grade} WHEN 'A' THEN {a_days} WHEN 'B' THEN {b_days} "
+                   f"ELSE {c_days} END) || ' days')")
+        return f"COALESCE({planned}, CASE WHEN {last} IS NULL THEN date({created}) ELSE {cadence} END)"
 
     def link_labels(self, link: Link, value: str) -> str:
         """SQL for what a link cell shows: the linked record's label, or the labels of several (、-joined),

@@ -18,6 +18,7 @@ from schema.types import (
     CreatedOn,
     DateTime,
     DaysSince,
+    DueOn,
     Email,
     Link,
     LongText,
@@ -26,7 +27,10 @@ from schema.types import (
     Option,
     Phone,
     Rollup,
+    ScoreGrade,
+    ScoreTotal,
     Text,
+    UrgencyClass,
 )
 from schema.types import (
     Date as DateType,
@@ -67,6 +71,13 @@ SCALES = options(
 )
 URGENCIES = options(("high", "高", "High"), ("medium", "中", "Medium"), ("low", "低", "Low"))
 GRADES = options(("A", "A级", "A"), ("B", "B级", "B"), ("C", "C级", "C"))
+#: 评分等级 (seed 000): worked out from the lead score by the base's rules.
+SCORE_GRADES = options(("A", "A级（重点跟进）", "A (focus)"), ("B", "B级（持续培育）", "B (nurture)"),
+                       ("C", "C级（暂缓跟进）", "C (later)"))
+#: 紧急程度分类 (seed 003), from the days until the next follow-up is due.
+URGENCY_CLASSES = options(("urgent", "紧急", "Urgent"), ("soon", "缓急", "Soon"), ("later", "不紧急", "Not urgent"),
+                          ("slow", "可慢反应", "Can wait"))
+SCORE = Number(integer=True, minimum=1, maximum=5, display="rating")
 STAGES = options(
     ("lead", "线索", "Lead"),
     ("intent", "意向", "Interest"),
@@ -136,6 +147,20 @@ CUSTOMERS = Table(
         Column("urgency", Choice(URGENCIES), L("紧急度", "Urgency"), filterable=True),
         Column("grade", Choice(GRADES), L("潜力等级", "Potential"), filterable=True,
                help=L("A级为最高", "A is the highest")),
+        Column("score_need", SCORE, L("需求明确度", "Need clarity"),
+               help=L("1–5 分：客户的需求有多明确", "1–5: how clear the customer's need is")),
+        Column("score_budget", SCORE, L("预算匹配度", "Budget fit"),
+               help=L("1–5 分：预算与方案是否匹配", "1–5: how well the budget fits")),
+        Column("score_decision", SCORE, L("决策链完整性", "Decision chain"),
+               help=L("1–5 分：是否已接触到决策人、流程是否清楚", "1–5: decision makers reached, process known")),
+        Column("score_urgency", SCORE, L("紧急程度", "Urgency score"),
+               help=L("1–5 分：客户需要多快解决", "1–5: how soon the customer needs it")),
+        Column("lead_score", ScoreTotal(("score_need", "score_budget", "score_decision", "score_urgency")),
+               L("线索评分", "Lead score"), help=L("四项之和（满分 20），四项都填后才计算", "The four scores "
+                                                  "added up (20 at most), once all four are given")),
+        Column("score_grade", ScoreGrade("lead_score", result=Choice(SCORE_GRADES)), L("评分等级", "Score grade"),
+               filterable=True, help=L("按规则页的分数线：默认 15 分以上 A级、10–14 B级、10 以下 C级",
+                                       "By the rules page's cuts: by default 15+ A, 10–14 B, below 10 C")),
         Column("stage", Choice(STAGES), L("销售阶段", "Sales stage"), filterable=True, default="lead"),
         Column("tags", MultiChoice(TAGS), L("标签", "Tags"), filterable=True),
         Column("needs", LongText(), L("初步需求", "Initial needs")),
@@ -156,6 +181,19 @@ CUSTOMERS = Table(
                                            result=DateType()),
                L("下次跟进时间", "Next follow-up"),
                help=L("最早一个今天或以后的计划跟进", "The earliest planned follow-up from today on")),
+        Column("due_on", DueOn("follow_ups", "customer_id", "next_follow_up_on", "time", "last_follow_up_at",
+                               "created_on", ("score_grade", "grade")),
+               L("下次应跟进日期", "Follow-up due"),
+               help=L("最近一次跟进计划的下次跟进时间；没有计划时按等级节奏（默认 A级 7 天、B级 14 天、C级 30 天）"
+                      "从最近跟进算起；从未跟进的客户从建档当天起就该跟进",
+                      "The next date the latest follow-up planned; without a plan, the last follow-up plus "
+                      "the grade's cadence (A 7, B 14, C 30 days by default); never followed up: due from "
+                      "the day the customer was created")),
+        Column("urgency_class", UrgencyClass("due_on", result=Choice(URGENCY_CLASSES)),
+               L("紧急程度分类", "Urgency class"), filterable=True,
+               help=L("按距下次应跟进的天数：默认 7 天内（含逾期）紧急、30 天内缓急、90 天内不紧急，更远可慢反应",
+                      "By the days until the follow-up is due: within 7 (or overdue) urgent, 30 soon, "
+                      "90 not urgent, beyond: can wait")),
         Column("last_method", Rollup("follow_ups", "customer_id", "method", "latest", order_by="time",
                                      result=Choice(METHODS)),
                L("最近跟进方式", "Last method")),

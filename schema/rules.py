@@ -11,11 +11,12 @@ from this tuple; a base keeps only the values a team changed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from schema.labels import L, Label
-from schema.types import InvalidValue
+from schema.model import Base
+from schema.types import DueOn, InvalidValue, ScoreGrade, UrgencyClass
 
 
 @dataclass(frozen=True)
@@ -153,3 +154,20 @@ def checked(key: str, raw: Any) -> int:
 
 
 DEFAULTS = Rules.with_changes()
+
+
+def with_rules(base: Base, rules: Rules) -> Base:
+    """``base`` with the rules' numbers in its computed columns: the score grade's cuts, the cadence per
+    grade behind the due date, the urgency classes' days."""
+    def ruled(kind: Any) -> Any:
+        if isinstance(kind, ScoreGrade):
+            return replace(kind, a_cut=rules.grade_a, b_cut=rules.grade_b)
+        if isinstance(kind, DueOn):
+            return replace(kind, cadence=(rules.cadence_a, rules.cadence_b, rules.cadence_c))
+        if isinstance(kind, UrgencyClass):
+            return replace(kind, urgent=rules.urgent_days, soon=rules.soon_days, later=rules.later_days)
+        return kind
+
+    return Base(tables=tuple(
+        replace(table, columns=tuple(replace(c, type=ruled(c.type)) for c in table.columns))
+        for table in base.tables))

@@ -638,6 +638,54 @@ class Attachments(Derived):
 
 
 @dataclass(frozen=True)
+class ScoreTotal(Derived):
+    """线索评分: the sum of the four scores (1–5 each, 20 in all), empty until all four are given."""
+
+    columns: tuple[str, ...] = ()
+    result: ColumnType = field(default_factory=lambda: Number(integer=True))
+
+
+@dataclass(frozen=True)
+class ScoreGrade(Derived):
+    """评分等级: A from ``a_cut`` points, B from ``b_cut``, C below; empty while the score is (the cuts are
+    the base's rules, schema/rules.py)."""
+
+    total: str = ""
+    a_cut: int = 15
+    b_cut: int = 10
+    result: ColumnType = field(default_factory=lambda: Text())
+
+
+@dataclass(frozen=True)
+class DueOn(Derived):
+    """下次应跟进日期: the date the latest follow-up planned (``planned`` on the linked ``table`` through
+    ``via``, latest by ``order_by``); else the last follow-up (or the day the customer was created, if
+    never) plus the cadence of its grade — the score grade, else 潜力等级 (``grades``), else C."""
+
+    table: str = ""
+    via: str = ""
+    planned: str = ""
+    order_by: str = ""
+    last: str = ""
+    created: str = ""
+    grades: tuple[str, ...] = ()
+    cadence: tuple[int, int, int] = (7, 14, 30)
+    result: ColumnType = field(default_factory=lambda: Date())
+
+
+@dataclass(frozen=True)
+class UrgencyClass(Derived):
+    """紧急程度分类 from the days until ``due``: within ``urgent`` days (or overdue), ``soon``, ``later``,
+    beyond (可慢反应); empty when nothing is due."""
+
+    due: str = ""
+    urgent: int = 7
+    soon: int = 30
+    later: int = 90
+    result: ColumnType = field(default_factory=lambda: Text())
+
+
+@dataclass(frozen=True)
 class DaysSince(ColumnType):
     """Whole days from the date in another (usually computed) column to today."""
 
