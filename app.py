@@ -27,6 +27,7 @@ prepared(str(base_path()))
 actor = signed_in()
 sidebar(actor)
 pages = [
+    st.Page("pages/today.py", title=t("nav.today"), icon=":material/today:", url_path="today"),
     st.Page("pages/customers.py", title=t("nav.customers"), icon=":material/groups:", url_path="customers",
             default=True),
     st.Page("pages/follow_ups.py", title=t("nav.follow_ups"), icon=":material/edit_note:", url_path="follow_ups"),

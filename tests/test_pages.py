@@ -16,7 +16,7 @@ from tests.conftest import ADMIN, add_admin, app_for
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/customers.py", "pages/follow_ups.py", "pages/charts.py", "pages/trash.py", "pages/members.py",
          "pages/snapshots.py", "pages/activity.py", "pages/kanban.py",
-         "pages/calendar.py", "pages/form.py", "pages/tables.py", "pages/rules.py"]
+         "pages/calendar.py", "pages/form.py", "pages/tables.py", "pages/rules.py", "pages/today.py"]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,105 @@
+"""今日待跟进: the logged-in member's customers that need a follow-up now, worked out in SQL.
+
+Four lists (seed 001): overdue (with how many days), due today, due later
+this week (to Sunday), and new A-grade leads (added in the last 30 days)
+nobody has contacted within the rules' first-contact time (those are kept
+out of the first two lists, so a customer shows once). The due date and the grade are the
+customers' computed columns (``due_on``, ``score_grade``), so the rules
+page moves them. Each list is read a page at a time with its full count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from db.access import Actor
+from db.fields import load_base
+from db.queries import Compiler, quote
+from db.settings import rules
+from schema.model import Base
+
+SECTIONS = ("overdue", "today", "week", "new_a")
+#: How long a lead counts as new: older ones never contacted are simply overdue.
+NEW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Item:
+    """One customer on the worklist."""
+
+    customer_id: int
+    name: str
+    contact: str | None
+    phone: str | None
+    grade: str | None
+    stage: str | None
+    due_on: str | None
+    last_follow_up_at: str | None
+    created_on: str
+    #: Days past due (overdue), or days waiting since created (new A leads); 0 otherwise.
+    days: int = 0
+
+
+@dataclass(frozen=True)
+class Worklist:
+    """The lists, each at most ``limit`` long, and how many each holds in all."""
+
+    items: dict[str, list[Item]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    #: The rules' first-contact time the new A leads were measured by.
+    first_contact_hours: int = 24
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing needs doing."""
+        return not any(self.counts.values())
+
+
+def week_end(today: dt.date) -> dt.date:
+    """The Sunday that ends ``today``'s week (``today`` itself on a Sunday)."""
+    return today + dt.timedelta(days=6 - today.weekday())
+
+
+def worklist(db: sqlite_utils.Database, actor: Actor, *, today: dt.date | None = None, limit: int = 30,
+             base: Base | None = None) -> Worklist:
+    """The worklist of the customers ``actor`` owns, as of ``today``."""
+    base = base or load_base(db)
+    today = today or dt.date.today()
+    table = base.table("customers")
+    compiler = Compiler(base, today, actor)
+    due = compiler.expression(table, table.column("due_on"))
+    grade = f"COALESCE({compiler.expression(table, table.column('score_grade'))}, t.grade)"
+    never = "t.follow_up_count = 0"
+    hours = rules(db).first_contact_hours
+    waited = max(1, math.ceil(hours / 24))  # creation is a date, without hours: whole days
+    day = compiler.param(today.isoformat())
+    new_a = (f"({grade} = 'A' AND {never} AND t.created_on <= "
+             f"{compiler.param((today - dt.timedelta(days=waited)).isoformat())} AND t.created_on >= "
+             f"{compiler.param((today - dt.timedelta(days=NEW_DAYS)).isoformat())})")
+    conditions = {
+        "overdue": f"{due} < {day} AND NOT {new_a}",
+        "today": f"{due} = {day} AND NOT {new_a}",
+        "week": f"{due} > {day} AND {due} <= {compiler.param(week_end(today).isoformat())}",
+        "new_a": new_a,
+    }
+    days = {
+        "overdue": f"CAST(julianday({day}) - julianday({due}) AS INTEGER)",
+        "today": "0", "week": "0",
+        "new_a": f"CAST(julianday({day}) - julianday(t.created_on) AS INTEGER)",
+    }
+    mine = f"t.owner_id = {compiler.param(actor.user_id)} AND {compiler.visible(table)}"
+    found = Worklist(first_contact_hours=hours)
+    for section, condition in conditions.items():
+        where = f"{mine} AND {condition}"
+        found.counts[section] = db.execute(
+            f"SELECT COUNT(*) FROM {quote(table.name)} t WHERE {where}", compiler.params).fetchone()[0]
+        rows = db.execute(
+            f"SELECT t.id, t.name, t.contact, t.phone, {grade}, t.stage, {due}, t.last_follow_up_at, t.created_on, "
+            f"{days[section]} FROM {quote(table.name)} t WHERE {where} "
+            f"ORDER BY {due} ASC, t.id LIMIT {int(limit)}", compiler.params).fetchall()
+        found.items[section] = [Item(*row) for row in rows]
+    return found
