@@ -73,33 +73,36 @@ def worklist(db: sqlite_utils.Database, actor: Actor, *, today: dt.date | None =
     compiler = Compiler(base, today, actor)
     due = compiler.expression(table, table.column("due_on"))
     grade = f"COALESCE({compiler.expression(table, table.column('score_grade'))}, t.grade)"
-    never = "t.follow_up_count = 0"
     hours = rules(db).first_contact_hours
     waited = max(1, math.ceil(hours / 24))  # creation is a date, without hours: whole days
     day = compiler.param(today.isoformat())
-    new_a = (f"({grade} = 'A' AND {never} AND t.created_on <= "
-             f"{compiler.param((today - dt.timedelta(days=waited)).isoformat())} AND t.created_on >= "
-             f"{compiler.param((today - dt.timedelta(days=NEW_DAYS)).isoformat())})")
-    conditions = {
-        "overdue": f"{due} < {day} AND NOT {new_a}",
-        "today": f"{due} = {day} AND NOT {new_a}",
-        "week": f"{due} > {day} AND {due} <= {compiler.param(week_end(today).isoformat())}",
-        "new_a": new_a,
-    }
-    days = {
-        "overdue": f"CAST(julianday({day}) - julianday({due}) AS INTEGER)",
-        "today": "0", "week": "0",
-        "new_a": f"CAST(julianday({day}) - julianday(t.created_on) AS INTEGER)",
-    }
+    late, new = (compiler.param((today - dt.timedelta(days=n)).isoformat()) for n in (waited, NEW_DAYS))
     mine = f"t.owner_id = {compiler.param(actor.user_id)} AND {compiler.visible(table)}"
+    # The member's customers with their due date and grade worked out once each (MATERIALIZED: SQLite
+    # would otherwise put the expressions back into every condition below); the lists are cut from those.
+    sql = (f"WITH mine AS MATERIALIZED (SELECT t.id, t.name, t.contact, t.phone, {grade} AS grade, t.stage, "
+           f"{due} AS due, t.last_follow_up_at, t.created_on, t.follow_up_count FROM {quote(table.name)} t "
+           f"WHERE {mine}) "
+           f"SELECT id, name, contact, phone, grade, stage, due, last_follow_up_at, created_on, section FROM ("
+           f"SELECT *, CASE WHEN grade = 'A' AND follow_up_count = 0 AND created_on <= {late} "
+           f"AND created_on >= {new} THEN 'new_a' WHEN due < {day} THEN 'overdue' WHEN due = {day} THEN 'today' "
+           f"WHEN due <= {compiler.param(week_end(today).isoformat())} THEN 'week' END AS section FROM mine) "
+           "WHERE section IS NOT NULL ORDER BY due ASC, id")
     found = Worklist(first_contact_hours=hours)
-    for section, condition in conditions.items():
-        where = f"{mine} AND {condition}"
-        found.counts[section] = db.execute(
-            f"SELECT COUNT(*) FROM {quote(table.name)} t WHERE {where}", compiler.params).fetchone()[0]
-        rows = db.execute(
-            f"SELECT t.id, t.name, t.contact, t.phone, {grade}, t.stage, {due}, t.last_follow_up_at, t.created_on, "
-            f"{days[section]} FROM {quote(table.name)} t WHERE {where} "
-            f"ORDER BY {due} ASC, t.id LIMIT {int(limit)}", compiler.params).fetchall()
-        found.items[section] = [Item(*row) for row in rows]
+    for name in SECTIONS:
+        found.items[name], found.counts[name] = [], 0
+    for row in db.execute(sql, compiler.params).fetchall():
+        *fields, section = row
+        found.counts[section] += 1
+        if len(found.items[section]) < limit:
+            found.items[section].append(Item(*fields, days=_days(section, today, fields[6], fields[8])))
     return found
+
+
+def _days(section: str, today: dt.date, due: str | None, created: str) -> int:
+    """Days past due for an overdue follow-up, days waiting for a new A lead, else 0."""
+    if section == "overdue" and due:
+        return (today - dt.date.fromisoformat(due[:10])).days
+    if section == "new_a":
+        return (today - dt.date.fromisoformat(created[:10])).days
+    return 0
