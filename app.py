@@ -31,6 +31,7 @@ pages = [
     st.Page("pages/customers.py", title=t("nav.customers"), icon=":material/groups:", url_path="customers",
             default=True),
     st.Page("pages/follow_ups.py", title=t("nav.follow_ups"), icon=":material/edit_note:", url_path="follow_ups"),
+    st.Page("pages/pool.py", title=t("nav.pool"), icon=":material/waves:", url_path="pool"),
     st.Page("pages/tables.py", title=t("nav.tables"), icon=":material/table_view:", url_path="tables"),
     st.Page("pages/form.py", title=t("nav.form"), icon=":material/assignment:", url_path="form"),
     st.Page("pages/calendar.py", title=t("nav.calendar"), icon=":material/calendar_month:", url_path="calendar"),

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from db import accounts
+from db import accounts, pool
 from db.access import SYSTEM, Actor
 from db.changes import ChangeSet, NewRow, RowEdit, apply
 from db.charts import dashboard
@@ -58,6 +58,10 @@ TARGETS: dict[str, tuple[Callable[[dict], bool], str]] = {
     "save one cell": (lambda r: r["median"] <= 20, "≤ 20 ms"),
     "add one follow-up, read computed back": (lambda r: r["median"] <= 20, "≤ 20 ms"),
     "charts page aggregates": (lambda r: r["median"] <= 300, "≤ 300 ms"),
+    "公海: hourly automatic return, first run": (lambda r: r["median"] <= 10_000, "≤ 10 s"),
+    "公海: hourly automatic return, nothing due": (lambda r: r["median"] <= 50, "≤ 50 ms"),
+    "公海: pool page of 50 with its count": (lambda r: r["median"] <= 50, "≤ 50 ms"),
+    "公海: claim one customer": (lambda r: r["median"] <= 20, "≤ 20 ms"),
     "销售: page of 100 (own + 公海)": (lambda r: r["median"] <= 20, "≤ 20 ms"),
     "销售: sorted by 最近跟进时间": (lambda r: r["median"] <= 50, "≤ 50 ms"),
     "销售: filtered 未跟进超过 30 天": (lambda r: r["median"] <= 50, "≤ 50 ms"),
@@ -151,6 +155,30 @@ def measure_writes(db, size: int, runs: int, results: Results) -> None:
 
     results.add("save one cell", size, timed(save_cell, runs))
     results.add("add one follow-up, read computed back", size, timed(add_follow_up, runs))
+
+
+def measure_pool(db, size: int, runs: int, results: Results) -> None:
+    """公海: the hourly return (the first run on a base where nobody started a clock returns every owned
+    customer not followed up for 30 days; after it, the hourly run finds nothing due), the pool page, a
+    salesperson's 即将掉入公海 and a claim."""
+    now = dt.datetime.combine(TODAY, dt.time(10, 0))
+    start = time.perf_counter()
+    returned = pool.return_overdue(db, TODAY, now=now)
+    results.add("公海: hourly automatic return, first run", size, [(time.perf_counter() - start) * 1000])
+    results.notes.append(f"公海 at {size:,}: the first hourly run returned {len(returned):,} customers")
+    results.add("公海: hourly automatic return, nothing due", size,
+                timed(lambda: pool.return_overdue(db, TODAY, now=now), runs))
+    results.add("公海: pool page of 50 with its count", size,
+                timed(lambda: pool.pool_page(db, SALES, page_size=50, today=TODAY), runs))
+    results.add("销售: 即将掉入公海 (own customers)", size, timed(lambda: pool.about_to_return(db, SALES, TODAY), runs))
+    free = iter(returned)
+
+    def claim_one() -> None:
+        customer = next(free, None)
+        if customer is not None:
+            pool.claim(db, ADMIN, [customer], now=now)
+
+    results.add("公海: claim one customer", size, timed(claim_one, runs))
 
 
 def naive_page(db) -> pd.DataFrame:
@@ -296,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
                 measure_queries(db, size, args.runs, results)
                 measure_naive(db, size, args.runs, results)
                 measure_writes(db, size, args.runs, results)
+                measure_pool(db, size, args.runs, results)
             finally:
                 db.close()
             measure_apptest(path, size, args.runs, results)

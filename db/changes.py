@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
-from db import access, history
+from db import access, history, pool
 from db.access import Actor
 from db.connection import write_transaction
 from db.errors import InvalidChanges, Problem, StaleRow
@@ -359,9 +359,13 @@ def apply(
             parsed = _keep_hidden_links(db, table, parsed, base, actor)
             _check_links(db, table, parsed, base, actor)
             by = history.stamp(db, actor.user_id, now.strftime("%Y-%m-%d %H:%M:%S"))
+            owners = []
             for edit in parsed.edits:
-                _update(db, table, edit, by)
+                changed = _update(db, table, edit, by)
                 applied.updated += 1
+                if table.name == "customers" and "owner_id" in changed:
+                    owners.append((edit.row, edit.row_id, *changed["owner_id"]))
+            pool.after_edits(db, actor, owners, by)  # into or out of the 公海: recorded with its reason
             for new in parsed.inserts:
                 applied.inserted.append(_insert(db, table, new, by, now))
             for gone in parsed.deletes:
@@ -417,7 +421,8 @@ def keep_members_sound(db: sqlite_utils.Database, changes: ChangeSet | None = No
     db.execute("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE active = 0)")
 
 
-def _update(db: sqlite_utils.Database, table: Table, edit: RowEdit, by: history.Stamp) -> None:
+def _update(db: sqlite_utils.Database, table: Table, edit: RowEdit, by: history.Stamp) -> dict[str, tuple]:
+    """Write one edit at the version the user saw; return the columns it changed, ``(before, after)``."""
     before = history.stored_values(db, table, edit.row_id)
     assignments = [f"{quote(name)} = ?" for name in edit.values]
     assignments += ["version = version + 1", "updated_at = ?", "updated_by = ?"]
@@ -428,6 +433,7 @@ def _update(db: sqlite_utils.Database, table: Table, edit: RowEdit, by: history.
     changed = {name: (before[name], value) for name, value in edit.values.items() if before[name] != value}
     if changed:
         history.record(db, by, table=table.name, row_id=edit.row_id, action="update", changes=changed)
+    return changed
 
 
 def _insert(

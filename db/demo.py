@@ -19,6 +19,7 @@ from db.accounts import hash_password
 from db.changes import bulk_load
 from db.connection import connect, write_transaction
 from db.migrations import migrate
+from db.pool import start_clocks
 from schema.crm import TAGS
 
 SEED = 20261122
@@ -161,6 +162,7 @@ def seed_demo(db: sqlite_utils.Database, *, today: dt.date, customers: int = 360
         _record_sequences(db, people)
         records = _follow_ups(rng, today, people, follow_ups)
         db.conn.executemany(_insert_sql("follow_ups", records[0]), [tuple(r.values()) for r in records])
+        start_clocks(db, dt.datetime.fromisoformat(stamp))  # the 公海 rule starts with the demo's day
 
 
 def _insert_sql(table: str, row: dict) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlite_utils
@@ -36,6 +36,10 @@ class Entry:
     row_id: int
     action: str
     changes: dict[str, tuple[Any, Any]]
+    #: A move into or out of the 公海 (db/pool.py): why (``claimed``, ``released``, ``returned_overdue``,
+    #: ``assigned``, ``undone``) and, for a release, the member's own words.
+    pool_reason: str | None = None
+    pool_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,24 @@ def row_history(db: sqlite_utils.Database, table_name: str, row_id: int, *, acto
         ).fetchall()
         rows += _while_linked(candidates, column.name, int(row_id))
     rows.sort(key=lambda r: r[0], reverse=True)
-    return [_entry(r) for r in rows[:limit]]
+    return with_pool_reasons(db, [_entry(r) for r in rows[:limit]])
+
+
+def with_pool_reasons(db: sqlite_utils.Database, entries: list[Entry]) -> list[Entry]:
+    """``entries`` with the reason of each move into or out of the 公海 (``pool_moves``, migration m012),
+    matched by change and customer."""
+    changes = sorted({e.change_id for e in entries if e.table == "customers" and "owner_id" in e.changes})
+    if not changes:
+        return entries
+    marks = ", ".join("?" for _ in changes)
+    reasons = {(r[0], r[1]): (r[2], r[3]) for r in db.execute(
+        f"SELECT change_id, customer_id, reason, note FROM pool_moves WHERE change_id IN ({marks})", changes)}
+    found = []
+    for entry in entries:
+        reason, note = reasons.get((entry.change_id, entry.row_id), (None, None)) if entry.table == "customers" \
+            else (None, None)
+        found.append(replace(entry, pool_reason=reason, pool_note=note) if reason else entry)
+    return found
 
 
 def _while_linked(entries: list[tuple], link: str, owner: int) -> list[tuple]:
@@ -170,7 +191,7 @@ def activity(db: sqlite_utils.Database, *, actor: Actor, user_id: int | None = N
         "SELECT h.id, h.change_id, h.at, u.display_name, h.table_name, h.row_id, h.action, h.changes FROM history h "
         f"LEFT JOIN users u ON u.id = h.user_id WHERE {where} ORDER BY h.id DESC LIMIT ? OFFSET ?",
         [*params, int(limit), int(offset)]).fetchall()
-    return total, [_entry(r) for r in rows]
+    return total, with_pool_reasons(db, [_entry(r) for r in rows])
 
 
 def _entry(row: tuple) -> Entry:

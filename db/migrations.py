@@ -333,6 +333,48 @@ def m011_link_pairs(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m012_pool(db: sqlite_utils.Database) -> None:
+    """公海: every move into or out of the pool with its reason, and when each owner got their customer.
+
+    ``pool_moves`` sits beside the history (joined by ``change_id`` and the
+    customer): the history says 负责人 李娜 → —, the move says why (claimed,
+    released with the member's reason, returned_overdue, assigned, undone).
+    ``owned_since`` starts an owner's clock: a customer claimed today is not
+    overdue because nobody followed it up before. Customers owned before this
+    migration start their clock now, so an upgrade never empties a team's lists
+    at once. The partial index holds only owned customers, by the day their
+    last follow-up (or creation) counts from, so the hourly return reads only
+    the owned customers past the cut-off.
+    """
+    db.execute("""
+        CREATE TABLE pool_moves (
+            id INTEGER PRIMARY KEY,
+            change_id INTEGER NOT NULL,
+            customer_id INTEGER NOT NULL,
+            from_owner INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            to_owner INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            reason TEXT NOT NULL CHECK (reason IN ('claimed', 'released', 'returned_overdue', 'assigned', 'undone')),
+            note TEXT,
+            at TEXT NOT NULL,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL
+        )""")
+    db.execute("CREATE INDEX pool_moves_customer ON pool_moves(customer_id, from_owner, id)")
+    db.execute("CREATE INDEX pool_moves_change ON pool_moves(change_id, customer_id)")
+    db.execute("""
+        CREATE TABLE owned_since (
+            customer_id INTEGER PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
+            owner_id INTEGER NOT NULL,
+            since TEXT NOT NULL
+        )""")
+    db.execute("""
+        INSERT INTO owned_since (customer_id, owner_id, since)
+        SELECT id, owner_id, strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime') FROM customers
+        WHERE owner_id IS NOT NULL""")
+    db.execute("CREATE INDEX customers_owned_clock ON customers(MAX(IFNULL(last_follow_up_at, ''), created_on)) "
+               "WHERE owner_id IS NOT NULL")
+
+
+@migrations()
 def m015_lead_scores(db: sqlite_utils.Database) -> None:
     """线索评分 (seed 000): four scores of 1–5 on each customer; their sum and grade are computed."""
     for name in ("score_need", "score_budget", "score_decision", "score_urgency"):

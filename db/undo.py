@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from db import access, attachments, history
+from db import access, attachments, history, pool
 from db.access import Actor
 from db.changes import keep_members_sound
 from db.connection import write_transaction
@@ -146,6 +146,8 @@ def _revert_update(db, base, table_name, row_id, values, by) -> None:
                [*old.values(), by.at, by.user_id, row_id])
     history.record(db, by, table=table_name, row_id=row_id, action="update",
                    changes={name: (after, old[name]) for name, (_before, after) in values.items()})
+    if table_name == "customers" and "owner_id" in values:  # back out of or into the 公海
+        pool.moved(db, by, row_id, values["owner_id"][1], values["owner_id"][0], "undone")
 
 
 def _revert_insert(db, base, table_name, row_id, values, by) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from db import accounts
+from db import accounts, pool
 from db.access import SYSTEM, AccessDenied
 from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
 from db.charts import dashboard
@@ -89,6 +89,22 @@ def edit_theirs(db, actor, mine, theirs, pool):
 
 def claim_from_pool(db, actor, mine, theirs, pool):
     edit(db, actor, "customers", pool, owner_id=actor.user_id)
+
+
+def claim_through_the_pool(db, actor, mine, theirs, pool_customer):
+    pool.claim(db, actor, [pool_customer])
+
+
+def release_mine_to_the_pool(db, actor, mine, theirs, pool_customer):
+    pool.release(db, actor, [mine], "客户暂无需求")
+
+
+def release_theirs_to_the_pool(db, actor, mine, theirs, pool_customer):
+    pool.release(db, actor, [theirs], "客户暂无需求")
+
+
+def assign_from_the_pool(db, actor, mine, theirs, pool_customer):
+    pool.assign(db, actor, [pool_customer], ZHANGWEI.user_id)
 
 
 def reassign_mine(db, actor, mine, theirs, pool):
@@ -179,6 +195,10 @@ MATRIX = {
     edit_mine: (True, True, True),
     edit_theirs: (True, True, False),
     claim_from_pool: (True, True, True),
+    claim_through_the_pool: (True, True, True),
+    release_mine_to_the_pool: (True, True, True),
+    release_theirs_to_the_pool: (True, True, False),
+    assign_from_the_pool: (True, True, False),
     reassign_mine: (True, True, False),
     add_customer: (True, True, True),
     log_follow_up_on_mine: (True, True, True),

@@ -13,17 +13,21 @@ import re
 
 import streamlit as st
 
-from db.access import Actor
+from db import pool
+from db.access import AccessDenied, Actor
 from db.connection import base_path, opened
 from db.errors import RowNotFound
 from db.history import row_history
 from db.queries import Filter, Query, get_row, link_options
+from db.settings import rules
 from schema.crm import CUSTOMERS
 from schema.model import Table
 from schema.types import Choice, Link
 from ui import attachments, grid, history, paging
 from ui.i18n import lang, t
+from ui.messages import describe, flash
 from ui.schema import current_base
+from ui.session import acting
 from ui.text import md_escape
 
 _FIGURES = ("last_follow_up_at", "follow_up_count", "days_since_follow_up", "next_follow_up_on", "last_method")
@@ -39,6 +43,29 @@ def _figure(name: str, value) -> str:
     if value is None:
         return "—"
     return kind.label(value, lang()) if isinstance(kind, Choice) else str(value)
+
+
+def _release(customer_id: int, name: str) -> None:
+    """放回公海 with the reason typed (a form callback)."""
+    reason = st.session_state.get(f"customer.{customer_id}.release.reason", "")
+    try:
+        with opened(base_path()) as db:
+            pool.release(db, acting(), [customer_id], reason)
+    except (pool.PoolRefused, AccessDenied) as refused:
+        flash("error", describe(refused)[0])
+        return
+    flash("success", md_escape(t("pool.released", name=name)))
+
+
+def _release_form(customer: dict, actor: Actor, reclaim_days: int) -> None:
+    """放回公海 for the owner, managers and administrators: asks for the reason first."""
+    if customer["owner_id"] is None or not (customer["owner_id"] == actor.user_id or actor.can("transfer")):
+        return
+    key = f"customer.{customer['id']}.release"
+    with st.expander(t("pool.release"), icon=":material/undo:"), st.form(f"{key}.form", clear_on_submit=True):
+        st.text_input(t("pool.release_reason"), key=f"{key}.reason", max_chars=pool.MAX_NOTE,
+                      placeholder=t("pool.release_placeholder"), help=t("pool.release_help", days=reclaim_days))
+        st.form_submit_button(t("pool.release"), on_click=_release, args=(customer["id"], customer["name"]))
 
 
 def show_customer(raw_id: str, actor: Actor) -> None:
@@ -60,6 +87,7 @@ def show_customer(raw_id: str, actor: Actor) -> None:
                           descending=True, page_size=50)
             follow_ups = paging.load(db, query, prefix, actor)
             entries = row_history(db, "customers", customer_id, actor=actor)
+            reclaim_days = rules(db).reclaim_days
     except RowNotFound:
         st.warning(md_escape(t("customers.not_found", id=raw_id)))
         return
@@ -68,6 +96,7 @@ def show_customer(raw_id: str, actor: Actor) -> None:
     owner = users.get(customer["owner_id"], "—")
     stage = CUSTOMERS.column("stage").type.label(customer["stage"], lang())
     st.caption(md_escape(f"{customer['number']} · {stage} · {owner}"))
+    _release_form(customer, actor, reclaim_days)
     for cell, name in zip(st.columns([3, 1, 2, 2, 2]), _FIGURES, strict=True):
         cell.metric(md_escape(current_base().table("customers").column(name).label.get(lang())),
                     _figure(name, customer[name]))

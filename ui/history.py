@@ -51,6 +51,12 @@ def frame(entries: list[Entry], links: Mapping[str, Mapping[int, str]]) -> pd.Da
                           t("history.table"): f"{table.label.get(lang())} #{entry.row_id}",
                           t("history.column"): "—", t("history.before"): t("history.purged"),
                           t("history.after"): "—"})
+        actions, who = {}, entry.user or "—"
+        if entry.pool_reason:  # the 负责人 line of a move into or out of the 公海 says why
+            moved = t(f"pool_reason.{entry.pool_reason}")
+            actions["owner_id"] = t("history.pool_note", reason=moved, note=entry.pool_note) if entry.pool_note \
+                else moved
+            who = entry.user or t("pool.system")
         for column_name, (before, after) in entry.changes.items():
             if table.has_column(column_name):
                 label = table.column(column_name).label.get(lang())
@@ -58,8 +64,8 @@ def frame(entries: list[Entry], links: Mapping[str, Mapping[int, str]]) -> pd.Da
                 label = labels.get((entry.table, column_name), Label(column_name, column_name)).get(lang())
             lines.append({
                 t("history.time"): entry.at,
-                t("history.who"): entry.user or "—",
-                t("history.action"): t(f"history.{entry.action}"),
+                t("history.who"): who,
+                t("history.action"): actions.get(column_name, t(f"history.{entry.action}")),
                 t("history.table"): f"{table.label.get(lang())} #{entry.row_id}",
                 t("history.column"): label,
                 t("history.before"): shown(entry.table, column_name, before, links, base=base),

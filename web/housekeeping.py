@@ -2,7 +2,8 @@
 
 At start: create or migrate the base. Every hour: take the day's snapshot if there is none yet and prune old ones
 (7 daily, 4 weekly, 6 monthly), empty the trash of deletions past their
-retention, and forget expired login sessions.
+retention, forget expired login sessions, and return to the 公海 every customer whose owner has not
+followed it up for the rule's days (``db.pool.return_overdue``, one save by the system, in the history).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 
-from db import accounts, snapshots
+from db import accounts, pool, snapshots
 from db.connection import base_path, opened
 from db.demo import prepare_base
 from db.undo import purge_trash
@@ -28,7 +29,7 @@ EVERY_SECONDS = 3600
 def run_once(base: str | Path, *, now: dt.datetime | None = None) -> dict[str, int]:
     """One round of housekeeping on ``base``; return what it did (for the log and the tests)."""
     now = now or dt.datetime.now()
-    done = {"snapshot": 0, "pruned": 0, "purged": 0, "sessions": 0}
+    done = {"snapshot": 0, "pruned": 0, "purged": 0, "sessions": 0, "returned_to_pool": 0}
     if not Path(base).exists():
         return done
     if not any(s.taken_at.date() == now.date() and s.reason == "daily" for s in snapshots.listing(base)):
@@ -38,6 +39,7 @@ def run_once(base: str | Path, *, now: dt.datetime | None = None) -> dict[str, i
     with opened(base) as db:
         done["purged"] = purge_trash(db, now=now)
         done["sessions"] = accounts.purge_expired_sessions(db, now=now)
+        done["returned_to_pool"] = len(pool.return_overdue(db, now.date(), now=now))
     return done
 
 
