@@ -1,7 +1,9 @@
 """今日待跟进: the logged-in member's customers that need a follow-up now, worked out in SQL.
 
-Four lists (seed 001): overdue (with how many days), due today, due later
-this week (to Sunday), and new A-grade leads (added in the last 30 days)
+Five lists (seed 001): overdue (with how many days), 即将掉入公海 (the
+member's customers the 公海 rule will take back within its warning days,
+``db.pool.about_to_return``), due today, due later this week (to Sunday),
+and new A-grade leads (added in the last 30 days)
 nobody has contacted within the rules' first-contact time (those are kept
 out of the first two lists, so a customer shows once). The due date and the grade are the
 customers' computed columns (``due_on``, ``score_grade``), so the rules
@@ -16,13 +18,14 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from db import pool
 from db.access import Actor
 from db.fields import load_base
 from db.queries import Compiler, quote
 from db.settings import rules
 from schema.model import Base
 
-SECTIONS = ("overdue", "today", "week", "new_a")
+SECTIONS = ("overdue", "pool", "today", "week", "new_a")
 #: How long a lead counts as new: older ones never contacted are simply overdue.
 NEW_DAYS = 30
 
@@ -40,7 +43,8 @@ class Item:
     due_on: str | None
     last_follow_up_at: str | None
     created_on: str
-    #: Days past due (overdue), or days waiting since created (new A leads); 0 otherwise.
+    #: Days past due (overdue), days waiting since created (new A leads), days left before the customer
+    #: returns to the 公海 (pool); 0 otherwise.
     days: int = 0
 
 
@@ -96,6 +100,10 @@ def worklist(db: sqlite_utils.Database, actor: Actor, *, today: dt.date | None =
         found.counts[section] += 1
         if len(found.items[section]) < limit:
             found.items[section].append(Item(*fields, days=_days(section, today, fields[6], fields[8])))
+    leaving = pool.about_to_return(db, actor, today)
+    found.counts["pool"] = len(leaving)
+    found.items["pool"] = [Item(d.customer_id, d.name, None, None, None, None, None, d.last_follow_up_at,
+                                d.counted_from[:10], days=d.days_left) for d in leaving[:limit]]
     return found
 
 

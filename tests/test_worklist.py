@@ -143,3 +143,12 @@ def test_a_member_with_nothing_due_is_told_so(base_file, monkeypatch):
     monkeypatch.setenv(BASE_ENV, str(base_file))
     app = open_today(base_file, "admin")
     assert app.success[0].value == "太好了，目前没有待跟进的客户。"
+
+
+def test_customers_about_to_return_to_the_pool_are_listed_with_days_left(db, lina):
+    row = customer(db, name="快掉公海的客户", created=dt.date(2026, 9, 1))
+    followed(db, row, TODAY - dt.timedelta(days=28), TODAY + dt.timedelta(days=20))  # planned: not due this week
+    db.execute("UPDATE owned_since SET since = '2026-09-01 00:00:00' WHERE customer_id = ?", [row])
+    db.conn.commit()
+    found = worklist(db, lina, today=TODAY)
+    assert [(item.name, item.days) for item in found.items["pool"]] == [("快掉公海的客户", 2)]

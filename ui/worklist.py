@@ -87,6 +87,7 @@ def section(found: Worklist, name: str) -> None:
         detail = [grades.get(item.grade or "", ""), stages.get(item.stage or "", ""),
                   " ".join(part for part in (item.contact, item.phone) if part)]
         when = {"overdue": t("today.days_overdue", days=item.days),
+                "pool": t("today.days_left", days=item.days),
                 "new_a": t("today.days_waiting", days=item.days)}.get(name, t("today.due", day=item.due_on))
         text.markdown(f"[{md_escape(item.name)}](/?customer={item.customer_id}) · {md_escape(when)}  \n"
                       f":gray[{md_escape(' · '.join(part for part in detail if part))}]")
