@@ -25,6 +25,7 @@ from db.access import Actor
 from db.connection import write_transaction
 from db.errors import Refused
 from db.numbers import next_number
+from db.settings import rules, with_rules
 from schema.crm import CRM
 from schema.fields import AGGREGATES, DEFAULT_NUMBER_FORMAT, KIND_CODES, FieldSpec, kind, with_fields
 from schema.formula import FormulaError, formula_column, parse, references, result_of, rewrite
@@ -88,9 +89,10 @@ def specs(db: sqlite_utils.Database, *, include_deleted: bool = False) -> list[F
 
 
 def load_base(db: sqlite_utils.Database, template: Base = CRM) -> Base:
-    """The template, plus the tables people added, with this base's fields applied: what grids,
-    validation and queries work from."""
-    return with_fields(Base(tables=template.tables + tuple(user_tables(db))), specs(db))
+    """The template, plus the tables people added, with this base's fields and sales rules applied:
+    what grids, validation and queries work from."""
+    base = with_fields(Base(tables=template.tables + tuple(user_tables(db))), specs(db))
+    return with_rules(base, rules(db))  # 实际赢率 follows this base's win rates per stage
 
 
 def user_tables(db: sqlite_utils.Database) -> list[Table]:

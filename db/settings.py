@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import sqlite_utils
@@ -19,8 +20,9 @@ from db import access
 from db.access import Actor
 from db.connection import write_transaction
 from db.errors import Refused
+from schema.model import Base
 from schema.rules import Rules, checked, rule
-from schema.types import InvalidValue
+from schema.types import InvalidValue, StageRate
 
 #: Rules are kept in ``settings`` as ``rule.<key>``, beside the base's own flags.
 PREFIX = "rule."
@@ -36,6 +38,19 @@ def rules(db: sqlite_utils.Database) -> Rules:
         return Rules.with_changes()
     rows = db.execute("SELECT key, value FROM settings WHERE key LIKE 'rule.%'").fetchall()
     return Rules.with_changes({key.removeprefix(PREFIX): json.loads(value) for key, value in rows})
+
+
+def with_rules(base: Base, current: Rules) -> Base:
+    """``base`` with ``current``'s default win rates in every 实际赢率 column (``StageRate``), so that
+    queries compiled from it use this base's rules. Returns ``base`` itself when nothing differs."""
+    rates = current.win_rates()
+    if not any(isinstance(c.type, StageRate) and c.type.defaults != rates for t in base.tables for c in t.columns):
+        return base
+    return Base(tables=tuple(
+        replace(table, columns=tuple(
+            replace(c, type=replace(c.type, defaults=rates)) if isinstance(c.type, StageRate) else c
+            for c in table.columns))
+        for table in base.tables))
 
 
 def update_rules(db: sqlite_utils.Database, actor: Actor, changes: Mapping[str, Any], *,

@@ -90,6 +90,12 @@ RULES: tuple[Rule, ...] = (
 )
 _BY_KEY = {rule.key: rule for rule in RULES}
 
+#: The open stages' default win rates: stage code → the rule that holds it.
+WIN_RATE_RULES = {"lead": "win_lead", "intent": "win_intent", "proposal": "win_proposal",
+                  "negotiation": "win_negotiation"}
+#: Decided stages: their win rate is fixed (a won deal is 100 %, a lost one 0 %).
+DECIDED_RATES = (("won", 100), ("lost", 0))
+
 
 def rule(key: str) -> Rule:
     """The rule called ``key``; raises KeyError."""
@@ -119,6 +125,10 @@ class Rules:
                 except InvalidValue:
                     continue  # a value from an older version's bounds: the default stands
         return cls(values)
+
+    def win_rates(self) -> tuple[tuple[str, int], ...]:
+        """``(stage code, default win rate)`` for every open stage, in funnel order."""
+        return tuple((stage, self.values[key]) for stage, key in WIN_RATE_RULES.items())
 
     def problems(self) -> list[tuple[str, str]]:
         """``(key, reason)`` for values that contradict each other (B's cut above A's, say)."""

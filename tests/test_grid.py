@@ -105,5 +105,6 @@ def test_computed_and_system_columns_are_read_only_in_the_grid():
     config = column_config(CUSTOMERS, CUSTOMER_GRID.visible, {"owner_id": {1: "管理员"}}, with_open=True)
     read_only = sorted(name for name, cell in config.items() if cell.get("disabled"))
     assert read_only == sorted(["number", "created_on", "attachments", "last_follow_up_at", "follow_up_count",
-                                "days_since_follow_up", "next_follow_up_on", "last_method", "last_content"])
+                                "days_since_follow_up", "next_follow_up_on", "last_method", "last_content",
+                                "effective_win_rate", "weighted_amount", "stage_changed_at", "days_in_stage"])
     assert config["name"]["label"] == "客户名称"
