@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
-from db import access, history, pool
+from db import access, deals, history, pool
 from db.access import Actor
 from db.connection import write_transaction
 from db.errors import InvalidChanges, Problem, StaleRow
@@ -206,14 +206,52 @@ def _check_links(db: sqlite_utils.Database, table: Table, changes: ChangeSet, ba
         raise InvalidChanges(table.name, problems)
 
 
+def _check_required_when(db: sqlite_utils.Database, table: Table, changes: ChangeSet) -> None:
+    """Refuse rows this save leaves at an option that needs fields they lack (成交 without 成交金额).
+
+    A column declared ``required_when=(select, code)`` must be filled on every
+    row whose ``select`` holds ``code`` — checked on new rows, and on edited rows
+    whose save sets the select or touches the column, against the row as it
+    would be (stored values under the edited ones). Rows edited for something
+    else keep what they hold. Every missing column is named, each a problem of
+    its own; call inside the write transaction.
+    """
+    conditional = [c for c in table.columns if c.required_when and c.editable]
+    if not conditional:
+        return
+    watched = {c.required_when[0] for c in conditional} | {c.name for c in conditional}
+    edits = [e for e in changes.edits if watched & set(e.values)]
+    stored: dict[int, dict[str, Any]] = {}
+    if edits:
+        names = sorted(watched)
+        marks = ", ".join("?" for _ in edits)
+        found = db.execute(f"SELECT id, {', '.join(quote(n) for n in names)} FROM {quote(table.name)} "
+                           f"WHERE id IN ({marks})", [e.row_id for e in edits]).fetchall()
+        stored = {row[0]: dict(zip(names, row[1:], strict=True)) for row in found}
+    rows = [(e.row, {**stored[e.row_id], **e.values}, set(e.values)) for e in edits if e.row_id in stored]
+    rows += [(new.row, dict(new.values), None) for new in changes.inserts]
+    problems = []
+    for row, values, touched in rows:
+        for column in conditional:
+            select, code = column.required_when
+            if values.get(select) != code or (touched is not None and not {select, column.name} & touched):
+                continue
+            if is_empty(values.get(column.name)):
+                problems.append(Problem(row, column.name, None, "invalid.required_when",
+                                        {"field": select, "option": code}))
+    if problems:
+        raise InvalidChanges(table.name, problems)
+
+
 @contextmanager
 def bulk_load(db: sqlite_utils.Database, table_name: str, *, base: Base | None = None) -> Iterator[None]:
     """Inside a write transaction: insert many rows into ``table_name`` without per-row triggers.
 
     The table's triggers are set aside (their SQL is read back from the base,
     so migrations stay their only author), the rows are written, every stored
-    rollup that depends on the table is recomputed in one statement each, and
-    the triggers are put back, all in the caller's transaction (DDL is
+    rollup that depends on the table is recomputed in one statement each, the
+    triggers are put back, and for customers their stages are recorded
+    (``db.deals.catch_up``), all in the caller's transaction (DDL is
     transactional in SQLite: if the load fails, the rollback restores them).
     """
     base = base or load_base(db)
@@ -229,6 +267,8 @@ def bulk_load(db: sqlite_utils.Database, table_name: str, *, base: Base | None =
             rebuild_pairs(db, table_name, column.name)
     for _, sql in triggers:
         db.execute(sql)
+    if table_name == "customers" and db["stage_changes"].exists():
+        deals.catch_up(db)  # what the stage triggers would have recorded, in one statement
 
 
 def recompute_stored(db: sqlite_utils.Database, table_name: str, *, source: str | None = None,
@@ -358,6 +398,7 @@ def apply(
             parsed = _owned_by_default(actor, table, parsed)
             parsed = _keep_hidden_links(db, table, parsed, base, actor)
             _check_links(db, table, parsed, base, actor)
+            _check_required_when(db, table, parsed)
             by = history.stamp(db, actor.user_id, now.strftime("%Y-%m-%d %H:%M:%S"))
             owners = []
             for edit in parsed.edits:

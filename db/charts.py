@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
+from db import deals
 from db.access import Actor, scope
 from db.connection import write_transaction
 from db.fields import load_base
@@ -43,6 +44,9 @@ class FunnelStep:
     ``step_rate``: reached here ÷ reached at the previous stage;
     ``overall_rate``: reached here ÷ reached at the first stage.
     Rates are ``None`` where they would divide by zero.
+    ``avg_days``: how many days customers who moved on from this stage spent
+    in it on average; ``current_days``: how long those at it now have been
+    there so far (``None``: nobody); see :func:`db.deals.stage_times`.
     """
 
     stage: str
@@ -50,6 +54,8 @@ class FunnelStep:
     reached: int
     step_rate: float | None
     overall_rate: float | None
+    avg_days: float | None = None
+    current_days: float | None = None
 
 
 def counts_by(db: sqlite_utils.Database, table_name: str, column_name: str, *, actor: Actor,
@@ -80,12 +86,14 @@ def distribution(db: sqlite_utils.Database, table_name: str, column_name: str, *
     return result
 
 
-def funnel(db: sqlite_utils.Database, *, actor: Actor) -> list[FunnelStep]:
-    """The sales funnel 线索→意向→方案→谈判→成交 with stage and overall conversion.
+def funnel(db: sqlite_utils.Database, *, actor: Actor, today: dt.date | None = None) -> list[FunnelStep]:
+    """The sales funnel 线索→意向→方案→谈判→成交 with stage and overall conversion, and the average
+    days customers spend in each stage.
 
-    输单 customers are left out: where in the funnel they were lost is not recorded.
+    输单 customers are left out of the counts.
     """
     counts = counts_by(db, "customers", "stage", actor=actor)
+    times = deals.stage_times(db, actor=actor, today=today)
     steps = []
     first = None
     previous = None
@@ -98,6 +106,8 @@ def funnel(db: sqlite_utils.Database, *, actor: Actor) -> list[FunnelStep]:
             reached=reached,
             step_rate=None if previous is None else (reached / previous if previous else None),
             overall_rate=reached / first if first else None,
+            avg_days=times[stage].avg_days if stage in times else None,
+            current_days=times[stage].current_avg_days if stage in times else None,
         ))
         previous = reached
     return steps

@@ -158,6 +158,10 @@ def seed_demo(db: sqlite_utils.Database, *, today: dt.date, customers: int = 360
         db.execute("INSERT INTO settings (key, value) VALUES ('demo', '1')")
         owners = [i + 1 for i, user in enumerate(DEMO_USERS) if user[2] != "admin"]
         people = _customers(rng, today, customers, owners)
+        # Stage changes first: inserting a customer then records nothing more (its stage is the last recorded).
+        changes = _deals(random.Random(SEED + 6), today, people)
+        db.conn.executemany("INSERT INTO stage_changes (customer_id, from_stage, to_stage, at, by) "
+                            "VALUES (?, ?, ?, ?, ?)", changes)
         db.conn.executemany(_insert_sql("customers", people[0]), [tuple(p.values()) for p in people])
         _record_sequences(db, people)
         records = _follow_ups(rng, today, people, follow_ups)
@@ -256,6 +260,74 @@ def _score(rows: list[dict]) -> None:
             row[name] = max(1, min(5, middle + rng.choice((-1, 0, 0, 1)))) if scored else None
 
 
+#: Budget texts (``_BUDGETS``) as ranges in yuan, for an expected amount that agrees with them.
+_BUDGET_RANGES = {"5万元以内": (10_000, 50_000), "5-10万元": (50_000, 100_000), "10-20万元": (100_000, 200_000),
+                  "20-50万元": (200_000, 500_000), "50-80万元": (500_000, 800_000), "80-100万元": (800_000, 1_000_000),
+                  "100万元以上": (1_000_000, 3_000_000), "待确认": (30_000, 300_000)}
+_OPEN = ("lead", "intent", "proposal", "negotiation")
+_COMPETITORS = ("恒信科技", "诚达软件", "立方系统", "汇通智能", "新锐数科", "博林信息", "本地小厂商")
+_WIN_FACTORS = (("price", 30), ("service", 25), ("fit", 35), ("brand", 15), ("relationship", 20), ("other", 5))
+_LOSS_REASONS = (("price", 30), ("competitor", 25), ("needs_changed", 12), ("budget_cut", 12),
+                 ("decision_maker", 8), ("slow_follow_up", 8), ("other", 5))
+#: Whole days before today a deal needs to be expected to close, by stage (a later stage closes sooner).
+_CLOSE_WITHIN = {"lead": (30, 180), "intent": (20, 120), "proposal": (10, 90), "negotiation": (3, 45)}
+
+
+def _deals(rng: random.Random, today: dt.date, rows: list[dict]) -> list[tuple]:
+    """Fill each demo customer's deal fields, and return its stage changes (lead → … → its stage) as rows
+    of ``stage_changes`` for customer ids 1, 2, … in the order of ``rows``.
+
+    Consistent with the rules: a won customer has 成交金额, 成交日期 (the day it was won) and at least
+    one 成交关键因素; a lost one a 流失原因; the changes run from the day it was created to before today.
+    A generator of its own, so that the rest of the demo stays as it was.
+    """
+    changes = []
+    for customer_id, row in enumerate(rows, start=1):
+        stage = row["stage"]
+        if stage in _OPEN:
+            path = list(_OPEN[:_OPEN.index(stage) + 1])
+        elif stage == "won":
+            path = [*_OPEN, "won"]
+        else:  # lost somewhere along the way, most often after a proposal
+            path = [*_OPEN[:int(_pick(rng, (("1", 2), ("2", 3), ("3", 4), ("4", 3))))], "lost"]
+        created = dt.datetime.fromisoformat(f"{row['created_on']} 10:00:00")
+        # Each later stage on a day from creation to yesterday, an hour after the one before on the same day.
+        days = sorted(rng.choices(range((today - created.date()).days), k=len(path) - 1))
+        times = [created] + [created + dt.timedelta(days=day, hours=1 + i, minutes=rng.randrange(0, 60, 5))
+                             for i, day in enumerate(days)]
+        by = row["owner_id"] or 2
+        for index, (to_stage, time) in enumerate(zip(path, times, strict=True)):
+            changes.append((customer_id, path[index - 1] if index else None, to_stage,
+                            time.strftime("%Y-%m-%d %H:%M:%S"), None if index == 0 else by))
+        decided = times[-1]
+        low, high = _BUDGET_RANGES.get(row["budget"], (30_000, 300_000))
+        amount = round(rng.uniform(low, high), -3)
+        keen = stage != "lead" or rng.random() < 0.3
+        row["updated_at"] = max(row["updated_at"], decided.strftime("%Y-%m-%d %H:%M:%S"))
+        row["expected_amount"] = amount if keen else None
+        if stage in _OPEN:
+            soonest, latest = _CLOSE_WITHIN[stage]
+            row["expected_on"] = (today + dt.timedelta(days=rng.randrange(soonest, latest))).isoformat() if keen \
+                else None
+            usual = {"lead": 10, "intent": 25, "proposal": 50, "negotiation": 75}[stage]  # the rules' defaults
+            row["win_rate"] = None if rng.random() < 0.7 else min(95, max(5, usual + 5 * rng.randrange(-3, 4)))
+        else:
+            row["expected_on"] = (decided.date() - dt.timedelta(days=rng.randrange(0, 20))).isoformat()
+            row["win_rate"] = None
+        later = stage in ("proposal", "negotiation", "won", "lost")
+        rivals = rng.sample(_COMPETITORS, rng.choice((1, 1, 2))) if later and rng.random() < 0.5 else []
+        row["competitors"] = "、".join(rivals) or None
+        row["won_amount"] = round(amount * rng.uniform(0.85, 1.02), -2) if stage == "won" else None
+        row["won_on"] = decided.date().isoformat() if stage == "won" else None
+        factors = {_pick(rng, _WIN_FACTORS) for _ in range(rng.choice((1, 2, 2, 3)))} if stage == "won" else set()
+        row["win_factors"] = json.dumps([code for code, _ in _WIN_FACTORS if code in factors]) if factors else None
+        reason = _pick(rng, _LOSS_REASONS) if stage == "lost" else None
+        row["loss_reason"] = reason
+        if reason == "competitor" and not rivals:
+            row["competitors"] = rng.choice(_COMPETITORS)
+    return changes
+
+
 def _record_sequences(db: sqlite_utils.Database, rows: list[dict]) -> None:
     latest: dict[str, int] = {}
     for row in rows:
@@ -345,12 +417,13 @@ def seed_synthetic(db: sqlite_utils.Database, *, customers: int, follow_ups_per_
             "INSERT INTO users (id, username, display_name, role, updated_at) VALUES (?, ?, ?, ?, ?)",
             [(i + 1, u, name, role, stamp) for i, (u, name, role) in enumerate(DEMO_USERS)],
         )
-        db.conn.executemany(
-            "INSERT INTO customers (number, name, industry, region, address, contact, contact_title, phone, stage, "
-            "grade, scale, source, owner_id, created_on, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        with bulk_load(db, "customers"):  # their stages recorded in one statement, not a trigger per row
+            db.conn.executemany(
+                "INSERT INTO customers (number, name, industry, region, address, contact, contact_title, phone, "
+                "stage, grade, scale, source, owner_id, created_on, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
         db.conn.executemany("INSERT INTO sequences (name, value) VALUES (?, ?)",
                             [(f"customers.number.{month}", count) for month, count in per_month.items()])
         methods = tuple(_CONTENT)

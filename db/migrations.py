@@ -394,3 +394,85 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
 def is_current(db: sqlite_utils.Database) -> bool:
     """Whether every migration has been applied."""
     return not migrations.pending(db)
+
+
+@migrations()
+def m013_deals(db: sqlite_utils.Database) -> None:
+    """商机 (deals): the deal columns of customers, and ``stage_changes``, one row per change of 销售阶段.
+
+    Triggers write ``stage_changes`` in the transaction of every change of a
+    customer's stage, however it is made (a save, a card moved on the board, an
+    undo, a restore from the trash), and keep the time of the latest one in
+    ``customers.stage_changed_at`` (indexed, so sorting by 本阶段天数 needs no
+    scan). An insert records its stage unless it is the stage last recorded for
+    that id (a customer restored from the trash did not change stage). Rows of
+    deleted customers stay, for a restore; the trash's purge erases them.
+
+    Customers already there get their stage changes from the history (the
+    stage each insert or edit recorded; a stage unchanged since the previous
+    entry is no change), and those created without history (a demo base)
+    entered the stage they had first on the day they were created.
+    """
+    for column in ("expected_amount REAL", "expected_on TEXT", "win_rate INTEGER", "competitors TEXT",
+                   "won_amount REAL", "won_on TEXT", "win_factors TEXT", "loss_reason TEXT", "stage_changed_at TEXT"):
+        db.execute(f"ALTER TABLE customers ADD COLUMN {column}")
+    db.execute("""
+        CREATE TABLE stage_changes (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL,
+            from_stage TEXT,
+            to_stage TEXT,
+            at TEXT NOT NULL,
+            by INTEGER REFERENCES users(id) ON DELETE SET NULL
+        )""")
+    db.execute("""
+        INSERT INTO stage_changes (customer_id, from_stage, to_stage, at, by)
+        WITH recorded AS (
+            SELECT h.row_id AS customer_id, h.id AS seq, h.at, h.user_id AS by,
+                   json_extract(h.changes, '$.stage[1]') AS stage
+            FROM history h
+            WHERE h.table_name = 'customers' AND h.action IN ('insert', 'update')
+              AND json_type(h.changes, '$.stage') IS NOT NULL
+        ),
+        created AS (
+            SELECT c.id AS customer_id, 0 AS seq, c.created_on || ' 00:00:00' AS at, NULL AS by,
+                   COALESCE((SELECT json_extract(h.changes, '$.stage[0]') FROM history h
+                             WHERE h.table_name = 'customers' AND h.row_id = c.id
+                               AND json_type(h.changes, '$.stage') IS NOT NULL ORDER BY h.id LIMIT 1),
+                            c.stage) AS stage
+            FROM customers c
+            WHERE NOT EXISTS (SELECT 1 FROM history h WHERE h.table_name = 'customers' AND h.row_id = c.id
+                              AND h.action = 'insert')
+        ),
+        events AS (
+            SELECT customer_id, seq, at, by, stage,
+                   LAG(stage) OVER (PARTITION BY customer_id ORDER BY seq) AS previous
+            FROM (SELECT * FROM recorded UNION ALL SELECT * FROM created)
+        )
+        SELECT customer_id, previous, stage, at, by FROM events
+        WHERE stage IS NOT previous
+        ORDER BY customer_id, seq""")
+    db.execute("CREATE INDEX stage_changes_customer ON stage_changes(customer_id, id)")
+    db.execute("CREATE INDEX stage_changes_at ON stage_changes(at)")
+    db.execute("""
+        UPDATE customers SET stage_changed_at = (
+            SELECT s.at FROM stage_changes s WHERE s.customer_id = customers.id ORDER BY s.id DESC LIMIT 1)""")
+    db.execute("CREATE INDEX customers_stage_changed ON customers(stage_changed_at)")
+    db.execute("""
+        CREATE TRIGGER customers_stage_insert AFTER INSERT ON customers BEGIN
+            INSERT INTO stage_changes (customer_id, from_stage, to_stage, at, by)
+            SELECT NEW.id, last.stage, NEW.stage, NEW.updated_at, NEW.updated_by
+            FROM (SELECT (SELECT s.to_stage FROM stage_changes s WHERE s.customer_id = NEW.id
+                          ORDER BY s.id DESC LIMIT 1) AS stage) last
+            WHERE NEW.stage IS NOT last.stage;
+            UPDATE customers SET stage_changed_at = (
+                SELECT s.at FROM stage_changes s WHERE s.customer_id = NEW.id ORDER BY s.id DESC LIMIT 1)
+            WHERE id = NEW.id;
+        END""")
+    db.execute("""
+        CREATE TRIGGER customers_stage_update AFTER UPDATE OF stage ON customers
+        WHEN OLD.stage IS NOT NEW.stage BEGIN
+            INSERT INTO stage_changes (customer_id, from_stage, to_stage, at, by)
+            VALUES (NEW.id, OLD.stage, NEW.stage, NEW.updated_at, NEW.updated_by);
+            UPDATE customers SET stage_changed_at = NEW.updated_at WHERE id = NEW.id;
+        END""")

@@ -208,7 +208,8 @@ def purge_trash(db: sqlite_utils.Database, *, days: int | None = None, now: dt.d
     """Empty the trash of deletions older than ``days``; return how many deleted rows were purged.
 
     A purged row's values are erased from every history entry it has up to
-    its deletion (who did what and when stays); it can no longer be restored.
+    its deletion (who did what and when stays), a customer's stage changes
+    with them; it can no longer be restored.
     Rows that exist again (restored, or their id reused) are left alone.
     """
     now = now or dt.datetime.now()
@@ -225,6 +226,8 @@ def purge_trash(db: sqlite_utils.Database, *, days: int | None = None, now: dt.d
             elif db.execute(f"SELECT 1 FROM {quote(table_name)} WHERE id = ?", [row_id]).fetchone():
                 continue
             attachments.erase(db, table_name, row_id)  # the file's bytes, or the purged row's files
+            if table_name == "customers":  # and when its stage changed (migration m013)
+                db.execute("DELETE FROM stage_changes WHERE customer_id = ?", [row_id])
             db.execute("UPDATE history SET changes = '{}', purged_at = ? WHERE table_name = ? AND row_id = ? "
                        "AND id <= ? AND purged_at IS NULL",
                        [now.strftime("%Y-%m-%d %H:%M:%S"), table_name, row_id, entry_id])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from schema.labels import L
 from schema.model import Base, Column, Table
+from schema.rules import DECIDED_RATES, DEFAULTS
 from schema.types import (
     NOW,
     Attachments,
@@ -20,6 +21,7 @@ from schema.types import (
     DaysSince,
     DueOn,
     Email,
+    Formula,
     Link,
     LongText,
     MultiChoice,
@@ -29,6 +31,8 @@ from schema.types import (
     Rollup,
     ScoreGrade,
     ScoreTotal,
+    StageChangedAt,
+    StageRate,
     Text,
     UrgencyClass,
 )
@@ -85,6 +89,23 @@ STAGES = options(
     ("negotiation", "谈判", "Negotiation"),
     ("won", "成交", "Won"),
     ("lost", "输单", "Lost"),
+)
+WIN_FACTORS = options(
+    ("price", "价格优势", "Better price"),
+    ("service", "服务响应速度", "Fast service"),
+    ("fit", "产品匹配度", "Product fit"),
+    ("brand", "品牌信任", "Trusted brand"),
+    ("relationship", "关系维护", "Relationship"),
+    ("other", "其他", "Other"),
+)
+LOSS_REASONS = options(
+    ("price", "价格过高", "Price too high"),
+    ("competitor", "选择竞品", "Chose a competitor"),
+    ("needs_changed", "需求变更", "Needs changed"),
+    ("budget_cut", "预算取消", "Budget cancelled"),
+    ("decision_maker", "决策人变动", "Decision maker changed"),
+    ("slow_follow_up", "跟进不及时", "Followed up too late"),
+    ("other", "其他", "Other"),
 )
 #: The funnel: every stage a won customer passes through, in order.
 FUNNEL_STAGES = ("lead", "intent", "proposal", "negotiation", "won")
@@ -200,6 +221,37 @@ CUSTOMERS = Table(
         Column("last_content", Rollup("follow_ups", "customer_id", "content", "latest", order_by="time",
                                       result=LongText()),
                L("最近跟进内容", "Last follow-up notes"), width="medium"),
+        # 商机 (deals, seed 000): appended, so that fields placed among the columns above keep their places.
+        Column("expected_amount", Number(minimum=0, display="money"), L("预计成交金额", "Expected amount"),
+               help=L("这笔商机预计的成交金额（元）", "What the deal is expected to be worth (CNY)")),
+        Column("expected_on", DateType(), L("预计成交日期", "Expected close date")),
+        Column("win_rate", Number(integer=True, minimum=0, maximum=100, display="percent"), L("赢率", "Win rate"),
+               help=L("0–100；留空则按销售阶段的默认赢率（见「规则」）", "0–100; empty: the stage's default win rate "
+                      "(see Rules)")),
+        Column("effective_win_rate", StageRate("win_rate", "stage", DEFAULTS.win_rates(), DECIDED_RATES),
+               L("实际赢率", "Effective win rate"),
+               help=L("填了赢率用赢率，否则用销售阶段的默认赢率；成交为 100%，输单为 0%",
+                      "The win rate if given, else the stage's default; 100% when won, 0% when lost")),
+        Column("weighted_amount", Formula("{#expected_amount} * {#effective_win_rate} / 100",
+                                          result=Number(display="money")),
+               L("加权金额", "Weighted amount"),
+               help=L("预计成交金额 × 实际赢率", "Expected amount × effective win rate")),
+        Column("competitors", Text(), L("竞争对手", "Competitors"), help=L("参与竞争的对手，多个用顿号隔开",
+                                                                          "Who else is bidding")),
+        Column("won_amount", Number(minimum=0, display="money"), L("成交金额", "Won amount"),
+               required_when=("stage", "won"), help=L("移到“成交”时必填", "Required when the stage becomes Won")),
+        Column("won_on", DateType(), L("成交日期", "Won on"), required_when=("stage", "won"),
+               help=L("移到“成交”时必填", "Required when the stage becomes Won")),
+        Column("win_factors", MultiChoice(WIN_FACTORS), L("成交关键因素", "Why we won"),
+               required_when=("stage", "won"), help=L("移到“成交”时至少选一项", "At least one when the stage "
+                                                                                  "becomes Won")),
+        Column("loss_reason", Choice(LOSS_REASONS), L("流失原因", "Loss reason"),
+               required_when=("stage", "lost"), help=L("移到“输单”时必填", "Required when the stage becomes Lost")),
+        Column("stage_changed_at", StageChangedAt(), L("阶段变更时间", "Stage changed at"),
+               help=L("销售阶段最近一次变化的时间，由系统记录",
+                      "When the sales stage last changed, recorded by the base")),
+        Column("days_in_stage", DaysSince("stage_changed_at"), L("本阶段天数", "Days in stage"),
+               help=L("进入当前销售阶段以来的天数", "Days since the customer entered its current stage")),
     ),
 )
 

@@ -41,6 +41,9 @@ class Column:
     width: str | None = None
     #: Hidden from grids by the table's 字段 settings (still stored, still searchable).
     hidden: bool = False
+    #: ``(column, code)``: required whenever that single select holds that option (成交金额 once 销售阶段 is
+    #: 成交). Checked by ``db.changes.apply`` on rows whose save sets the select or empties this column.
+    required_when: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         if not _IDENTIFIER.match(self.name):
@@ -108,6 +111,10 @@ class Table:
     def editable_columns(self) -> tuple[Column, ...]:
         """Columns a person may write."""
         return tuple(c for c in self.columns if c.editable)
+
+    def required_for(self, column: str, code: str) -> tuple[Column, ...]:
+        """The columns a row must fill once ``column`` holds ``code`` (成交 → 成交金额, 成交日期, 成交关键因素)."""
+        return tuple(c for c in self.columns if c.required_when == (column, code))
 
     def links(self) -> tuple[Column, ...]:
         """Columns that point at rows of another table."""

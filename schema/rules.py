@@ -16,7 +16,7 @@ from typing import Any
 
 from schema.labels import L, Label
 from schema.model import Base
-from schema.types import DueOn, InvalidValue, ScoreGrade, UrgencyClass
+from schema.types import DueOn, InvalidValue, ScoreGrade, StageRate, UrgencyClass
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,12 @@ RULES: tuple[Rule, ...] = (
 )
 _BY_KEY = {rule.key: rule for rule in RULES}
 
+#: The open stages' default win rates: stage code → the rule that holds it.
+WIN_RATE_RULES = {"lead": "win_lead", "intent": "win_intent", "proposal": "win_proposal",
+                  "negotiation": "win_negotiation"}
+#: Decided stages: their win rate is fixed (a won deal is 100 %, a lost one 0 %).
+DECIDED_RATES = (("won", 100), ("lost", 0))
+
 
 def rule(key: str) -> Rule:
     """The rule called ``key``; raises KeyError."""
@@ -120,6 +126,10 @@ class Rules:
                 except InvalidValue:
                     continue  # a value from an older version's bounds: the default stands
         return cls(values)
+
+    def win_rates(self) -> tuple[tuple[str, int], ...]:
+        """``(stage code, default win rate)`` for every open stage, in funnel order."""
+        return tuple((stage, self.values[key]) for stage, key in WIN_RATE_RULES.items())
 
     def problems(self) -> list[tuple[str, str]]:
         """``(key, reason)`` for values that contradict each other (B's cut above A's, say)."""
@@ -158,8 +168,10 @@ DEFAULTS = Rules.with_changes()
 
 def with_rules(base: Base, rules: Rules) -> Base:
     """``base`` with the rules' numbers in its computed columns: the score grade's cuts, the cadence per
-    grade behind the due date, the urgency classes' days."""
+    grade behind the due date, the urgency classes' days, the default win rate per stage."""
     def ruled(kind: Any) -> Any:
+        if isinstance(kind, StageRate):
+            return replace(kind, defaults=rules.win_rates())
         if isinstance(kind, ScoreGrade):
             return replace(kind, a_cut=rules.grade_a, b_cut=rules.grade_b)
         if isinstance(kind, DueOn):

@@ -686,6 +686,37 @@ class UrgencyClass(Derived):
 
 
 @dataclass(frozen=True)
+class StageRate(Derived):
+    """实际赢率: the row's own rate in ``column`` (赢率) where set, else the default for the row's ``stage``.
+
+    ``defaults`` are ``(stage code, rate)`` pairs — the team's rules, filled in by
+    ``db.fields.load_base`` from ``db.settings.rules``; the template holds the
+    rules' defaults. Stages in ``decided`` (成交 100, 输单 0) have that rate
+    whatever the row says: the deal is no longer open.
+    """
+
+    column: str = ""
+    stage: str = ""
+    defaults: tuple[tuple[str, int], ...] = ()
+    decided: tuple[tuple[str, int], ...] = ()
+    result: ColumnType = field(default_factory=lambda: Number(integer=True, display="percent"))
+
+
+@dataclass(frozen=True)
+class StageChangedAt(Derived):
+    """阶段变更时间: when the row's stage last changed (``YYYY-MM-DD HH:MM:SS``), from ``stage_changes``.
+
+    The base writes it (migration m013's triggers, in the transaction of every
+    stage change); ``stored`` reads the indexed copy kept in the row itself,
+    and ``stored=False`` works it out afresh from ``table`` (to prove the copy right).
+    """
+
+    table: str = "stage_changes"
+    stored: bool = True
+    result: ColumnType = field(default_factory=lambda: DateTime())
+
+
+@dataclass(frozen=True)
 class DaysSince(ColumnType):
     """Whole days from the date in another (usually computed) column to today."""
 

@@ -29,6 +29,10 @@ LINA = Actor(3, "sales", "李娜")  # in the demo base
 ZHANGWEI = Actor(4, "sales", "张伟")  # in the demo base
 _ADMIN_HASH = hash_password(ADMIN_PASSWORD)
 
+#: What a customer moved to 成交 must hold (成交金额, 成交日期, 成交关键因素), and one moved to 输单 (流失原因).
+WON = {"won_amount": 120000, "won_on": "2026-11-20", "win_factors": ["fit"]}
+LOST = {"loss_reason": "price"}
+
 
 def add_admin(path: Path) -> None:
     """Give a new base its administrator (what first start does in the browser), without the slow hash."""

@@ -1,5 +1,5 @@
 """Conditions on any column — computed, linked and formula ones too — as a view saves them:
-跟进次数 = 0, 最近跟进时间 早于 30 天前, 标签 包含 意向强烈, 预计成交金额 ≥ …, text contains, empty."""
+跟进次数 = 0, 最近跟进时间 早于 30 天前, 标签 包含 意向强烈, 意向采购金额 ≥ …, text contains, empty."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ def names(db, *filters: Filter, match: str = "all", actor=ADMIN) -> set[str]:
 
 @pytest.fixture
 def customers(db, make_customer, make_follow_up):
-    amount = fields.add_field(db, ADMIN, "customers", "预计成交金额", "money")
-    weighted = fields.add_field(db, ADMIN, "customers", "加权金额", "formula", formula="{预计成交金额} * 0.5")
+    amount = fields.add_field(db, ADMIN, "customers", "意向采购金额", "money")
+    weighted = fields.add_field(db, ADMIN, "customers", "预测金额", "formula", formula="{意向采购金额} * 0.5")
     a = make_customer(name="甲公司", tags="意向强烈", **{amount: 200000}, contact="王明")
     b = make_customer(name="乙公司", stage="negotiation", **{amount: 50000})
     c = make_customer(name="丙公司", tags="老客户复购", contact="")

@@ -51,20 +51,20 @@ def test_a_refused_field_says_why_and_keeps_what_was_typed(base):
 def test_hiding_renaming_and_deleting_a_field_from_the_panel(base):
     app = app_for(base, "admin")
     app.run()
-    app.text_input(key="fields.customers.new_label").input("竞争对手")
+    app.text_input(key="fields.customers.new_label").input("采购周期")
     click(app, "添加字段")
     app.selectbox(key="fields.customers.chosen.zh").set_value("f1").run()
-    app.text_input(key="fields.customers.f1.zh.label").input("主要竞争对手")
+    app.text_input(key="fields.customers.f1.zh.label").input("主要采购周期")
     app.checkbox(key="fields.customers.f1.zh.shown").uncheck()
     click(app, "保存修改")
     assert "f1" not in grid_columns(app)
     with opened(base) as db:
         column = load_base(db).table("customers").column("f1")
-        assert (column.label.zh, column.hidden) == ("主要竞争对手", True)
+        assert (column.label.zh, column.hidden) == ("主要采购周期", True)
     click(app, "删除")
-    assert app.success[0].value.startswith("已删除字段“主要竞争对手”")
+    assert app.success[0].value.startswith("已删除字段“主要采购周期”")
     click(app, "恢复")
-    assert app.success[0].value == "已恢复字段“主要竞争对手”及其数据。"
+    assert app.success[0].value == "已恢复字段“主要采购周期”及其数据。"
 
 
 @pytest.mark.parametrize("username", ["wanghaitao", "lina"])

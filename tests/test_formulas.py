@@ -16,8 +16,8 @@ from tests.conftest import ADMIN, TODAY
 @pytest.fixture
 def deal(db, make_customer, make_follow_up):
     """A customer with an amount, a rate and two follow-ups; returns (customer id, amount field, rate field)."""
-    amount = fields.add_field(db, ADMIN, "customers", "预计成交金额", "money")
-    rate = fields.add_field(db, ADMIN, "customers", "赢率", "percent")
+    amount = fields.add_field(db, ADMIN, "customers", "意向采购金额", "money")
+    rate = fields.add_field(db, ADMIN, "customers", "概率", "percent")
     customer = make_customer(name="华东精密有限公司", contact="王明", stage="negotiation", grade="A",
                              **{amount: 200000, rate: 40})
     make_follow_up(customer, time="2026-10-01 09:00")
@@ -31,10 +31,10 @@ def value_of(db, customer: int, formula: str):
 
 
 @pytest.mark.parametrize(("formula", "expected"), [
-    ("{预计成交金额} * {赢率} / 100", 80000.0),
-    ("{预计成交金额} / 0", None),                      # ÷ 0: an empty cell
-    ("-{赢率} + 2 * 3", -34.0),
-    ("ROUND({预计成交金额} / 3, 1)", 66666.7),
+    ("{意向采购金额} * {概率} / 100", 80000.0),
+    ("{意向采购金额} / 0", None),                      # ÷ 0: an empty cell
+    ("-{概率} + 2 * 3", -34.0),
+    ("ROUND({意向采购金额} / 3, 1)", 66666.7),
     ("ABS(-5)", 5),
     ('IF({跟进次数} = 0, "未跟进", "已跟进")', "已跟进"),
     ('{联系人} & " · " & {客户名称}', "王明 · 华东精密有限公司"),
@@ -43,7 +43,7 @@ def value_of(db, customer: int, formula: str):
     ('{销售阶段} = "谈判"', 1),                        # and compares by label …
     ('{Sales stage} = "Negotiation"', 1),              # … in either language
     ('{销售阶段} = "negotiation" AND NOT {潜力等级} = "B级"', 1),
-    ('{潜力等级} = "B级" OR {赢率} > 50', 0),
+    ('{潜力等级} = "B级" OR {概率} > 50', 0),
     ("TODAY()", "2026-11-22"),
     ("DAYS_BETWEEN({最近跟进时间}, TODAY())", 33),   # 2026-10-20 → 2026-11-22
     ("DATE_ADD({最近跟进时间}, 14)", "2026-11-03"),
@@ -55,10 +55,10 @@ def test_a_formula_computes_what_a_person_would_work_out(db, deal, formula, expe
 
 
 @pytest.mark.parametrize(("formula", "reason", "params"), [
-    ("{预计成交金额} *", "formula.incomplete", {}),
-    ("{预计成交金额} ** 2", "formula.syntax", {"at": 11, "near": "*"}),  # the second *
-    ("SUMX({赢率})", "formula.unknown_function", {"name": "SUMX"}),
-    ("IF({赢率} > 1, 1)", "formula.arity", {"name": "IF", "count": 2}),
+    ("{意向采购金额} *", "formula.incomplete", {}),
+    ("{意向采购金额} ** 2", "formula.syntax", {"at": 11, "near": "*"}),  # the second *
+    ("SUMX({概率})", "formula.unknown_function", {"name": "SUMX"}),
+    ("IF({概率} > 1, 1)", "formula.arity", {"name": "IF", "count": 2}),
     ("{不存在的字段} + 1", "formula.unknown_field", {"label": "不存在的字段"}),
     ("   ", "formula.empty", {}),
 ])
@@ -71,28 +71,28 @@ def test_a_wrong_formula_is_refused_saying_where_and_why(db, deal, formula, reas
 
 def test_formulas_may_use_formulas_but_a_cycle_is_refused_naming_it(db, deal):
     customer, _, _ = deal
-    weighted = fields.add_field(db, ADMIN, "customers", "加权金额", "formula", formula="{预计成交金额} * {赢率} / 100")
-    in_wan = fields.add_field(db, ADMIN, "customers", "加权金额(万)", "formula", formula="{加权金额} / 10000")
+    weighted = fields.add_field(db, ADMIN, "customers", "预测金额", "formula", formula="{意向采购金额} * {概率} / 100")
+    in_wan = fields.add_field(db, ADMIN, "customers", "预测金额(万)", "formula", formula="{预测金额} / 10000")
     assert get_row(db, "customers", customer, actor=ADMIN)[in_wan] == 8.0
     with pytest.raises(FieldError) as refused:
-        fields.update_field(db, ADMIN, "customers", weighted, formula="{加权金额(万)} * 2")
-    assert refused.value.params == {"path": "加权金额 → 加权金额(万) → 加权金额"}
+        fields.update_field(db, ADMIN, "customers", weighted, formula="{预测金额(万)} * 2")
+    assert refused.value.params == {"path": "预测金额 → 预测金额(万) → 预测金额"}
     with pytest.raises(FieldError):
-        fields.update_field(db, ADMIN, "customers", weighted, formula="{加权金额} + 1")
+        fields.update_field(db, ADMIN, "customers", weighted, formula="{预测金额} + 1")
 
 
 def test_renaming_a_field_does_not_break_the_formulas_that_use_it(db, deal):
     customer, amount, _ = deal
-    weighted = fields.add_field(db, ADMIN, "customers", "加权金额", "formula", formula="{预计成交金额} * {赢率} / 100")
+    weighted = fields.add_field(db, ADMIN, "customers", "预测金额", "formula", formula="{意向采购金额} * {概率} / 100")
     fields.update_field(db, ADMIN, "customers", amount, label="合同金额")
     table = load_base(db).table("customers")
-    assert fields.formula_text(table, table.column(weighted).type.expression) == "{合同金额} * {赢率} / 100"
+    assert fields.formula_text(table, table.column(weighted).type.expression) == "{合同金额} * {概率} / 100"
     assert get_row(db, "customers", customer, actor=ADMIN)[weighted] == 80000.0
 
 
 def test_a_formula_over_a_deleted_field_shows_empty_cells_not_an_error(db, deal):
     customer, amount, _ = deal
-    weighted = fields.add_field(db, ADMIN, "customers", "加权金额", "formula", formula="{预计成交金额} * {赢率} / 100")
+    weighted = fields.add_field(db, ADMIN, "customers", "预测金额", "formula", formula="{意向采购金额} * {概率} / 100")
     fields.delete_field(db, ADMIN, "customers", amount)
     assert get_row(db, "customers", customer, actor=ADMIN)[weighted] is None
 
@@ -100,17 +100,17 @@ def test_a_formula_over_a_deleted_field_shows_empty_cells_not_an_error(db, deal)
 def test_rows_sort_and_filter_by_a_formula_in_sql(db, deal, make_customer):
     _, amount, rate = deal
     small = make_customer(name="小单有限公司", **{amount: 1000, rate: 90})
-    weighted = fields.add_field(db, ADMIN, "customers", "加权金额", "formula", formula="{预计成交金额} * {赢率} / 100")
+    weighted = fields.add_field(db, ADMIN, "customers", "预测金额", "formula", formula="{意向采购金额} * {概率} / 100")
     big_first = fetch_page(db, Query("customers", sort=weighted, descending=True), actor=ADMIN)
     assert [r["name"] for r in big_first] == ["华东精密有限公司", "小单有限公司"]
-    hot = fields.add_field(db, ADMIN, "customers", "大单", "formula", formula="{加权金额} >= 10000")
+    hot = fields.add_field(db, ADMIN, "customers", "大单", "formula", formula="{预测金额} >= 10000")
     found = fetch_page(db, Query("customers", filters=(Filter(hot, "in", (0,)),)), actor=ADMIN)
     assert [r["id"] for r in found] == [small]
 
 
 def test_a_formula_follows_an_edit_at_once(db, deal):
     customer, _, rate = deal
-    weighted = fields.add_field(db, ADMIN, "customers", "加权金额", "formula", formula="{预计成交金额} * {赢率} / 100")
+    weighted = fields.add_field(db, ADMIN, "customers", "预测金额", "formula", formula="{意向采购金额} * {概率} / 100")
     version = db["customers"].get(customer)["version"]
     apply(db, ChangeSet("customers", edits=(RowEdit(customer, version, {rate: "75%"}),)), actor=ADMIN)
     assert get_row(db, "customers", customer, actor=ADMIN)[weighted] == 150000.0
@@ -131,11 +131,11 @@ def failure_of(db, customer: int, formula: str):
 
 
 @pytest.mark.parametrize(("formula", "value", "failure"), [
-    ("{预计成交金额} / 0", None, "div0"),
-    ("{预计成交金额} / ({赢率} - 40)", None, "div0"),           # 赢率 is 40 on this row
-    ("{预计成交金额} / {赢率}", 5000.0, None),
-    ("IF({赢率} = 40, 0, {预计成交金额} / ({赢率} - 40))", 0, None),  # the guarded branch is not taken
-    ("IF({赢率} = 40, 1 / 0, 1)", None, "div0"),
+    ("{意向采购金额} / 0", None, "div0"),
+    ("{意向采购金额} / ({概率} - 40)", None, "div0"),           # 概率 is 40 on this row
+    ("{意向采购金额} / {概率}", 5000.0, None),
+    ("IF({概率} = 40, 0, {意向采购金额} / ({概率} - 40))", 0, None),  # the guarded branch is not taken
+    ("IF({概率} = 40, 1 / 0, 1)", None, "div0"),
     ('DATE_ADD("下周", 3)', None, "date"),
     ('DAYS_BETWEEN({最近跟进时间}, "明天")', None, "date"),
     ("DATE_ADD({最近跟进时间}, 14)", "2026-11-03", None),
@@ -152,7 +152,7 @@ def test_a_formula_over_a_failing_formula_fails_too_and_other_rows_are_unaffecte
     customer, amount, rate = deal
     other = make_customer(name="另一家公司", **{amount: 1000, rate: 50})
     per_point = fields.add_field(db, ADMIN, "customers", "每点金额", "formula",
-                                 formula="{预计成交金额} / ({赢率} - 40)")
+                                 formula="{意向采购金额} / ({概率} - 40)")
     doubled = fields.add_field(db, ADMIN, "customers", "翻倍", "formula", formula="{每点金额} * 2")
     rows = {r["id"]: r for r in fetch_page(db, Query("customers"), actor=ADMIN, today=TODAY)}
     assert rows[customer][error_key(doubled)] == "div0"

@@ -19,7 +19,7 @@ from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
 from db.connection import BASE_ENV, opened
 from db.demo import create_base
 from db.queries import get_row
-from tests.conftest import ADMIN, MANAGER, app_for
+from tests.conftest import ADMIN, MANAGER, WON, app_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,7 +111,7 @@ def _newest(base: Path) -> dict:
 def test_a_customers_detail_shows_who_changed_what(monkeypatch, base):
     app = open_app(monkeypatch, base, customer="3")
     before = app.dataframe[0].value.iloc[0]["stage"]
-    type_into(app, 0, {0: {"stage": "won", "contact": "历史测试联系人"}})
+    type_into(app, 0, {0: {"stage": "won", "contact": "历史测试联系人", **WON}})
     history = app.dataframe[-1].value  # the 修改记录 table under the grids
     changed = history[history["字段"].isin(["销售阶段", "联系人"])]
     assert sorted(changed["新值"]) == ["历史测试联系人", "成交"]

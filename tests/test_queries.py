@@ -6,7 +6,7 @@ import pytest
 
 from db.changes import ChangeSet, RowEdit, apply
 from db.queries import Filter, Query, count_rows, fetch_page, get_row, link_options
-from tests.conftest import ADMIN, TODAY
+from tests.conftest import ADMIN, TODAY, WON
 
 COMPUTED = ("last_follow_up_at", "follow_up_count", "days_since_follow_up", "next_follow_up_on", "last_method",
             "last_content")
@@ -68,7 +68,7 @@ def three(db, make_customer, make_follow_up):
     first = make_customer(name="甲贸易有限公司", stage="proposal", grade="A", phone="13800138000",
                           tags=["comparing"])
     second = make_customer(name="乙科技有限公司", stage="lead", grade="B", contact="王明", tags=["strong_intent"])
-    make_customer(name="丙物流有限公司", stage="won", grade="A", phone="021-62345678")
+    make_customer(name="丙物流有限公司", stage="won", grade="A", phone="021-62345678", **WON)
     make_follow_up(first, time="2026-10-13 10:00")
     make_follow_up(second, time="2026-11-21 10:00")
     make_follow_up(second, time="2026-11-01 10:00")
@@ -133,7 +133,7 @@ def test_computed_values_in_a_page_match_the_detail_of_each_row(demo_db):
 
 @pytest.mark.parametrize("descending", [False, True])
 def test_empty_options_sort_last_in_both_directions(db, make_customer, descending):
-    make_customer(name="成交客户", stage="won")
+    make_customer(name="成交客户", stage="won", **WON)
     emptied = make_customer(name="空阶段客户")
     make_customer(name="线索客户", stage="lead")
     apply(db, ChangeSet("customers", edits=(RowEdit(emptied, 1, {"stage": None}),)), actor=ADMIN)

@@ -9,7 +9,7 @@ from db.changes import ChangeSet, RowDelete, RowEdit, apply
 from db.errors import StaleRow
 from db.queries import stored_drift
 from db.undo import UndoRefused, last_change, trash, undo
-from tests.conftest import ADMIN, MANAGER
+from tests.conftest import ADMIN, MANAGER, WON
 
 
 def edit(db, customer: int, actor: Actor = ADMIN, **values) -> None:
@@ -25,10 +25,10 @@ def plain(db, table: str) -> list[dict]:
 
 def test_undoing_an_edit_puts_the_old_values_back(db, make_customer):
     customer = make_customer(contact="王明", stage="lead")
-    edit(db, customer, contact="李雷", stage="won")
+    edit(db, customer, contact="李雷", stage="won", **WON)
     undo(db, last_change(db, ADMIN), actor=ADMIN)
     row = db["customers"].get(customer)
-    assert (row["contact"], row["stage"]) == ("王明", "lead")
+    assert (row["contact"], row["stage"], row["won_amount"]) == ("王明", "lead", None)
 
 
 def test_an_undo_of_a_row_someone_changed_since_is_refused_and_writes_nothing(db, make_customer):

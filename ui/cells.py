@@ -37,6 +37,8 @@ from schema.types import (
     MultiChoice,
     Number,
     Rollup,
+    StageChangedAt,
+    StageRate,
     Text,
     Url,
 )
@@ -144,6 +146,12 @@ def _(kind: Lookup, label, help_text, links):
 
 @cell_config.register
 def _(kind: ModifiedAt, label, help_text, links):
+    return cell_config(kind.result, label, help_text, links)
+
+
+@cell_config.register(StageRate)
+@cell_config.register(StageChangedAt)
+def _(kind, label, help_text, links):
     return cell_config(kind.result, label, help_text, links)
 
 

@@ -31,6 +31,7 @@ def funnel_frame(steps: list[FunnelStep]) -> pd.DataFrame:
         t("charts.current"): [s.current for s in steps],
         t("charts.step_rate"): [percent(s.step_rate) for s in steps],
         t("charts.overall_rate"): [percent(s.overall_rate) for s in steps],
+        t("charts.avg_days"): ["—" if s.avg_days is None else f"{s.avg_days:.1f}" for s in steps],
     })
 
 

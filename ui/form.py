@@ -62,10 +62,15 @@ def _key(table: Table, column: Column) -> str:
 
 
 def _input(table: Table, column: Column, links: Mapping[str, Mapping[int, str]]) -> None:
+    field_input(column, _key(table, column), links, required=column.required)
+
+
+def field_input(column: Column, key: str, links: Mapping[str, Mapping[int, str]], *, required: bool) -> None:
+    """The input for one field under ``key`` (also the board's 移到成交 questions); ``required`` marks it."""
     # Widget labels and help render Markdown: a label is user text (字段), so it is escaped.
-    label = md_escape(column.label.get(lang())) + (" \\*" if column.required else "")
+    label = md_escape(column.label.get(lang())) + (" \\*" if required else "")
     help_text = md_escape(column.help.get(lang())) if column.help else None
-    key, kind = _key(table, column), column.type
+    kind = column.type
     if isinstance(kind, MultiChoice):
         labels = {o.code: o.label.get(lang()) for o in kind.options}
         st.multiselect(label, list(labels), format_func=labels.get, key=key, help=help_text)
@@ -88,7 +93,7 @@ def _input(table: Table, column: Column, links: Mapping[str, Mapping[int, str]])
         st.text_input(label, key=key, help=help_text)
 
 
-def _value(column: Column, raw: Any) -> Any:
+def input_value(column: Column, raw: Any) -> Any:
     """What an input holds, as the grid would pass it: nothing picked is empty."""
     if isinstance(column.type, Link) and raw == 0:
         return None
@@ -97,7 +102,7 @@ def _value(column: Column, raw: Any) -> Any:
 
 def _submit(table: Table, fixed: Mapping[str, Any], asked: list[str]) -> None:
     state = st.session_state
-    values = {name: _value(table.column(name), state.get(f"form.{table.name}.{name}")) for name in asked}
+    values = {name: input_value(table.column(name), state.get(f"form.{table.name}.{name}")) for name in asked}
     try:
         with opened(base_path()) as db:
             actor = acting()

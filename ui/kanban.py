@@ -6,7 +6,10 @@ applied and only the rows the member may see. A card names its record (the
 link opens it: a customer's detail, an added table's record view), with its
 link fields (负责人, 推荐人) underneath. A card's 移到 select saves the new
 value through ``db.changes.apply`` — the same validation, version check and
-history as the grid — as the member logged in now.
+history as the grid — as the member logged in now. A move to an option that
+needs fields the card lacks (成交: 成交金额, 成交日期, 成交关键因素; 输单: 流失原因)
+first asks for them in a form above the board; they are saved with the move
+in one edit, and 取消 writes nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from db.connection import base_path, opened
 from db.errors import InvalidChanges, StaleRow
 from db.queries import Filter, Query, count_rows, fetch_page, link_options
 from schema.model import Column, Table
-from schema.types import Choice, Link, MultiChoice
+from schema.types import Choice, Link, MultiChoice, is_empty
+from ui.form import field_input, input_value
 from ui.i18n import lang, t
 from ui.messages import describe, flash
 from ui.session import acting
@@ -52,18 +56,90 @@ def details_of(table: Table) -> list[Column]:
     return [c for c in table.columns if isinstance(c.type, Link) and not c.hidden][:DETAILS]
 
 
+#: The move waiting for its questions to be answered (成交 needs 成交金额 …): table, field, card, target.
+PENDING = "kanban.pending"
+
+
+def missing_for(table: Table, column: str, value: Any, row: dict[str, Any]) -> list[Column]:
+    """The fields a card must fill before it can move to ``value`` (成交: 成交金额, 成交日期, 成交关键因素),
+    those the row already holds left out."""
+    needed = table.required_for(column, value) if value is not None else ()
+    return [c for c in needed if is_empty(row.get(c.name))]
+
+
 def _move(table: Table, column: str, row: dict[str, Any], key: str) -> None:
     target = st.session_state.get(key)
     value = None if target == EMPTY else target
-    edit = RowEdit(int(row["id"]), int(row["version"]), {column: value}, row=str(row.get(table.label_column)))
+    missing = missing_for(table, column, value, row)
+    if missing:  # ask first; nothing is written until the answers are saved
+        _forget_answers()
+        st.session_state[PENDING] = {"table": table.name, "column": column, "value": value, "key": key,
+                                     "row": {"id": int(row["id"]), "version": int(row["version"]),
+                                             "name": row.get(table.label_column)},
+                                     "ask": [c.name for c in missing]}
+        return
+    _save(table, column, value, row, {})
+
+
+def _save(table: Table, column: str, value: Any, row: dict[str, Any], answers: dict[str, Any]) -> Exception | None:
+    """Write the move (and the answers) as one edit and flash what happened; the error if it was refused."""
+    name = row.get("name", row.get(table.label_column))
+    edit = RowEdit(int(row["id"]), int(row["version"]), {column: value, **answers}, row=str(name))
     try:
         with opened(base_path()) as db:
             apply(db, ChangeSet(table.name, edits=(edit,)), actor=acting())
     except (InvalidChanges, StaleRow, AccessDenied) as error:
-        flash("error", "\n".join(describe(error)))
-        return
+        flash("error", "\n".join(f"- {line}" for line in describe(error)))
+        return error
     label = table.column(column).type.label(value, lang()) if value else t("kanban.empty_column")
-    flash("success", md_escape(t("kanban.moved", name=row.get(table.label_column), to=label)))
+    flash("success", md_escape(t("kanban.moved", name=name, to=label)))
+    return None
+
+
+def _answer_key(name: str) -> str:
+    return f"kanban.answer.{name}"
+
+
+def _forget_answers() -> None:
+    for key in [k for k in st.session_state if str(k).startswith("kanban.answer.")]:
+        del st.session_state[key]
+
+
+def _confirm(table: Table, pending: dict[str, Any]) -> None:
+    answers = {name: input_value(table.column(name), st.session_state.get(_answer_key(name)))
+               for name in pending["ask"]}
+    error = _save(table, pending["column"], pending["value"], pending["row"], answers)
+    if not isinstance(error, InvalidChanges):  # saved, or moot (changed by someone, not allowed): forget it
+        _close(pending)
+
+
+def _cancel(pending: dict[str, Any]) -> None:
+    flash("info", md_escape(t("kanban.not_moved", name=pending["row"]["name"])))
+    _close(pending)
+
+
+def _close(pending: dict[str, Any]) -> None:
+    """Forget the move and its answers; the card's select goes back to its column."""
+    st.session_state.pop(PENDING, None)
+    st.session_state.pop(pending["key"], None)
+    _forget_answers()
+
+
+def _questions(table: Table, column: Column) -> None:
+    """The form a move waiting for answers shows above the board (成交: 成交金额, 成交日期, 成交关键因素)."""
+    pending = st.session_state.get(PENDING)
+    if not pending or pending["table"] != table.name or pending["column"] != column.name:
+        return
+    to = column.type.label(pending["value"], lang())
+    with st.form("kanban.ask", border=True):
+        st.markdown(t("kanban.ask", name=md_escape(str(pending["row"]["name"])), to=md_escape(to)))
+        for name in pending["ask"]:
+            field_input(table.column(name), _answer_key(name), {}, required=True)
+        save, cancel = st.columns(2)
+        save.form_submit_button(t("kanban.ask_save", to=md_escape(to)), type="primary", on_click=_confirm,
+                                args=(table, pending), key="kanban.ask.save")
+        cancel.form_submit_button(t("kanban.ask_cancel"), on_click=_cancel, args=(pending,),
+                                  key="kanban.ask.cancel")
 
 
 def board(table: Table, column: Column, actor: Actor, search: str) -> None:
@@ -72,6 +148,7 @@ def board(table: Table, column: Column, actor: Actor, search: str) -> None:
     lanes = [*options, EMPTY]
     names = options | {EMPTY: t("kanban.empty_column")}
     details = details_of(table)
+    _questions(table, column)
     with opened(base_path()) as db:
         content = {}
         for code in lanes:

@@ -53,6 +53,11 @@ def problem_text(table_name: str, problem: Problem) -> str:
     params = dict(problem.params)
     if "options" in params:
         params["options"] = t("app.separator").join(o.label.get(lang()) for o in params["options"])
+    if table.has_column(params.get("field", "")):  # required when 销售阶段 is 成交: both by their labels
+        select = table.column(params["field"])
+        if isinstance(select.type, Choice):
+            params["option"] = select.type.label(params.get("option"), lang())
+        params["field"] = select.label.get(lang())
     reason = t(problem.reason, **params)
     row = row_text(problem.row)
     value = problem.value
