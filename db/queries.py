@@ -24,15 +24,18 @@ from schema.types import (
     Attachments,
     Checkbox,
     Choice,
+    ChurnRisk,
     DaysSince,
     Derived,
     DueOn,
     Formula,
+    Lifecycle,
     Link,
     Lookup,
     ModifiedAt,
     MultiChoice,
     Phone,
+    RevenueTier,
     Rollup,
     ScoreGrade,
     ScoreTotal,
@@ -200,6 +203,19 @@ class Compiler:
                     f"WHEN {total} IS NOT NULL THEN 'C' END)")
         if isinstance(kind, DueOn):
             return self._due_on(table, kind, alias, depth)
+        if isinstance(kind, RevenueTier):
+            return self._tier(table, kind, alias)
+        if isinstance(kind, ChurnRisk):
+            return self._churn_risk(table, kind, alias, depth)
+        if isinstance(kind, Lifecycle):
+            risk = self.expression(table, table.column(kind.risk), alias, depth + 1)
+            last = self.expression(table, table.column(kind.last), alias, depth + 1)
+            gone = self.param((self.today - dt.timedelta(days=int(kind.leave_days))).isoformat())
+            stage = f"{alias}.{quote(kind.stage)}"
+            return (f"(CASE WHEN {stage} = 'lost' OR date(COALESCE({last}, {alias}.{quote(kind.created)})) <= {gone} "
+                    f"THEN 'leaving' WHEN {stage} IN ('lead', 'intent') OR {stage} IS NULL THEN 'acquisition' "
+                    f"WHEN {stage} IN ('proposal', 'negotiation') THEN 'growth' "
+                    f"WHEN {risk} = 1 THEN 'decline' ELSE 'maturity' END)")
         if isinstance(kind, UrgencyClass):
             due = self.expression(table, table.column(kind.due), alias, depth + 1)
             days = f"(julianday({due}) - julianday({self.param(self.today.isoformat())}))"
@@ -301,6 +317,33 @@ class Compiler:
             else:
                 sides.append(self.formula(table, this, alias, depth))
         return sides[0], sides[1]
+
+    def _tier(self, table: Table, tier: RevenueTier, alias: str) -> str:
+        """S/A/B/C/D by the amounts at which the revenue held by larger customers crosses each cut: four
+        uncorrelated subqueries, so SQLite works each out once per statement, not once per row."""
+        amount = quote(tier.amount)
+        ranked = (f"SELECT c.{amount} AS a, SUM(c.{amount}) OVER (ORDER BY c.{amount} DESC "
+                  f"RANGE UNBOUNDED PRECEDING) - c.{amount} * COUNT(*) OVER (ORDER BY c.{amount} DESC "
+                  f"RANGE CURRENT ROW) AS before FROM {quote(table.name)} c WHERE c.{amount} > 0")
+        total = f"(SELECT SUM(c.{amount}) FROM {quote(table.name)} c WHERE c.{amount} > 0)"
+        cases = " ".join(
+            f"WHEN {alias}.{amount} >= (SELECT MIN(a) FROM ({ranked}) WHERE before * 100 < {int(cut)} * {total}) "
+            f"THEN '{name}'" for name, cut in zip("SABC", tier.cuts, strict=True))
+        return f"(CASE WHEN {alias}.{amount} IS NULL OR {alias}.{amount} <= 0 THEN NULL {cases} ELSE 'D' END)"
+
+    def _churn_risk(self, table: Table, risk: ChurnRisk, alias: str, depth: int) -> str:
+        """1 for a customer at risk of being lost (see ``ChurnRisk``), else 0; two index range counts per row."""
+        last = self.expression(table, table.column(risk.last), alias, depth + 1)
+        cutoff = self.param((self.today - dt.timedelta(days=int(risk.days))).isoformat())
+        recent_from = self.param((self.today - dt.timedelta(days=90)).isoformat())
+        earlier_from = self.param((self.today - dt.timedelta(days=180)).isoformat())
+        counted = (f"SELECT COUNT(*) FROM {quote(risk.table)} f WHERE f.{quote(risk.via)} = {alias}.id "
+                   f"AND f.{quote(risk.time)}")
+        recent = f"({counted} >= {recent_from})"
+        earlier = f"({counted} >= {earlier_from} AND f.{quote(risk.time)} < {recent_from})"
+        stage = f"{alias}.{quote(risk.stage)}"
+        return (f"(CASE WHEN {last} IS NULL OR {stage} = 'lost' THEN 0 WHEN date({last}) <= {cutoff} THEN 1 "
+                f"WHEN {earlier} >= 2 AND {recent} * 100 < {earlier} * {100 - int(risk.drop)} THEN 1 ELSE 0 END)")
 
     def _due_on(self, table: Table, due: DueOn, alias: str, depth: int) -> str:
         """The date the latest follow-up planned, else the last follow-up (or creation) plus the cadence

@@ -16,18 +16,21 @@ from schema.types import (
     AutoNumber,
     Checkbox,
     Choice,
+    ChurnRisk,
     CreatedOn,
     DateTime,
     DaysSince,
     DueOn,
     Email,
     Formula,
+    Lifecycle,
     Link,
     LongText,
     MultiChoice,
     Number,
     Option,
     Phone,
+    RevenueTier,
     Rollup,
     ScoreGrade,
     ScoreTotal,
@@ -82,6 +85,12 @@ SCORE_GRADES = options(("A", "A级（重点跟进）", "A (focus)"), ("B", "B级
 URGENCY_CLASSES = options(("urgent", "紧急", "Urgent"), ("soon", "缓急", "Soon"), ("later", "不紧急", "Not urgent"),
                           ("slow", "可慢反应", "Can wait"))
 SCORE = Number(integer=True, minimum=1, maximum=5, display="rating")
+#: 客户分层 (seed 003): S/A/B/C/D by cumulative share of revenue.
+TIERS = options(("S", "S级", "S"), ("A", "A级", "A"), ("B", "B级", "B"), ("C", "C级", "C"), ("D", "D级", "D"))
+#: 生命周期 (seed 003).
+LIFECYCLE = options(("acquisition", "获取期", "Acquisition"), ("growth", "提升期", "Growth"),
+                    ("maturity", "成熟期", "Maturity"), ("decline", "衰退期", "Decline"),
+                    ("leaving", "离开期", "Leaving"))
 STAGES = options(
     ("lead", "线索", "Lead"),
     ("intent", "意向", "Interest"),
@@ -252,6 +261,22 @@ CUSTOMERS = Table(
                       "When the sales stage last changed, recorded by the base")),
         Column("days_in_stage", DaysSince("stage_changed_at"), L("本阶段天数", "Days in stage"),
                help=L("进入当前销售阶段以来的天数", "Days since the customer entered its current stage")),
+        Column("tier", RevenueTier("won_amount", result=Choice(TIERS)), L("客户分层", "Tier"), filterable=True,
+               help=L("按成交金额从大到小累计：默认前 50% 收入的客户为 S级、到 80% 为 A级、90% B级、97% C级，其余 D级；"
+                      "没有成交金额的为空（规则页可改）", "Customers by won amount, largest first: those holding the "
+                      "first 50% of revenue are S, to 80% A, 90% B, 97% C, the rest D; empty without revenue "
+                      "(editable on the rules page)")),
+        Column("churn_risk", ChurnRisk("follow_ups", "customer_id", "time", "last_follow_up_at", "stage"),
+               L("流失风险", "Churn risk"), filterable=True,
+               help=L("跟进过、未输单，且 60 天没有跟进，或近 90 天跟进次数比之前 90 天少了一半以上（规则页可改）",
+                      "Followed up before, not lost, and no follow-up for 60 days, or follow-ups in the last "
+                      "90 days fell by more than half from the 90 before (editable on the rules page)")),
+        Column("lifecycle", Lifecycle("stage", "churn_risk", "last_follow_up_at", "created_on",
+                                      result=Choice(LIFECYCLE)), L("生命周期", "Lifecycle"), filterable=True,
+               help=L("获取期：线索、意向；提升期：方案、谈判；成熟期：已成交；衰退期：已成交但有流失风险；"
+                      "离开期：输单，或超过流失天数两倍没有跟进", "Acquisition: lead, interest; growth: proposal, "
+                      "negotiation; maturity: won; decline: won but at risk; leaving: lost, or no follow-up "
+                      "for twice the churn days")),
     ),
 )
 

@@ -16,7 +16,16 @@ from typing import Any
 
 from schema.labels import L, Label
 from schema.model import Base
-from schema.types import DueOn, InvalidValue, ScoreGrade, StageRate, UrgencyClass
+from schema.types import (
+    ChurnRisk,
+    DueOn,
+    InvalidValue,
+    Lifecycle,
+    RevenueTier,
+    ScoreGrade,
+    StageRate,
+    UrgencyClass,
+)
 
 
 @dataclass(frozen=True)
@@ -172,6 +181,12 @@ def with_rules(base: Base, rules: Rules) -> Base:
     def ruled(kind: Any) -> Any:
         if isinstance(kind, StageRate):
             return replace(kind, defaults=rules.win_rates())
+        if isinstance(kind, RevenueTier):
+            return replace(kind, cuts=(rules.tier_s, rules.tier_a, rules.tier_b, rules.tier_c))
+        if isinstance(kind, ChurnRisk):
+            return replace(kind, days=rules.churn_days, drop=rules.frequency_drop)
+        if isinstance(kind, Lifecycle):
+            return replace(kind, leave_days=2 * rules.churn_days)
         if isinstance(kind, ScoreGrade):
             return replace(kind, a_cut=rules.grade_a, b_cut=rules.grade_b)
         if isinstance(kind, DueOn):

@@ -717,6 +717,47 @@ class StageChangedAt(Derived):
 
 
 @dataclass(frozen=True)
+class RevenueTier(Derived):
+    """客户分层 S/A/B/C/D (seed 003, the 80/20 rule) by the customer's ``amount`` (成交金额): customers are
+    ranked by it, largest first, and a customer whose larger peers hold less than ``cuts[0]`` % of all
+    revenue is S, less than ``cuts[1]`` % A, then B, C, and D for the rest; empty without revenue. Ties
+    share a tier. Worked out over the whole base, whoever is looking."""
+
+    amount: str = ""
+    cuts: tuple[int, int, int, int] = (50, 80, 90, 97)
+    result: ColumnType = field(default_factory=lambda: Text())
+
+
+@dataclass(frozen=True)
+class ChurnRisk(Derived):
+    """流失风险 (seed 000: 长期未互动、购买频次下降): a customer once followed up and not lost whose last
+    follow-up (``last``) is ``days`` or more ago, or whose follow-ups in the last 90 days fell by more
+    than ``drop`` % from the 90 days before (when there were at least two then)."""
+
+    table: str = ""
+    via: str = ""
+    time: str = ""
+    last: str = ""
+    stage: str = ""
+    days: int = 60
+    drop: int = 50
+    result: ColumnType = field(default_factory=lambda: Checkbox())
+
+
+@dataclass(frozen=True)
+class Lifecycle(Derived):
+    """生命周期 (seed 003): 获取期 (线索, 意向), 提升期 (方案, 谈判), 成熟期 (成交), 衰退期 (成交 and at
+    ``risk``), 离开期 (输单, or no follow-up — nor creation — for ``leave_days``)."""
+
+    stage: str = ""
+    risk: str = ""
+    last: str = ""
+    created: str = ""
+    leave_days: int = 120
+    result: ColumnType = field(default_factory=lambda: Text())
+
+
+@dataclass(frozen=True)
 class DaysSince(ColumnType):
     """Whole days from the date in another (usually computed) column to today."""
 

@@ -107,5 +107,6 @@ def test_computed_and_system_columns_are_read_only_in_the_grid():
     assert read_only == sorted(["number", "created_on", "attachments", "last_follow_up_at", "follow_up_count",
                                 "days_since_follow_up", "next_follow_up_on", "last_method", "last_content",
                                 "lead_score", "score_grade", "due_on", "urgency_class",
-                                "effective_win_rate", "weighted_amount", "stage_changed_at", "days_in_stage"])
+                                "effective_win_rate", "weighted_amount", "stage_changed_at", "days_in_stage",
+                                "tier", "churn_risk", "lifecycle"])
     assert config["name"]["label"] == "客户名称"
