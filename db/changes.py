@@ -265,6 +265,8 @@ def bulk_load(db: sqlite_utils.Database, table_name: str, *, base: Base | None =
     for column in base.table(table_name).links():  # lists' pairs, which the triggers set aside would keep
         if column.type.multiple:
             rebuild_pairs(db, table_name, column.name)
+    if table_name == "customers":  # 成交金额 may have changed without the trigger that says so
+        db.execute("DELETE FROM tier_cuts")
     for _, sql in triggers:
         db.execute(sql)
     if table_name == "customers" and db["stage_changes"].exists():

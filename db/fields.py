@@ -26,12 +26,13 @@ from db.connection import write_transaction
 from db.errors import Refused
 from db.numbers import next_number
 from db.settings import rules
+from db.tiers import tier_cuts
 from schema.crm import CRM
 from schema.fields import AGGREGATES, DEFAULT_NUMBER_FORMAT, KIND_CODES, FieldSpec, kind, with_fields
 from schema.formula import FormulaError, formula_column, parse, references, result_of, rewrite
 from schema.labels import Label
 from schema.model import Base, Column, Table, UnknownColumn
-from schema.rules import with_rules
+from schema.rules import with_rules, with_tier_cuts
 from schema.templates import empty_table
 from schema.types import (
     NOW,
@@ -92,7 +93,9 @@ def specs(db: sqlite_utils.Database, *, include_deleted: bool = False) -> list[F
 def load_base(db: sqlite_utils.Database, template: Base = CRM) -> Base:
     """The template, plus the tables people added, with this base's fields and sales rules applied:
     what grids, validation and queries work from."""
-    return with_rules(with_fields(Base(tables=template.tables + tuple(user_tables(db))), specs(db)), rules(db))
+    current = rules(db)
+    base = with_rules(with_fields(Base(tables=template.tables + tuple(user_tables(db))), specs(db)), current)
+    return with_tier_cuts(base, tier_cuts(db, current))
 
 
 def user_tables(db: sqlite_utils.Database) -> list[Table]:

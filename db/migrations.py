@@ -375,28 +375,6 @@ def m012_pool(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m015_lead_scores(db: sqlite_utils.Database) -> None:
-    """线索评分 (seed 000): four scores of 1–5 on each customer; their sum and grade are computed."""
-    for name in ("score_need", "score_budget", "score_decision", "score_urgency"):
-        db.execute(f"ALTER TABLE customers ADD COLUMN {name} INTEGER")  # names: literals of this migration
-    # The sum orders and filters the grade (A from 15 …) by index whatever the rules' cuts are.
-    db.execute("CREATE INDEX customers_lead_score ON customers("
-               "(score_need + score_budget + score_decision + score_urgency))")
-
-
-def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply pending migrations; return the names of those applied."""
-    pending = [migration.name for migration in migrations.pending(db)]
-    migrations.apply(db)
-    return pending
-
-
-def is_current(db: sqlite_utils.Database) -> bool:
-    """Whether every migration has been applied."""
-    return not migrations.pending(db)
-
-
-@migrations()
 def m013_deals(db: sqlite_utils.Database) -> None:
     """商机 (deals): the deal columns of customers, and ``stage_changes``, one row per change of 销售阶段.
 
@@ -476,3 +454,39 @@ def m013_deals(db: sqlite_utils.Database) -> None:
             VALUES (NEW.id, OLD.stage, NEW.stage, NEW.updated_at, NEW.updated_by);
             UPDATE customers SET stage_changed_at = NEW.updated_at WHERE id = NEW.id;
         END""")
+
+
+@migrations()
+def m015_lead_scores(db: sqlite_utils.Database) -> None:
+    """线索评分 (seed 000): four scores of 1–5 on each customer; their sum and grade are computed."""
+    for name in ("score_need", "score_budget", "score_decision", "score_urgency"):
+        db.execute(f"ALTER TABLE customers ADD COLUMN {name} INTEGER")  # names: literals of this migration
+    # The sum orders and filters the grade (A from 15 …) by index whatever the rules' cuts are.
+    db.execute("CREATE INDEX customers_lead_score ON customers("
+               "(score_need + score_budget + score_decision + score_urgency))")
+
+
+@migrations()
+def m016_tier_cuts(db: sqlite_utils.Database) -> None:
+    """The amounts at which 客户分层 S/A/B/C begin, worked out once after deals change (db/tiers.py)
+    instead of ranking every customer's revenue on every read. Any change of a customer's 成交金额
+    empties the table; the next read works the cuts out again for the rules of the day (``rules``)."""
+    db.execute("CREATE TABLE tier_cuts (rules TEXT PRIMARY KEY, s REAL, a REAL, b REAL, c REAL)")
+    db.execute("CREATE TRIGGER tier_cuts_insert AFTER INSERT ON customers WHEN NEW.won_amount IS NOT NULL "
+               "BEGIN DELETE FROM tier_cuts; END")
+    db.execute("CREATE TRIGGER tier_cuts_update AFTER UPDATE OF won_amount ON customers "
+               "WHEN NEW.won_amount IS NOT OLD.won_amount BEGIN DELETE FROM tier_cuts; END")
+    db.execute("CREATE TRIGGER tier_cuts_delete AFTER DELETE ON customers WHEN OLD.won_amount IS NOT NULL "
+               "BEGIN DELETE FROM tier_cuts; END")
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply pending migrations; return the names of those applied."""
+    pending = [migration.name for migration in migrations.pending(db)]
+    migrations.apply(db)
+    return pending
+
+
+def is_current(db: sqlite_utils.Database) -> bool:
+    """Whether every migration has been applied."""
+    return not migrations.pending(db)

@@ -319,17 +319,12 @@ class Compiler:
         return sides[0], sides[1]
 
     def _tier(self, table: Table, tier: RevenueTier, alias: str) -> str:
-        """S/A/B/C/D by the amounts at which the revenue held by larger customers crosses each cut: four
-        uncorrelated subqueries, so SQLite works each out once per statement, not once per row."""
-        amount = quote(tier.amount)
-        ranked = (f"SELECT c.{amount} AS a, SUM(c.{amount}) OVER (ORDER BY c.{amount} DESC "
-                  f"RANGE UNBOUNDED PRECEDING) - c.{amount} * COUNT(*) OVER (ORDER BY c.{amount} DESC "
-                  f"RANGE CURRENT ROW) AS before FROM {quote(table.name)} c WHERE c.{amount} > 0")
-        total = f"(SELECT SUM(c.{amount}) FROM {quote(table.name)} c WHERE c.{amount} > 0)"
-        cases = " ".join(
-            f"WHEN {alias}.{amount} >= (SELECT MIN(a) FROM ({ranked}) WHERE before * 100 < {int(cut)} * {total}) "
-            f"THEN '{name}'" for name, cut in zip("SABC", tier.cuts, strict=True))
-        return f"(CASE WHEN {alias}.{amount} IS NULL OR {alias}.{amount} <= 0 THEN NULL {cases} ELSE 'D' END)"
+        """S/A/B/C/D by comparing the row's amount with the cut amounts ``load_base`` put into the type
+        (db/tiers.py): four parameters, no ranking of the customers on each read."""
+        amount = f"{alias}.{quote(tier.amount)}"
+        cases = " ".join(f"WHEN {amount} >= {self.param(cut)} THEN '{name}'"
+                         for name, cut in zip("SABC", tier.amounts, strict=True) if cut is not None)
+        return f"(CASE WHEN {amount} IS NULL OR {amount} <= 0 THEN NULL {cases} ELSE 'D' END)"
 
     def _churn_risk(self, table: Table, risk: ChurnRisk, alias: str, depth: int) -> str:
         """1 for a customer at risk of being lost (see ``ChurnRisk``), else 0; two index range counts per row."""

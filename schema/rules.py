@@ -198,3 +198,12 @@ def with_rules(base: Base, rules: Rules) -> Base:
     return Base(tables=tuple(
         replace(table, columns=tuple(replace(c, type=ruled(c.type)) for c in table.columns))
         for table in base.tables))
+
+
+def with_tier_cuts(base: Base, amounts: tuple[float | None, ...]) -> Base:
+    """``base`` with the cut amounts of 客户分层 (db/tiers.py) in its ``RevenueTier`` columns."""
+    return Base(tables=tuple(
+        replace(table, columns=tuple(
+            replace(c, type=replace(c.type, amounts=tuple(amounts))) if isinstance(c.type, RevenueTier) else c
+            for c in table.columns))
+        for table in base.tables))

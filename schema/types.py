@@ -725,6 +725,8 @@ class RevenueTier(Derived):
 
     amount: str = ""
     cuts: tuple[int, int, int, int] = (50, 80, 90, 97)
+    #: The least amount of an S, A, B and C customer under ``cuts`` (db/tiers.py; ``None``: nobody).
+    amounts: tuple[float | None, ...] = (None, None, None, None)
     result: ColumnType = field(default_factory=lambda: Text())
 
 

@@ -99,3 +99,30 @@ def test_the_lifecycle_stage_follows_the_sales_stage_and_the_follow_ups(db, make
     db.conn.commit()
     make_follow_up(customer, time=at(last))
     assert get_row(db, "customers", customer, actor=ADMIN, today=TODAY)["lifecycle"] == expected
+
+
+def test_the_cut_amounts_are_kept_until_a_deal_changes_and_then_worked_out_again(db, make_customer):
+    from db.changes import ChangeSet, RowEdit, apply
+
+    small = won(make_customer, 10)
+    won(make_customer, 90)
+    assert tiers(db) == {90: "S", 10: "C"}
+    assert db.execute("SELECT COUNT(*) FROM tier_cuts").fetchone()[0] == 1  # kept
+    apply(db, ChangeSet("customers", edits=(RowEdit(small, 1, {"won_amount": 900}),)), actor=ADMIN)
+    assert db.execute("SELECT COUNT(*) FROM tier_cuts").fetchone()[0] == 0  # emptied by the change
+    assert tiers(db) == {900: "S", 90: "C"}
+
+
+def test_working_out_the_cuts_inside_a_save_never_commits_it_early(db, make_customer):
+    from db.connection import write_transaction
+    from db.fields import load_base
+
+    won(make_customer, 10)
+    try:
+        with write_transaction(db):
+            db.execute("UPDATE customers SET notes = '回滚我'")
+            load_base(db)  # works the cuts out inside the transaction
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    assert db.execute("SELECT COUNT(*) FROM customers WHERE notes = '回滚我'").fetchone()[0] == 0
