@@ -331,12 +331,13 @@ def seed_synthetic(db: sqlite_utils.Database, *, customers: int, follow_ups_per_
             "INSERT INTO users (id, username, display_name, role, updated_at) VALUES (?, ?, ?, ?, ?)",
             [(i + 1, u, name, role, stamp) for i, (u, name, role) in enumerate(DEMO_USERS)],
         )
-        db.conn.executemany(
-            "INSERT INTO customers (number, name, industry, region, address, contact, contact_title, phone, stage, "
-            "grade, scale, source, owner_id, created_on, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        with bulk_load(db, "customers"):  # the 查重 keys computed once for all, in key order
+            db.conn.executemany(
+                "INSERT INTO customers (number, name, industry, region, address, contact, contact_title, phone, "
+                "stage, grade, scale, source, owner_id, created_on, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
         db.conn.executemany("INSERT INTO sequences (name, value) VALUES (?, ?)",
                             [(f"customers.number.{month}", count) for month, count in per_month.items()])
         methods = tuple(_CONTENT)
