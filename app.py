@@ -46,6 +46,9 @@ if actor.can("activity_log"):
 if actor.can("transfer"):
     pages.append(st.Page("pages/members.py", title=t("nav.members"), icon=":material/manage_accounts:",
                          url_path="members"))
+if actor.can("merge_duplicates"):
+    pages.append(st.Page("pages/duplicates.py", title=t("nav.duplicates"), icon=":material/join_inner:",
+                         url_path="duplicates"))
 if actor.can("snapshots"):
     pages.append(st.Page("pages/snapshots.py", title=t("nav.snapshots"), icon=":material/backup:",
                          url_path="snapshots"))

@@ -13,6 +13,7 @@ command. Figures live here, never in timed unit tests.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -36,6 +37,7 @@ from db.changes import ChangeSet, NewRow, RowEdit, apply
 from db.charts import dashboard
 from db.connection import BASE_ENV, connect, opened
 from db.demo import seed_synthetic
+from db.duplicates import KINDS, SimilarCustomers, check, scan
 from db.migrations import migrate
 from db.queries import Filter, Query, count_rows, fetch_page, get_row
 from db.worklist import worklist
@@ -65,6 +67,10 @@ TARGETS: dict[str, tuple[Callable[[dict], bool], str]] = {
     "公海: hourly automatic return, nothing due": (lambda r: r["median"] <= 50, "≤ 50 ms"),
     "公海: pool page of 50 with its count": (lambda r: r["median"] <= 50, "≤ 50 ms"),
     "公海: claim one customer": (lambda r: r["median"] <= 20, "≤ 20 ms"),
+    "查重 check on save (a new name)": (lambda r: r["median"] <= 5, "≤ 5 ms"),
+    "查重 check on save (a name among 1,000s alike)": (lambda r: r["median"] <= 50, "≤ 50 ms"),
+    "add one customer (查重 included)": (lambda r: r["median"] <= 20, "≤ 20 ms"),
+    "全库查重 scan": (lambda r: r["median"] <= 30_000, "≤ 30 s"),
     "销售: page of 100 (own + 公海)": (lambda r: r["median"] <= 20, "≤ 20 ms"),
     "销售: sorted by 最近跟进时间": (lambda r: r["median"] <= 50, "≤ 50 ms"),
     "销售: filtered 未跟进超过 30 天": (lambda r: r["median"] <= 50, "≤ 50 ms"),
@@ -191,6 +197,36 @@ def measure_pool(db, size: int, runs: int, results: Results) -> None:
             pool.claim(db, ADMIN, [customer], now=now)
 
     results.add("公海: claim one customer", size, timed(claim_one, runs))
+
+
+#: Characters for names of their own (none is in the synthetic base's vocabulary of cities, brands and trades).
+_CHARACTERS = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥鹤松竹梅兰菊桂枫柏杉"
+
+
+def measure_duplicates(db, size: int, runs: int, results: Results) -> None:
+    """查重: the check a save makes (exact keys, then near names through the pair index) and the whole-base scan.
+
+    The synthetic names are ``<city><brand><industry>有限公司<n>``: each is ≥ 85% like the thousands that share
+    its first part, the worst case for the check; a name of its own is the usual case.
+    """
+    rng = random.Random(size + 1)
+
+    def checked(customer: int) -> None:
+        with contextlib.suppress(SimilarCustomers):  # what a save does with it: warn, write nothing
+            check(db, ADMIN, [(None, customer, set(KINDS))], {customer: {}}, {}, threshold=0.85, allow_similar=False)
+
+    def add_customer() -> None:  # a name of its own, as a salesperson types it: the whole check, near names too
+        name = "".join(rng.sample(_CHARACTERS, 4)) + "科技有限公司"
+        values = {"name": name, "phone": f"199{rng.randrange(10**8):08d}"}
+        with contextlib.suppress(SimilarCustomers):  # then nothing is written, as in the grid
+            apply(db, ChangeSet("customers", inserts=(NewRow(values),)), actor=ADMIN)
+
+    results.add("add one customer (查重 included)", size, timed(add_customer, runs))
+    newest = db.execute("SELECT MAX(id) FROM customers").fetchone()[0]
+    results.add("查重 check on save (a new name)", size, timed(lambda: checked(newest), runs))
+    results.add("查重 check on save (a name among 1,000s alike)", size,
+                timed(lambda: checked(rng.randrange(1, size + 1)), runs))
+    results.add("全库查重 scan", size, timed(lambda: scan(db, ADMIN, threshold=0.85), max(1, runs // 4)))
 
 
 def naive_page(db) -> pd.DataFrame:
@@ -337,6 +373,9 @@ def main(argv: list[str] | None = None) -> int:
                 measure_naive(db, size, args.runs, results)
                 measure_writes(db, size, args.runs, results)
                 measure_pool(db, size, args.runs, results)
+
+
+                measure_duplicates(db, size, args.runs, results)
             finally:
                 db.close()
             measure_apptest(path, size, args.runs, results)

@@ -4,7 +4,8 @@ Three roles (seed 003 and the issue on accounts):
 
 - 管理员 ``admin``: everything, including members, fields (字段) and snapshots;
 - 经理 ``manager``: every customer and follow-up, reassigning (transfer),
-  deleting customers, restoring anyone's deletion, the base-wide activity log;
+  deleting customers, 查重 (scanning for and merging duplicates), restoring
+  anyone's deletion, the base-wide activity log;
 - 销售 ``sales``: their own customers and the unowned ones (公海), and those
   customers' follow-ups; never another salesperson's customers.
 
@@ -30,8 +31,9 @@ ROLES = ("admin", "manager", "sales")
 #: Actions a role may take, besides reading and writing rows in its scope.
 RIGHTS: dict[str, frozenset[str]] = {
     "admin": frozenset({"manage_users", "manage_schema", "snapshots", "transfer", "delete_customers",
-                        "undo_others", "activity_log", "manage_rules"}),
-    "manager": frozenset({"transfer", "delete_customers", "undo_others", "activity_log", "manage_rules"}),
+                        "undo_others", "activity_log", "manage_rules", "merge_duplicates"}),
+    "manager": frozenset({"transfer", "delete_customers", "undo_others", "activity_log", "manage_rules",
+                          "merge_duplicates"}),
     "sales": frozenset(),
 }
 

@@ -22,13 +22,14 @@ from typing import Any
 
 import sqlite_utils
 
-from db import access, deals, history, pool
+from db import access, deals, duplicates, history, pool
 from db.access import Actor
 from db.connection import write_transaction
 from db.errors import InvalidChanges, Problem, StaleRow
 from db.fields import load_base, rebuild_pairs
 from db.numbers import next_number
 from db.queries import Compiler, holds, quote
+from db.settings import rules
 from schema.crm import CRM
 from schema.model import Base, Column, Table, UnknownColumn
 from schema.types import NOW, AutoNumber, CreatedOn, Date, InvalidValue, is_empty
@@ -267,6 +268,7 @@ def bulk_load(db: sqlite_utils.Database, table_name: str, *, base: Base | None =
             rebuild_pairs(db, table_name, column.name)
     if table_name == "customers":  # 成交金额 may have changed without the trigger that says so
         db.execute("DELETE FROM tier_cuts")
+        duplicates.rebuild_keys(db)  # the 查重 keys' triggers were set aside too
     for _, sql in triggers:
         db.execute(sql)
     if table_name == "customers" and db["stage_changes"].exists():
@@ -379,12 +381,20 @@ def apply(
     actor: Actor,
     now: dt.datetime | None = None,
     base: Base | None = None,
+    allow_similar: bool = False,
+    check_duplicates: bool = True,
+    by: history.Stamp | None = None,
 ) -> Applied:
     """Validate and write ``changes`` as ``actor`` in one transaction; return what was written.
 
-    Raises InvalidChanges (bad values, nothing written), StaleRow (a row was
-    changed or deleted by someone else since it was read, nothing written) or
-    AccessDenied (the actor may not touch a row or the table, nothing written).
+    Raises InvalidChanges (bad values, or an exact duplicate of another
+    customer — ``invalid.duplicate``; nothing written), StaleRow (a row was
+    changed or deleted by someone else since it was read, nothing written),
+    AccessDenied (the actor may not touch a row or the table, nothing written)
+    or SimilarCustomers (a customer's name is much like another's, nothing
+    written, unless ``allow_similar``). ``check_duplicates=False`` is for a
+    merge; ``by`` makes this save part of a larger recorded change (inside
+    its transaction).
     """
     base = base or load_base(db)
     now = now or dt.datetime.now()
@@ -401,7 +411,7 @@ def apply(
             parsed = _keep_hidden_links(db, table, parsed, base, actor)
             _check_links(db, table, parsed, base, actor)
             _check_required_when(db, table, parsed)
-            by = history.stamp(db, actor.user_id, now.strftime("%Y-%m-%d %H:%M:%S"))
+            by = by or history.stamp(db, actor.user_id, now.strftime("%Y-%m-%d %H:%M:%S"))
             owners = []
             for edit in parsed.edits:
                 changed = _update(db, table, edit, by)
@@ -414,6 +424,8 @@ def apply(
             for gone in parsed.deletes:
                 applied.deleted += _delete(db, table, gone, by, base)
             _check_still_visible(db, actor, table, parsed, applied)
+            if table.name == "customers" and check_duplicates:
+                _check_duplicates(db, actor, parsed, applied, allow_similar)
             if table.name == "users":
                 keep_members_sound(db, parsed)
     except sqlite3.IntegrityError as error:
@@ -452,6 +464,22 @@ def _check_still_visible(db: sqlite_utils.Database, actor: Actor, table: Table, 
     problems = [Problem(row, column, None, "invalid.outside_scope") for row, row_id in written if row_id not in seen]
     if problems:
         raise InvalidChanges(table.name, problems)
+
+
+def _check_duplicates(db: sqlite_utils.Database, actor: Actor, changes: ChangeSet, applied: Applied,
+                      allow_similar: bool) -> None:
+    """Refuse (roll back) customers written with the name, phone or e-mail of another (InvalidChanges), or
+    with a name much like another's (SimilarCustomers) unless ``allow_similar``; see db/duplicates.py."""
+    written = [(e.row, e.row_id, set(e.values)) for e in changes.edits]
+    written += [(n.row, row_id, set(duplicates.KINDS))
+                for n, row_id in zip(changes.inserts, applied.inserted, strict=True)]
+    values = {e.row_id: e.values for e in changes.edits}
+    values |= dict(zip(applied.inserted, (n.values for n in changes.inserts), strict=True))
+    new_rows = dict(zip(applied.inserted, (n.row for n in changes.inserts), strict=True))
+    problems = duplicates.check(db, actor, written, values, new_rows,
+                                threshold=rules(db).duplicate_similarity / 100, allow_similar=allow_similar)
+    if problems:
+        raise InvalidChanges("customers", problems)
 
 
 def keep_members_sound(db: sqlite_utils.Database, changes: ChangeSet | None = None) -> None:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from db.duplicates import register
+
 #: Environment variable naming the base file.
 BASE_ENV = "GENJIN_DB"
 DEFAULT_BASE = Path("data") / "demo.db"
@@ -27,7 +29,7 @@ def base_path() -> Path:
 
 
 def connect(path: str | Path) -> sqlite_utils.Database:
-    """Open the base at ``path`` with foreign keys on and a 5 s busy timeout.
+    """Open the base at ``path`` with foreign keys on, a 5 s busy timeout and the 查重 key function.
 
     The file is put in WAL mode (kept by SQLite in the file itself) so that
     readers never wait for a writer.
@@ -38,6 +40,7 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
+    register(conn)  # the 查重 keys' triggers call it (migration m014)
     return sqlite_utils.Database(conn)
 
 

@@ -417,7 +417,7 @@ def seed_synthetic(db: sqlite_utils.Database, *, customers: int, follow_ups_per_
             "INSERT INTO users (id, username, display_name, role, updated_at) VALUES (?, ?, ?, ?, ?)",
             [(i + 1, u, name, role, stamp) for i, (u, name, role) in enumerate(DEMO_USERS)],
         )
-        with bulk_load(db, "customers"):  # their stages recorded in one statement, not a trigger per row
+        with bulk_load(db, "customers"):  # stages and 查重 keys in one statement each, not a trigger per row
             db.conn.executemany(
                 "INSERT INTO customers (number, name, industry, region, address, contact, contact_title, phone, "
                 "stage, grade, scale, source, owner_id, created_on, updated_at) "

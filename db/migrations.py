@@ -457,6 +457,46 @@ def m013_deals(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m014_duplicate_keys(db: sqlite_utils.Database) -> None:
+    """查重: each customer's normalized keys (name, phone, e-mail, and the character pairs of its name),
+    indexed, kept by triggers in the same statement as every write to ``customers``.
+
+    The keys are computed by ``genjin_customer_keys(name, phone, email)``, a function every connection
+    registers (``db.connection.connect``, from ``db/duplicates.py``); it returns a JSON list of
+    ``[kind, key]`` pairs. A customer written through a connection without it fails rather than drift.
+    """
+    db.execute("""
+        CREATE TABLE customer_keys (
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            customer_id INTEGER NOT NULL,
+            PRIMARY KEY (kind, key, customer_id)
+        ) WITHOUT ROWID""")
+    db.execute("CREATE INDEX customer_keys_customer ON customer_keys(customer_id, kind)")
+    db.execute("""
+        CREATE TRIGGER customer_keys_insert AFTER INSERT ON customers BEGIN
+            INSERT OR IGNORE INTO customer_keys (kind, key, customer_id)
+            SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), NEW.id
+            FROM json_each(genjin_customer_keys(NEW.name, NEW.phone, NEW.email));
+        END""")
+    db.execute("""
+        CREATE TRIGGER customer_keys_update AFTER UPDATE OF id, name, phone, email ON customers BEGIN
+            DELETE FROM customer_keys WHERE customer_id = OLD.id;
+            INSERT OR IGNORE INTO customer_keys (kind, key, customer_id)
+            SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), NEW.id
+            FROM json_each(genjin_customer_keys(NEW.name, NEW.phone, NEW.email));
+        END""")
+    db.execute("""
+        CREATE TRIGGER customer_keys_delete AFTER DELETE ON customers BEGIN
+            DELETE FROM customer_keys WHERE customer_id = OLD.id;
+        END""")
+    db.execute("""
+        INSERT OR IGNORE INTO customer_keys (kind, key, customer_id)
+        SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), c.id
+        FROM customers c, json_each(genjin_customer_keys(c.name, c.phone, c.email)) j""")
+
+
+@migrations()
 def m015_lead_scores(db: sqlite_utils.Database) -> None:
     """线索评分 (seed 000): four scores of 1–5 on each customer; their sum and grade are computed."""
     for name in ("score_need", "score_budget", "score_decision", "score_urgency"):

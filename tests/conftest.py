@@ -102,9 +102,15 @@ def demo_db(demo_file: Path):
         yield connection
 
 
-def insert(db, table: str, *, actor: Actor = ADMIN, now: dt.datetime = NOW, **values) -> int:
-    """Add one row through the real change-set path; return its id."""
-    return apply(db, ChangeSet(table, inserts=(NewRow(values),)), actor=actor, now=now).inserted[0]
+def insert(db, table: str, *, actor: Actor = ADMIN, now: dt.datetime = NOW, allow_similar: bool = True,
+           **values) -> int:
+    """Add one row through the real change-set path; return its id.
+
+    Factories make many customers with numbered names (测试客户1, 测试客户10 …): a near duplicate is
+    allowed unless a test asks otherwise (``allow_similar=False``); an exact one is still refused.
+    """
+    return apply(db, ChangeSet(table, inserts=(NewRow(values),)), actor=actor, now=now,
+                 allow_similar=allow_similar).inserted[0]
 
 
 @pytest.fixture

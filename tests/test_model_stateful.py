@@ -25,6 +25,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
 from db.connection import connect
 from db.demo import create_base
+from db.duplicates import name_key
+from db.errors import InvalidChanges
 from db.history import stored_values
 from db.queries import stored_drift
 from db.undo import UndoRefused, last_change, trash, undo
@@ -144,7 +146,7 @@ class RandomSavesUndosAndRestoresKeepTheBaseEqualToAModel(RuleBasedStateMachine)
         """Apply ``changes``; check it was recorded as one change over exactly the ``touched`` rows."""
         previous = self.latest_change_id()
         stored_before = {key: self.stored_row(key) for key in touched}
-        applied = apply(self.db, changes, actor=ADMIN)
+        applied = apply(self.db, changes, actor=ADMIN, allow_similar=True)
         if changes.inserts:
             [new_id] = applied.inserted
             assert new_id not in self.rows[changes.table]
@@ -190,6 +192,16 @@ class RandomSavesUndosAndRestoresKeepTheBaseEqualToAModel(RuleBasedStateMachine)
 
     @rule(name=names, contact=texts)
     def add_a_customer(self, name: str, contact: str) -> None:
+        if name_key(name) in {name_key(row["name"]) for row in self.rows["customers"].values()}:
+            previous = self.latest_change_id()  # 查重: the same name again is refused and writes nothing
+            try:
+                apply(self.db, ChangeSet("customers", inserts=(NewRow({"name": name}),)), actor=ADMIN)
+            except InvalidChanges as refused:
+                assert [p.reason for p in refused.problems] == ["invalid.duplicate"]
+            else:
+                raise AssertionError(f"{name!r} was added twice")
+            assert self.latest_change_id() == previous
+            return
         applied = self.save(ChangeSet("customers", inserts=(NewRow({"name": name, "contact": contact}),)), {})
         self.rows["customers"][applied.inserted[0]] = {"name": name, "contact": as_stored(contact)}
 

@@ -17,6 +17,7 @@ import streamlit as st
 from db.access import AccessDenied, Actor
 from db.changes import ChangeSet, NewRow, apply
 from db.connection import base_path, opened
+from db.duplicates import SimilarCustomers
 from db.errors import InvalidChanges
 from db.queries import get_row, link_options
 from schema.model import Column, Table
@@ -100,15 +101,21 @@ def input_value(column: Column, raw: Any) -> Any:
     return None if raw in ("", []) else raw
 
 
-def _submit(table: Table, fixed: Mapping[str, Any], asked: list[str]) -> None:
+def _submit(table: Table, fixed: Mapping[str, Any], asked: list[str], allow_similar: bool = False) -> None:
     state = st.session_state
     values = {name: input_value(table.column(name), state.get(f"form.{table.name}.{name}")) for name in asked}
+    state.pop(f"form.{table.name}.similar", None)
     try:
         with opened(base_path()) as db:
             actor = acting()
             applied = apply(db, ChangeSet(table.name, inserts=(NewRow({**values, **fixed}, row=t("form.row")),)),
-                            actor=actor)
+                            actor=actor, allow_similar=allow_similar)
             added = get_row(db, table.name, applied.inserted[0], actor=actor)[table.label_column]
+    except SimilarCustomers as error:  # 查重: the input stays; 仍然提交 saves it anyway
+        lines = "\n".join(f"- {line}" for line in describe(error))
+        flash("warning", md_escape(t("duplicate.similar")) + "\n\n" + lines)
+        state[f"form.{table.name}.similar"] = True
+        return
     except (InvalidChanges, AccessDenied) as error:
         flash("error", "\n".join(f"- {line}" for line in describe(error)))
         return
@@ -125,3 +132,6 @@ def show(table: Table, fixed: Mapping[str, Any], links: Mapping[str, Mapping[int
             _input(table, column, links)
         st.form_submit_button(t("form.submit"), type="primary", on_click=_submit,
                               args=(table, dict(fixed), [c.name for c in asked]), width="stretch")
+    if st.session_state.get(f"form.{table.name}.similar"):
+        st.button(t("form.save_anyway"), on_click=_submit, args=(table, dict(fixed), [c.name for c in asked], True),
+                  key=f"form.{table.name}.save_anyway")

@@ -9,7 +9,8 @@ bumps the version so the grid remounts from the database.
 
 A rejected save *holds* the grid: until the user fixes the input, discards it
 or saves it anyway, the grid is drawn from the rows as they were when the user
-typed, not from the base. Redrawing fresh rows would either wipe what they
+typed, not from the base (a save naming a customer much like an existing one —
+查重 — is held the same way, with 仍然保存). Redrawing fresh rows would either wipe what they
 typed (Streamlit resets an editor whose data changes when rows can be added)
 or pair it with a newer row version (a fixed-size editor keeps edits across
 data changes), which would overwrite someone else's save without a word.
@@ -28,6 +29,7 @@ import streamlit as st
 from db.access import AccessDenied
 from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
 from db.connection import base_path, opened
+from db.duplicates import SimilarCustomers
 from db.errors import InvalidChanges, StaleRow
 from db.queries import current_versions, dependent_counts
 from schema.crm import CRM
@@ -112,6 +114,7 @@ class Held:
     heading: str
     lines: list[str]
     conflict: bool
+    similar: bool = False
 
 
 # --- grid -> change set -------------------------------------------------------
@@ -147,15 +150,20 @@ def changes_from_editor(
     return ChangeSet(grid.table.name, tuple(edits), tuple(inserts), deletes), opened_ids
 
 
-def save(grid: Grid, changes: ChangeSet, key: str, rows: list[dict[str, Any]]) -> bool:
+def save(grid: Grid, changes: ChangeSet, key: str, rows: list[dict[str, Any]], *, allow_similar: bool = False) -> bool:
     """Apply ``changes`` made in the editor ``key`` over ``rows``; return whether anything was written.
 
     On success the grid reloads and a message says what was written. On a
-    rejection the grid is held (see the module docstring) with every problem.
+    rejection the grid is held (see the module docstring) with every problem;
+    a near duplicate (查重) holds it with a warning until saved anyway.
     """
     try:
         with opened(base_path()) as db:
-            applied = apply(db, changes, actor=acting())
+            applied = apply(db, changes, actor=acting(), allow_similar=allow_similar)
+    except SimilarCustomers as error:
+        st.session_state[_state(grid, "held")] = Held(key, rows, changes, "duplicate.similar", describe(error), False,
+                                                      similar=True)
+        return False
     except (InvalidChanges, StaleRow, AccessDenied) as error:
         conflict = isinstance(error, StaleRow)
         heading = "grid.conflict" if conflict else "grid.rejected"
@@ -237,6 +245,12 @@ def _overwrite(grid: Grid) -> None:
     save(grid, newer, held.key, held.rows)
 
 
+def _save_anyway(grid: Grid) -> None:
+    """Save the held input although it names customers much like existing ones (the user checked them)."""
+    held: Held = st.session_state[_state(grid, "held")]
+    save(grid, held.changes, held.key, held.rows, allow_similar=True)
+
+
 def _height(rows: int, *, adds: bool) -> int:
     """Pixels for the header, up to 14 rows, and the empty row that adds one (35 px each)."""
     return (min(rows, 14) + 1 + int(adds)) * 35 + 3
@@ -260,9 +274,13 @@ def show(grid: Grid, rows: list[dict[str, Any]], links: Mapping[str, Mapping[int
     held: Held | None = st.session_state.get(_state(grid, "held"))
     if held is not None:
         rows = held.rows
-        st.error(md_escape(t(held.heading)) + "\n\n" + "\n".join(f"- {line}" for line in held.lines))
+        alert = st.warning if held.similar else st.error
+        alert(md_escape(t(held.heading)) + "\n\n" + "\n".join(f"- {line}" for line in held.lines))
         left, right, _ = st.columns([1, 1, 3])
         left.button(t("grid.discard"), on_click=_discard, args=(grid,), key=_state(grid, "discard"))
+        if held.similar:
+            right.button(t("grid.save_anyway"), type="primary", on_click=_save_anyway, args=(grid,),
+                         key=_state(grid, "save_anyway"))
         if held.conflict:
             right.button(t("grid.overwrite"), on_click=_overwrite, args=(grid,), key=_state(grid, "overwrite"))
     if _state(grid, "pending") in st.session_state:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from db.access import AccessDenied
+from db.duplicates import SimilarCustomers
 from db.errors import InvalidChanges, Problem, Refused, StaleRow
 from schema.crm import CRM
 from schema.model import UnknownColumn
@@ -42,6 +43,19 @@ def row_text(row: object) -> str:
     return t("grid.row", row=row) if isinstance(row, int) else str(row)
 
 
+def customer_ref(customer_id: int | None, name: str | None, owner: str | None, visible: bool) -> str:
+    """Safe Markdown naming an existing customer (查重): a link to it (``/?customer=ID``) and its owner when the
+    member may see it; otherwise only who owns it — never its name or number (db/duplicates.py sends neither)."""
+    whose = t("duplicate.owned_by", owner=owner) if owner else t("duplicate.in_pool")
+    if visible and customer_id is not None:
+        return t("duplicate.visible", name=md_escape(name), id=int(customer_id), whose=md_escape(whose))
+    return md_escape(t("duplicate.hidden", whose=whose))
+
+
+#: Stands for a piece of ready Markdown while the sentence around it is escaped.
+_SLOT = "\x00"
+
+
 def problem_text(table_name: str, problem: Problem) -> str:
     """One problem as a sentence: 「联系电话」第 12 行：“1380013” 不是有效的手机号…"""
     base = current_base()
@@ -51,6 +65,11 @@ def problem_text(table_name: str, problem: Problem) -> str:
     except UnknownColumn:
         column_label = problem.column
     params = dict(problem.params)
+    ref = None
+    if problem.reason == "invalid.duplicate":
+        ref = customer_ref(params.get("customer"), params.get("name"), params.get("owner"),
+                           bool(params.get("visible")))
+        params["customer"] = _SLOT
     if "options" in params:
         params["options"] = t("app.separator").join(o.label.get(lang()) for o in params["options"])
     if table.has_column(params.get("field", "")):  # required when 销售阶段 is 成交: both by their labels
@@ -65,8 +84,23 @@ def problem_text(table_name: str, problem: Problem) -> str:
     if isinstance(kind, Choice) and isinstance(value, str):
         value = kind.label(value, lang())
     if value is None or value == "":
-        return md_escape(t("message.problem_no_value", column=column_label, row=row, reason=reason))
-    return md_escape(t("message.problem", column=column_label, row=row, value=value, reason=reason))
+        text = md_escape(t("message.problem_no_value", column=column_label, row=row, reason=reason))
+    else:
+        text = md_escape(t("message.problem", column=column_label, row=row, value=value, reason=reason))
+    return text.replace(_SLOT, ref) if ref is not None else text
+
+
+def similar_lines(error: SimilarCustomers) -> list[str]:
+    """One line per customer like one being saved: a link to it if the member may see it, else its owner."""
+    lines = []
+    for match in error.matches:
+        ref = customer_ref(match.customer_id, match.name, match.owner, match.visible)
+        if not match.visible:
+            ref = md_escape(t("duplicate.someone")) + ref
+        text = md_escape(t("duplicate.similar_line", row=row_text(match.row) or t("form.row"), customer=_SLOT,
+                           score=f"{match.score:g}"))
+        lines.append(text.replace(_SLOT, ref))
+    return lines
 
 
 def stale_text(error: StaleRow) -> str:
@@ -91,6 +125,8 @@ def describe(error: Exception) -> list[str]:
         return [problem_text(error.table, p) for p in error.problems]
     if isinstance(error, StaleRow):
         return [stale_text(error)]
+    if isinstance(error, SimilarCustomers):
+        return similar_lines(error)
     if isinstance(error, Refused):  # undo, access, accounts, fields, views: a reason key and its params
         params = dict(error.params)
         for key in ("table", "other"):
@@ -109,6 +145,6 @@ def guarded(action: Callable[[], None]) -> list[str]:
     """Run ``action``; return the messages for an expected core error, ``[]`` on success."""
     try:
         action()
-    except (InvalidChanges, StaleRow, AccessDenied) as error:
+    except (InvalidChanges, StaleRow, AccessDenied, SimilarCustomers) as error:
         return describe(error)
     return []
