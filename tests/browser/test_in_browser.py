@@ -146,6 +146,7 @@ def test_a_follow_up_added_in_a_customers_detail_updates_its_computed_columns(pa
     before = metrics(page)
 
     follow_ups = grids(page).nth(1)
+    follow_ups.scroll_into_view_if_needed()  # the detail is long (附件, 放回公海): clicks must land in view
     box = follow_ups.bounding_box()
     rows_before = int(before["跟进次数"])
     # Clicking the empty row under the last follow-up adds a row and opens 跟进时间's editor;
