@@ -520,6 +520,15 @@ def m016_tier_cuts(db: sqlite_utils.Database) -> None:
                "BEGIN DELETE FROM tier_cuts; END")
 
 
+@migrations()
+def m017_after_sale(db: sqlite_utils.Database) -> None:
+    """After the sale (seed 001, step 5): a customer's 合同到期日 and 服务对接人, a follow-up's 满意度."""
+    db.execute("ALTER TABLE customers ADD COLUMN contract_ends_on TEXT")
+    db.execute("ALTER TABLE customers ADD COLUMN service_contact_id INTEGER REFERENCES users(id) ON DELETE SET NULL")
+    db.execute("ALTER TABLE follow_ups ADD COLUMN satisfaction INTEGER")
+    db.execute("CREATE INDEX customers_contract_ends ON customers(contract_ends_on) WHERE contract_ends_on IS NOT NULL")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names of those applied."""
     pending = [migration.name for migration in migrations.pending(db)]

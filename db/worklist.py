@@ -1,11 +1,13 @@
 """今日待跟进: the logged-in member's customers that need a follow-up now, worked out in SQL.
 
-Five lists (seed 001): overdue (with how many days), 即将掉入公海 (the
+Seven lists (seed 001): overdue (with how many days), 即将掉入公海 (the
 member's customers the 公海 rule will take back within its warning days,
 ``db.pool.about_to_return``), due today, due later this week (to Sunday),
-and new A-grade leads (added in the last 30 days)
+new A-grade leads (added in the last 30 days)
 nobody has contacted within the rules' first-contact time (those are kept
-out of the first two lists, so a customer shows once). The due date and the grade are the
+out of the first two lists, so a customer shows once), and after the sale:
+contracts ending within the rules' renewal days (复购/续约) and won
+customers due a 回访. The due date and the grade are the
 customers' computed columns (``due_on``, ``score_grade``), so the rules
 page moves them. Each list is read a page at a time with its full count.
 """
@@ -25,7 +27,7 @@ from db.queries import Compiler, quote
 from db.settings import rules
 from schema.model import Base
 
-SECTIONS = ("overdue", "pool", "today", "week", "new_a")
+SECTIONS = ("overdue", "pool", "today", "week", "new_a", "renewal", "revisit")
 #: How long a lead counts as new: older ones never contacted are simply overdue.
 NEW_DAYS = 30
 
@@ -100,6 +102,7 @@ def worklist(db: sqlite_utils.Database, actor: Actor, *, today: dt.date | None =
         found.counts[section] += 1
         if len(found.items[section]) < limit:
             found.items[section].append(Item(*fields, days=_days(section, today, fields[6], fields[8])))
+    _after_sale(db, actor, today, table, base, found, limit)
     leaving = pool.about_to_return(db, actor, today)
     found.counts["pool"] = len(leaving)
     found.items["pool"] = [Item(d.customer_id, d.name, None, None, None, None, None, d.last_follow_up_at,
@@ -114,3 +117,28 @@ def _days(section: str, today: dt.date, due: str | None, created: str) -> int:
     if section == "new_a":
         return (today - dt.date.fromisoformat(created[:10])).days
     return 0
+
+
+def _after_sale(db: sqlite_utils.Database, actor: Actor, today: dt.date, table, base: Base, found: Worklist,
+                limit: int) -> None:
+    """合同即将到期 (a contract ending within the rules' renewal days: time to sell again) and 回访到期 (a
+    won customer not revisited for the rules' revisit days since the last 回访, or since it was won)."""
+    current = rules(db)
+    compiler = Compiler(base, today, actor)
+    mine = f"t.owner_id = {compiler.param(actor.user_id)} AND {compiler.visible(table)}"
+    columns = "t.id, t.name, t.contact, t.phone, COALESCE(t.grade, ''), t.stage"
+    ending = db.execute(
+        f"SELECT {columns}, t.contract_ends_on, t.last_follow_up_at, t.created_on FROM customers t WHERE {mine} "
+        f"AND t.contract_ends_on BETWEEN {compiler.param(today.isoformat())} AND "
+        f"{compiler.param((today + dt.timedelta(days=current.renewal_days)).isoformat())} "
+        "ORDER BY t.contract_ends_on, t.id", compiler.params).fetchall()
+    found.counts["renewal"] = len(ending)
+    found.items["renewal"] = [Item(*row, days=(dt.date.fromisoformat(row[6]) - today).days) for row in ending[:limit]]
+    revisited = compiler.expression(table, table.column("last_revisit_at"))
+    since = f"COALESCE({revisited}, t.won_on)"
+    due = db.execute(
+        f"SELECT * FROM (SELECT {columns}, date({since}, '+{int(current.revisit_days)} days') AS due, "
+        f"t.last_follow_up_at, t.created_on FROM customers t WHERE {mine} AND t.stage = 'won') "
+        f"WHERE due <= {compiler.param(today.isoformat())} ORDER BY due, id", compiler.params).fetchall()
+    found.counts["revisit"] = len(due)
+    found.items["revisit"] = [Item(*row, days=(today - dt.date.fromisoformat(row[6])).days) for row in due[:limit]]

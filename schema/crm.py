@@ -133,6 +133,7 @@ METHODS = options(
     ("meeting", "线上会议", "Online meeting"),
     ("email", "邮件", "E-mail"),
     ("wechat", "微信", "WeChat"),
+    ("revisit", "回访", "Revisit"),
 )
 FOLLOW_UP_STATUSES = options(
     ("proposal_sent", "已发送方案", "Proposal sent"),
@@ -277,6 +278,17 @@ CUSTOMERS = Table(
                       "离开期：输单，或超过流失天数两倍没有跟进", "Acquisition: lead, interest; growth: proposal, "
                       "negotiation; maturity: won; decline: won but at risk; leaving: lost, or no follow-up "
                       "for twice the churn days")),
+        Column("contract_ends_on", DateType(), L("合同到期日", "Contract ends on"),
+               help=L("到期前按规则页的天数出现在今日待跟进的“合同即将到期”里，提醒复购或续约",
+                      "Listed under “contracts ending” on the worklist the rules' days before, for renewal")),
+        Column("service_contact_id", Link("users"), L("服务对接人", "Service contact"), filterable=True,
+               help=L("成交后负责服务与回访的成员", "The member who serves and revisits the customer after the sale")),
+        Column("last_satisfaction", Rollup("follow_ups", "customer_id", "satisfaction", "latest", order_by="time",
+                                           result=SCORE, condition=("method", "revisit")),
+               L("最近满意度", "Last satisfaction"), help=L("最近一次回访记录的满意度", "From the latest revisit")),
+        Column("last_revisit_at", Rollup("follow_ups", "customer_id", "time", "max", result=DateTime(),
+                                         condition=("method", "revisit")),
+               L("最近回访时间", "Last revisit")),
     ),
 )
 
@@ -297,6 +309,8 @@ FOLLOW_UPS = Table(
         Column("next_follow_up_on", DateType(), L("下次跟进时间", "Next follow-up on")),
         Column("person_id", Link("users"), L("跟进人", "Followed up by"), filterable=True),
         Column("status", Choice(FOLLOW_UP_STATUSES), L("跟进状态", "Status"), filterable=True),
+        Column("satisfaction", SCORE, L("满意度", "Satisfaction"),
+               help=L("回访时客户的满意度，1–5 分", "How satisfied the customer is at a revisit, 1–5")),
     ),
 )
 

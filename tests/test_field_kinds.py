@@ -90,7 +90,7 @@ def test_a_modified_time_field_shows_the_last_change_and_sorts(db, make_customer
 
 def test_a_person_field_picks_a_member_and_refuses_unknown_ones(db, make_customer):
     customer = make_customer()
-    name = fields.add_field(db, ADMIN, "customers", "服务对接人", "person")
+    name = fields.add_field(db, ADMIN, "customers", "售后对接人", "person")
     apply(db, ChangeSet("customers", edits=(RowEdit(customer, 1, {name: 1}),)), actor=ADMIN)
     assert value(db, "customers", customer, name) == 1
     with pytest.raises(InvalidChanges) as refused:

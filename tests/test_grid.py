@@ -108,5 +108,5 @@ def test_computed_and_system_columns_are_read_only_in_the_grid():
                                 "days_since_follow_up", "next_follow_up_on", "last_method", "last_content",
                                 "lead_score", "score_grade", "due_on", "urgency_class",
                                 "effective_win_rate", "weighted_amount", "stage_changed_at", "days_in_stage",
-                                "tier", "churn_risk", "lifecycle"])
+                                "tier", "churn_risk", "lifecycle", "last_satisfaction", "last_revisit_at"])
     assert config["name"]["label"] == "客户名称"

@@ -152,3 +152,63 @@ def test_customers_about_to_return_to_the_pool_are_listed_with_days_left(db, lin
     db.conn.commit()
     found = worklist(db, lina, today=TODAY)
     assert [(item.name, item.days) for item in found.items["pool"]] == [("快掉公海的客户", 2)]
+
+
+# --- after the sale ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("ends_in", "listed"), [(-1, False), (0, True), (30, True), (31, False)])
+def test_a_contract_ending_within_the_renewal_days_is_listed_for_renewal(db, lina, ends_in, listed):
+    customer(db, name="合同客户", contract_ends_on=(TODAY + dt.timedelta(days=ends_in)).isoformat())
+    found = worklist(db, lina, today=TODAY)
+    assert [(item.name, item.days) for item in found.items["renewal"]] == ([("合同客户", ends_in)] if listed else [])
+
+
+def won_customer(db, name: str, won_on: dt.date) -> int:
+    from tests.conftest import WON
+
+    return customer(db, name=name, stage="won", **{**WON, "won_on": won_on.isoformat()})
+
+
+@pytest.mark.parametrize(("since", "listed"), [(89, False), (90, True)])
+def test_a_won_customer_is_due_a_revisit_the_rules_days_after_it_was_won(db, lina, since, listed):
+    won_customer(db, "老客户", TODAY - dt.timedelta(days=since))
+    assert bool(worklist(db, lina, today=TODAY).items["revisit"]) is listed
+
+
+def test_a_revisit_resets_the_clock_and_gives_the_latest_satisfaction(db, lina):
+    from db.queries import get_row
+
+    row = won_customer(db, "老客户", TODAY - dt.timedelta(days=200))
+    insert(db, "follow_ups", customer_id=row, time=f"{(TODAY - dt.timedelta(days=100)).isoformat()} 10:00",
+           method="revisit", satisfaction=3)
+    insert(db, "follow_ups", customer_id=row, time=f"{(TODAY - dt.timedelta(days=10)).isoformat()} 10:00",
+           method="revisit", satisfaction=5)
+    insert(db, "follow_ups", customer_id=row, time=f"{(TODAY - dt.timedelta(days=5)).isoformat()} 10:00",
+           method="phone")  # not a revisit: satisfaction stays the revisit's
+    assert worklist(db, lina, today=TODAY).items["revisit"] == []
+    assert get_row(db, "customers", row, actor=lina, today=TODAY)["last_satisfaction"] == 5
+
+
+def test_the_revisit_days_come_from_the_rules(db, lina):
+    from db import settings
+
+    won_customer(db, "老客户", TODAY - dt.timedelta(days=40))
+    settings.update_rules(db, ADMIN, {"revisit_days": 30})
+    assert [item.name for item in worklist(db, lina, today=TODAY).items["revisit"]] == ["老客户"]
+
+
+def test_a_revisit_logged_from_the_page_records_the_satisfaction(demo):
+    with opened(demo) as db:
+        from tests.conftest import WON
+
+        row = insert(db, "customers", name="回访测试客户", owner_id=3, stage="won",
+                     **{**WON, "won_on": (dt.date.today() - dt.timedelta(days=120)).isoformat()})
+    app = open_today(demo)
+    next(b for b in app.button if b.key == f"today.log.revisit.{row}").click().run()
+    assert app.radio(key="today.method").value == "revisit"
+    app.radio(key="today.satisfaction").set_value(4)
+    app.text_area(key="today.content").input("回访：使用顺利，考虑增购")
+    next(b for b in app.button if b.label == "保存跟进").click().run()
+    with opened(demo) as db:
+        saved = db.execute("SELECT method, satisfaction FROM follow_ups WHERE customer_id = ?", [row]).fetchone()
+    assert saved == ("revisit", 4)

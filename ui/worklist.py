@@ -27,8 +27,10 @@ from ui.text import md_escape
 LOGGING = "today.logging"
 
 
-def _start(item: Item) -> None:
+def _start(item: Item, section: str = "") -> None:
     st.session_state[LOGGING] = item
+    st.session_state["today.method"] = "revisit" if section == "revisit" else "phone"
+    st.session_state["today.satisfaction"] = None
     with opened(base_path()) as db:
         found = rules(db)
     days = {"A": found.cadence_a, "B": found.cadence_b}.get(item.grade or "C", found.cadence_c)
@@ -46,7 +48,8 @@ def _save() -> None:
     actor = acting()
     values = {"customer_id": item.customer_id, "time": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
               "method": state.get("today.method"), "content": state.get("today.content", ""),
-              "next_follow_up_on": state.get("today.next"), "person_id": actor.user_id, "status": "done"}
+              "next_follow_up_on": state.get("today.next"), "person_id": actor.user_id, "status": "done",
+              "satisfaction": state.get("today.satisfaction") if state.get("today.method") == "revisit" else None}
     try:
         with opened(base_path()) as db:
             apply(db, ChangeSet("follow_ups", inserts=(NewRow(values),)), actor=actor)
@@ -66,6 +69,9 @@ def log_form() -> None:
         st.markdown(f"**{md_escape(t('today.log_title', name=item.name))}**")
         methods = {o.code: o.label.get(lang()) for o in METHODS}  # worked out now, not in format_func
         st.radio(t("today.method"), list(methods), format_func=methods.get, key="today.method", horizontal=True)
+        if st.session_state.get("today.method") == "revisit":
+            st.radio(t("today.satisfaction"), [1, 2, 3, 4, 5], key="today.satisfaction", horizontal=True,
+                     format_func=lambda n: "★" * n, index=None)
         st.text_area(t("today.content"), key="today.content", height=100, placeholder=t("today.content_hint"))
         st.date_input(t("today.next"), key="today.next", format="YYYY-MM-DD")
         save, cancel, _ = st.columns([1, 1, 3])
@@ -88,10 +94,12 @@ def section(found: Worklist, name: str) -> None:
                   " ".join(part for part in (item.contact, item.phone) if part)]
         when = {"overdue": t("today.days_overdue", days=item.days),
                 "pool": t("today.days_left", days=item.days),
+                "renewal": t("today.contract_ends", day=item.due_on, days=item.days),
+                "revisit": t("today.revisit_due", days=item.days),
                 "new_a": t("today.days_waiting", days=item.days)}.get(name, t("today.due", day=item.due_on))
         text.markdown(f"[{md_escape(item.name)}](/?customer={item.customer_id}) · {md_escape(when)}  \n"
                       f":gray[{md_escape(' · '.join(part for part in detail if part))}]")
-        action.button(t("today.log"), key=f"today.log.{name}.{item.customer_id}", on_click=_start, args=(item,),
+        action.button(t("today.log"), key=f"today.log.{name}.{item.customer_id}", on_click=_start, args=(item, name),
                       icon=":material/add_comment:")
     if count > len(found.items[name]):
         st.caption(t("today.more", count=count - len(found.items[name])))
