@@ -235,7 +235,8 @@ class Similar:
     customer_id: int | None
     name: str | None
     owner: str | None
-    score: float
+    #: How alike (0–100); ``None`` for a customer the member may not see.
+    score: float | None
     visible: bool
 
 
@@ -310,7 +311,9 @@ def _check_similar(db: sqlite_utils.Database, actor: Actor, written: list[tuple[
         about = _described(db, actor, [other for other, _ in found])
         for other, score in found:
             name, owner, visible = about[other]
-            matches.append(Similar(row, other if visible else None, name, owner, score, visible))
+            # A customer she may not see: not even how alike (the score would let her guess its name).
+            matches.append(Similar(row, other if visible else None, name, owner, score if visible else None,
+                                   visible))
     if matches:
         raise SimilarCustomers(matches)
 

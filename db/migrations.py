@@ -522,11 +522,14 @@ def m016_tier_cuts(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m017_after_sale(db: sqlite_utils.Database) -> None:
-    """After the sale (seed 001, step 5): a customer's 合同到期日 and 服务对接人, a follow-up's 满意度."""
+    """After the sale (seed 001, step 5): a customer's 合同到期日 and 服务对接人, a follow-up's 满意度; and the
+    clock a customer had when it went to the 公海 (``pool_moves.clock``)."""
     db.execute("ALTER TABLE customers ADD COLUMN contract_ends_on TEXT")
     db.execute("ALTER TABLE customers ADD COLUMN service_contact_id INTEGER REFERENCES users(id) ON DELETE SET NULL")
     db.execute("ALTER TABLE follow_ups ADD COLUMN satisfaction INTEGER")
     db.execute("CREATE INDEX customers_contract_ends ON customers(contract_ends_on) WHERE contract_ends_on IS NOT NULL")
+    # The 公海 clock a customer had when it left its owner: an undone release gives it back, not a new one.
+    db.execute("ALTER TABLE pool_moves ADD COLUMN clock TEXT")
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

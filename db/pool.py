@@ -144,9 +144,11 @@ def _pool_rows(db: sqlite_utils.Database, ids: list[int]) -> list[tuple]:
     return [rows[i] for i in ids]
 
 
-def _refuse_taken(rows: list[tuple]) -> None:
+def _refuse_taken(rows: list[tuple], actor: Actor) -> None:
     for _, name, owner, owner_name in rows:
         if owner is not None:
+            if not actor.sees_everything and owner != actor.user_id:  # no longer in her sight: the owner only
+                raise PoolRefused("pool.taken_by", who=owner_name or "")
             raise PoolRefused("pool.taken", name=name, who=owner_name or "")
 
 
@@ -169,7 +171,7 @@ def claim(db: sqlite_utils.Database, actor: Actor, customer_ids: Iterable[Any], 
         if actor.user_id is None:
             raise access.AccessDenied("access.denied", right="claim")
         rows = _pool_rows(db, ids)
-        _refuse_taken(rows)
+        _refuse_taken(rows, actor)
         current = rules(db)
         for customer_id, name, _, _ in rows:
             _check_reclaim(db, customer_id, name, actor.user_id, now.date(), current.reclaim_days)
@@ -199,7 +201,7 @@ def assign(db: sqlite_utils.Database, actor: Actor, customer_ids: Iterable[Any],
         if member is None or not member[0]:
             raise PoolRefused("pool.inactive")
         rows = _pool_rows(db, ids)
-        _refuse_taken(rows)
+        _refuse_taken(rows, actor)
         _move(db, actor, ids, int(to_user), "assigned", None, now)
     return len(ids)
 
@@ -261,15 +263,26 @@ def moved(db: sqlite_utils.Database, by: history.Stamp, customer_id: int, before
     """
     if before == after:
         return
+    clock = db.execute("SELECT since FROM owned_since WHERE customer_id = ? AND owner_id IS ?",
+                       [customer_id, before]).fetchone()
     if (before is None) != (after is None):
-        db.execute("INSERT INTO pool_moves (change_id, customer_id, from_owner, to_owner, reason, note, at, user_id) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   [by.change_id, customer_id, before, after, reason, note, by.at, by.user_id])
+        db.execute("INSERT INTO pool_moves (change_id, customer_id, from_owner, to_owner, reason, note, at, user_id, "
+                   "clock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   [by.change_id, customer_id, before, after, reason, note, by.at, by.user_id,
+                    (clock[0] if clock else "") if after is None else None])  # "": no clock of its own
     if after is None:
         db.execute("DELETE FROM owned_since WHERE customer_id = ?", [customer_id])
-    else:
-        db.execute("INSERT INTO owned_since (customer_id, owner_id, since) VALUES (?, ?, ?) ON CONFLICT(customer_id) "
-                   "DO UPDATE SET owner_id = excluded.owner_id, since = excluded.since", [customer_id, after, by.at])
+        return
+    since = by.at
+    if reason == "undone":  # a release taken back: the owner gets the clock they had, not a fresh 30 days
+        kept = db.execute("SELECT clock FROM pool_moves WHERE customer_id = ? AND from_owner = ? AND to_owner IS NULL "
+                          "AND clock IS NOT NULL ORDER BY id DESC LIMIT 1", [customer_id, after]).fetchone()
+        if kept and kept[0] == "":  # it counted from its creation or last follow-up, as it will again
+            db.execute("DELETE FROM owned_since WHERE customer_id = ?", [customer_id])
+            return
+        since = kept[0] if kept else since
+    db.execute("INSERT INTO owned_since (customer_id, owner_id, since) VALUES (?, ?, ?) ON CONFLICT(customer_id) "
+               "DO UPDATE SET owner_id = excluded.owner_id, since = excluded.since", [customer_id, after, since])
 
 
 def after_edits(db: sqlite_utils.Database, actor: Actor, moves: list[tuple[Any, int, int | None, int | None]],

@@ -27,23 +27,34 @@ def tier_cuts(db: sqlite_utils.Database, rules: Rules) -> tuple[float | None, ..
     kept = db.execute("SELECT s, a, b, c FROM tier_cuts WHERE rules = ?", [key]).fetchone()
     if kept:
         return tuple(kept)
-    cuts = cut_amounts([row[0] for row in db.execute(
-        "SELECT won_amount FROM customers WHERE won_amount > 0 ORDER BY won_amount DESC")], shares)
     keep = "INSERT OR REPLACE INTO tier_cuts (rules, s, a, b, c) VALUES (?, ?, ?, ?, ?)"
     if db.conn.in_transaction:  # inside a save: kept with it (and gone with it if it rolls back)
+        cuts = _worked_out(db, shares)
         db.execute(keep, [key, *cuts])
         return cuts
-    # A small write from a read: never waiting for a save that holds the lock (worked out again next time).
+    # Read and keep under the write lock, so no save can change an amount in between (its trigger would
+    # empty the table before we wrote cuts from the old amounts); never waiting for a save that holds it.
     waited = db.execute("PRAGMA busy_timeout").fetchone()[0]
     db.execute("PRAGMA busy_timeout = 0")
     try:
-        with db.conn:
-            db.execute(keep, [key, *cuts])
-    except sqlite3.OperationalError:
-        pass
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:  # a save is on: work them out now, keep them another time
+        return _worked_out(db, shares)
     finally:
         db.execute(f"PRAGMA busy_timeout = {int(waited)}")
+    try:
+        cuts = _worked_out(db, shares)
+        db.execute(keep, [key, *cuts])
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
     return cuts
+
+
+def _worked_out(db: sqlite_utils.Database, shares: tuple[int, ...]) -> tuple[float | None, ...]:
+    return cut_amounts([row[0] for row in db.execute(
+        "SELECT won_amount FROM customers WHERE won_amount > 0 ORDER BY won_amount DESC")], shares)
 
 
 def cut_amounts(amounts: list[float], shares: tuple[int, ...]) -> tuple[float | None, ...]:

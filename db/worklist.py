@@ -97,16 +97,24 @@ def worklist(db: sqlite_utils.Database, actor: Actor, *, today: dt.date | None =
     found = Worklist(first_contact_hours=hours)
     for name in SECTIONS:
         found.items[name], found.counts[name] = [], 0
+    new_a_ids = []
     for row in db.execute(sql, compiler.params).fetchall():
         *fields, section = row
+        if section == "new_a":
+            new_a_ids.append(fields[0])
         found.counts[section] += 1
         if len(found.items[section]) < limit:
             found.items[section].append(Item(*fields, days=_days(section, today, fields[6], fields[8])))
     _after_sale(db, actor, today, table, base, found, limit)
-    leaving = pool.about_to_return(db, actor, today)
+    new_leads = set(new_a_ids)
+    leaving = [d for d in pool.about_to_return(db, actor, today) if d.customer_id not in new_leads]  # shown once
+    shown = leaving[:limit]
+    marks = ", ".join(compiler.param(d.customer_id) for d in shown)
+    grades = dict(db.execute(f"SELECT t.id, {grade} FROM {quote(table.name)} t WHERE t.id IN ({marks})",
+                             compiler.params).fetchall()) if shown else {}
     found.counts["pool"] = len(leaving)
-    found.items["pool"] = [Item(d.customer_id, d.name, None, None, None, None, None, d.last_follow_up_at,
-                                d.counted_from[:10], days=d.days_left) for d in leaving[:limit]]
+    found.items["pool"] = [Item(d.customer_id, d.name, None, None, grades.get(d.customer_id), None, None,
+                                d.last_follow_up_at, d.counted_from[:10], days=d.days_left) for d in shown]
     return found
 
 

@@ -197,6 +197,7 @@ def test_a_salesperson_is_warned_of_another_salespersons_similar_customer_withou
     with pytest.raises(SimilarCustomers) as warned:
         add(team, SALES, name="杭州海纳精密机械制造有限公司")
     assert [(m.customer_id, m.name, m.owner, m.visible) for m in warned.value.matches] == [(None, None, "张伟", False)]
+    assert warned.value.matches[0].score is None  # not even how alike: the score would let her guess the name
 
 
 def test_the_similarity_rule_decides_what_is_near(team):

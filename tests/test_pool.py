@@ -230,7 +230,8 @@ def test_two_salespeople_claiming_one_customer_at_once_one_wins_and_the_other_is
     winners = [name for name, outcome in outcomes.items() if outcome == 1]
     losers = [outcome for outcome in outcomes.values() if isinstance(outcome, pool.PoolRefused)]
     assert len(winners) == 1 and len(losers) == 1
-    assert (losers[0].reason, losers[0].params) == ("pool.taken", {"name": "抢手客户有限公司", "who": winners[0]})
+    # the customer is now out of the loser's sight: she learns who took it, not its name again
+    assert (losers[0].reason, losers[0].params) == ("pool.taken_by", {"who": winners[0]})
     with opened(base_file) as db:
         assert db.execute("SELECT COUNT(*) FROM pool_moves").fetchone()[0] == 1
 
@@ -239,7 +240,7 @@ def test_a_claim_of_a_customer_someone_owns_is_refused_whole(team):
     free, taken = customer(team), customer(team, owner=OTHER.user_id, name="别人的客户有限公司")
     with pytest.raises(pool.PoolRefused) as error:
         pool.claim(team, SALES, [free, taken], now=NOW)
-    assert error.value.reason == "pool.taken"
+    assert error.value.reason == "pool.taken_by" and "name" not in error.value.params  # not hers to know
     assert owner_of(team, free) is None
 
 
@@ -411,3 +412,23 @@ def test_the_pool_page_renders_in_english_for_a_manager(demo_copy):
     app.switch_page("pages/pool.py").run()
     assert not app.exception
     assert app.title[0].value == "Public pool"
+
+
+def test_undoing_a_release_gives_back_the_old_clock_not_a_fresh_one(team):
+    kept = customer(team, owner=SALES.user_id, created=LONG_AGO)  # owned since January, never followed up
+    clock = team.execute("SELECT since FROM owned_since WHERE customer_id = ?", [kept]).fetchone()
+    pool.release(team, SALES, [kept], "先放一放", now=NOW)
+    undo(team, last_change(team, SALES), actor=SALES, now=NOW)
+    assert owner_of(team, kept) == SALES.user_id
+    assert team.execute("SELECT since FROM owned_since WHERE customer_id = ?", [kept]).fetchone() == clock
+    assert kept in pool.return_overdue(team, TODAY, now=NOW)  # still overdue: release + undo bought no time
+
+
+def test_undoing_a_release_after_a_claim_gives_back_the_claims_clock(team):
+    kept = customer(team)
+    claimed_at = dt.datetime(2026, 10, 1, 9, 0)
+    pool.claim(team, SALES, [kept], now=claimed_at)
+    pool.release(team, SALES, [kept], "先放一放", now=NOW)
+    undo(team, last_change(team, SALES), actor=SALES, now=NOW)
+    assert team.execute("SELECT since FROM owned_since WHERE customer_id = ?", [kept]).fetchone()[0] == \
+        claimed_at.strftime("%Y-%m-%d %H:%M:%S")

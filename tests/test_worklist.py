@@ -212,3 +212,20 @@ def test_a_revisit_logged_from_the_page_records_the_satisfaction(demo):
     with opened(demo) as db:
         saved = db.execute("SELECT method, satisfaction FROM follow_ups WHERE customer_id = ?", [row]).fetchone()
     assert saved == ("revisit", 4)
+
+
+def test_a_new_a_lead_about_to_return_to_the_pool_is_listed_once(db, lina):
+    row = customer(db, name="新线索", created=TODAY - dt.timedelta(days=28), grade="A")
+    db.execute("UPDATE owned_since SET since = ? WHERE customer_id = ?",
+               [f"{(TODAY - dt.timedelta(days=28)).isoformat()} 09:00:00", row])
+    db.conn.commit()
+    found = worklist(db, lina, today=TODAY)
+    assert [name for name in ("pool", "new_a") if found.items[name]] == ["new_a"]
+
+
+def test_a_customer_about_to_return_keeps_its_grade_for_the_cadence(db, lina):
+    row = customer(db, name="A级客户", created=dt.date(2026, 9, 1), grade="A")
+    followed(db, row, TODAY - dt.timedelta(days=28), TODAY + dt.timedelta(days=20))
+    db.execute("UPDATE owned_since SET since = '2026-09-01 00:00:00' WHERE customer_id = ?", [row])
+    db.conn.commit()
+    assert [item.grade for item in worklist(db, lina, today=TODAY).items["pool"]] == ["A"]

@@ -174,6 +174,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "duplicate.similar": "没有保存：有名称相似的客户，可能是重复建档。确认不是同一位客户后，可以“仍然保存”"
                              "（您输入的内容仍保留在表格中）。",
         "duplicate.similar_line": "{row}：与{customer}相似（相似度 {score}%）",
+        "duplicate.similar_hidden": "{row}：与{customer}相似",
         "duplicate.someone": "一位客户",
         "duplicate.merge_nothing": "请选择至少两位客户，并选定保留哪一位。",
         "grid.save_anyway": "仍然保存",
@@ -609,6 +610,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "pool.reclaim_returned": "「{name}」{days} 天前因超期未跟进从你名下退回公海，{wait} 天后才能再领取。",
         "pool.reclaim_returned_today": "「{name}」今天因超期未跟进从你名下退回公海，{wait} 天后才能再领取。",
         "pool.taken": "「{name}」刚被 {who} 领取了：这次没有领取任何客户，请重新选择。",
+        "pool.taken_by": "有一位客户刚被 {who} 领取了：这次没有领取任何客户，请重新选择。",
         "pool.not_found": "找不到第 {id} 号客户（可能已被删除）。",
         "pool.inactive": "只能分配给在职的成员。",
         "pool.not_owned": "「{name}」已经在公海里了。",
@@ -793,6 +795,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "duplicate.similar": "Not saved: customers with similar names exist; this may be a duplicate. If it is not the "
                              "same customer, press “Save anyway” (what you typed stays in the grid).",
         "duplicate.similar_line": "{row}: similar to{customer} ({score}% alike)",
+        "duplicate.similar_hidden": "{row}: similar to{customer}",
         "duplicate.someone": " a customer",
         "duplicate.merge_nothing": "Pick at least two customers and the one to keep.",
         "grid.save_anyway": "Save anyway",
@@ -1257,6 +1260,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "pool.reclaim_returned_today": "“{name}” returned to the pool from you today for want of follow-up; you can "
                                        "claim it again in {wait} days.",
         "pool.taken": "“{name}” was just claimed by {who}: nothing was claimed, please pick again.",
+        "pool.taken_by": "A customer was just claimed by {who}: nothing was claimed, please pick again.",
         "pool.not_found": "Customer {id} cannot be found (it may have been deleted).",
         "pool.inactive": "Customers can only be assigned to active members.",
         "pool.not_owned": "“{name}” is already in the pool.",

@@ -97,8 +97,9 @@ def similar_lines(error: SimilarCustomers) -> list[str]:
         ref = customer_ref(match.customer_id, match.name, match.owner, match.visible)
         if not match.visible:
             ref = md_escape(t("duplicate.someone")) + ref
-        text = md_escape(t("duplicate.similar_line", row=row_text(match.row) or t("form.row"), customer=_SLOT,
-                           score=f"{match.score:g}"))
+        key = "duplicate.similar_line" if match.score is not None else "duplicate.similar_hidden"
+        text = md_escape(t(key, row=row_text(match.row) or t("form.row"), customer=_SLOT,
+                           score=f"{match.score:g}" if match.score is not None else ""))
         lines.append(text.replace(_SLOT, ref))
     return lines
 
