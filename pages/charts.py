@@ -1,11 +1,14 @@
-"""看板: the sales funnel with conversion rates, and customers by potential and by size."""
+"""看板: KPI tiles for a period (filtered by owner, industry, source), the sales funnel with conversion rates,
+and customers by potential and by size."""
 
 import streamlit as st
 
 from db.charts import dashboard, remove_chart, saved_charts
 from db.connection import base_path, opened
+from db.kpis import kpis
 from db.queries import link_options
 from ui import charts, quick_chart
+from ui import kpis as kpis_ui
 from ui.entry import through_app
 from ui.i18n import t
 from ui.messages import show_flashes
@@ -32,6 +35,11 @@ if numbers.total == 0:
     st.info(t("charts.empty"))
     st.stop()
 
+period = kpis_ui.filters(users, can_pick_owner=actor.sees_everything)
+with opened(base_path()) as db:
+    figures = kpis(db, period, actor=actor)
+kpis_ui.tiles(figures)
+st.caption(t("kpis.charts_note"))
 st.caption(t("charts.caption", total=f"{numbers.total:,}"))
 st.subheader(t("charts.funnel"), help=t("charts.funnel_help"))
 st.altair_chart(charts.funnel_chart(numbers.funnel), width="stretch")

@@ -1,0 +1,89 @@
+"""看板's KPI tiles (issue 5, rule 9): a period's figures over the customers a member sees, in SQL.
+
+Filters: a date range, owners, industries and sources. Definitions (also in
+the README): 客户数 — customers matching the filters; 新增线索 — of those,
+created in the period; 成交 — won in the period (成交日期), with their
+成交金额; 转化率 — of the customers created in the period, the share won now;
+平均首次响应 — days from creation to the first follow-up, for customers created
+in the period that have one; 人均周跟进 — follow-ups in the period per member
+who logged any, per week; 逾期待跟进 — customers whose follow-up is overdue
+today; 公海客户 — customers without an owner (the owner filter does not apply).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from db.access import Actor
+from db.fields import load_base
+from db.queries import Compiler, quote
+
+
+@dataclass(frozen=True)
+class Period:
+    """What the tiles are about: ``start``–``end`` (both included) and the customers' filters."""
+
+    start: dt.date
+    end: dt.date
+    owners: tuple[int, ...] = ()
+    industries: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The tiles' figures (``None`` where there is nothing to work one out from)."""
+
+    customers: int
+    new_leads: int
+    won: int
+    won_amount: float
+    conversion: float | None
+    first_response_days: float | None
+    follow_ups_per_person_week: float | None
+    overdue: int
+    in_pool: int
+
+
+def kpis(db: sqlite_utils.Database, period: Period, *, actor: Actor, today: dt.date | None = None) -> Kpis:
+    """The KPI tiles for ``period`` over the customers ``actor`` may see."""
+    today = today or dt.date.today()
+    base = load_base(db)
+    table = base.table("customers")
+    compiler = Compiler(base, today, actor)
+    p = compiler.param
+
+    def among(column: str, values: tuple) -> str:
+        return f" AND t.{quote(column)} IN ({', '.join(p(v) for v in values)})" if values else ""
+
+    kinds = among("industry", period.industries) + among("source", period.sources)
+    chosen = f"{compiler.visible(table)}{kinds}{among('owner_id', period.owners)}"
+    start, end = p(period.start.isoformat()), p(period.end.isoformat())
+    after_end = p((period.end + dt.timedelta(days=1)).isoformat())
+    created = f"t.created_on BETWEEN {start} AND {end}"
+    due = compiler.expression(table, table.column("due_on"))
+    first = "(SELECT MIN(f.time) FROM follow_ups f WHERE f.customer_id = t.id)"
+    row = db.execute(
+        f"SELECT COUNT(*), SUM({created}), SUM(t.won_on BETWEEN {start} AND {end}), "
+        f"TOTAL(CASE WHEN t.won_on BETWEEN {start} AND {end} THEN t.won_amount END), "
+        f"SUM({created} AND t.stage = 'won'), "
+        f"AVG(CASE WHEN {created} THEN julianday(date({first})) - julianday(t.created_on) END), "
+        f"SUM({due} < {p(today.isoformat())}) "
+        f"FROM {quote(table.name)} t WHERE {chosen}", compiler.params).fetchone()
+    customers, new_leads, won, won_amount, new_won, response, overdue = row
+    activity = db.execute(
+        f"SELECT COUNT(*), COUNT(DISTINCT f.person_id) FROM follow_ups f JOIN {quote(table.name)} t "
+        f"ON t.id = f.customer_id WHERE {chosen} AND f.time >= {start} AND f.time < {after_end}",
+        compiler.params).fetchone()
+    in_pool = db.execute(f"SELECT COUNT(*) FROM {quote(table.name)} t WHERE {compiler.visible(table)}{kinds} "
+                         "AND t.owner_id IS NULL", compiler.params).fetchone()[0]
+    weeks = max(1.0, ((period.end - period.start).days + 1) / 7)
+    return Kpis(
+        customers=customers or 0, new_leads=new_leads or 0, won=won or 0, won_amount=won_amount or 0.0,
+        conversion=(new_won or 0) / new_leads if new_leads else None,
+        first_response_days=round(response, 1) if response is not None else None,
+        follow_ups_per_person_week=round(activity[0] / activity[1] / weeks, 1) if activity[1] else None,
+        overdue=overdue or 0, in_pool=in_pool)

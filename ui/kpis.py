@@ -1,0 +1,52 @@
+"""看板's filters and KPI tiles (see db/kpis.py for what each figure means)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import streamlit as st
+
+from db.kpis import Kpis, Period
+from schema.crm import INDUSTRIES, SOURCES
+from ui.i18n import lang, t
+
+
+def filters(users: Mapping[int, str], *, can_pick_owner: bool) -> Period:
+    """Date range (this month by default), owners (managers and administrators), industries and sources."""
+    today = dt.date.today()
+    when, owners, industries, sources = st.columns([2, 2, 2, 2])
+    picked = when.date_input(t("kpis.period"), value=(today.replace(day=1), today), key="kpis.period",
+                             format="YYYY-MM-DD")
+    start, end = (picked if isinstance(picked, tuple) and len(picked) == 2 else (today.replace(day=1), today))
+    names = dict(users)  # worked out now, not in format_func
+    chosen = owners.multiselect(t("kpis.owners"), list(names), format_func=names.get, key="kpis.owners",
+                                placeholder=t("filters.all"), disabled=not can_pick_owner)
+    industry_labels = {o.code: o.label.get(lang()) for o in INDUSTRIES}
+    source_labels = {o.code: o.label.get(lang()) for o in SOURCES}
+    picked_industries = industries.multiselect(t("kpis.industries"), list(industry_labels),
+                                               format_func=industry_labels.get, key="kpis.industries",
+                                               placeholder=t("filters.all"))
+    picked_sources = sources.multiselect(t("kpis.sources"), list(source_labels), format_func=source_labels.get,
+                                         key="kpis.sources", placeholder=t("filters.all"))
+    return Period(start, end, tuple(chosen), tuple(picked_industries), tuple(picked_sources))
+
+
+def tiles(figures: Kpis) -> None:
+    """Eight tiles in two rows."""
+    empty = "—"
+    first = st.columns(4)
+    first[0].metric(t("kpis.customers"), f"{figures.customers:,}")
+    first[1].metric(t("kpis.new_leads"), f"{figures.new_leads:,}")
+    first[2].metric(t("kpis.won"), f"{figures.won:,}", help=t("kpis.won_help", amount=f"¥{figures.won_amount:,.0f}"))
+    first[3].metric(t("kpis.conversion"),
+                    f"{figures.conversion:.0%}" if figures.conversion is not None else empty,
+                    help=t("kpis.conversion_help"))
+    second = st.columns(4)
+    second[0].metric(t("kpis.first_response"), t("kpis.days", days=figures.first_response_days)
+                     if figures.first_response_days is not None else empty, help=t("kpis.first_response_help"))
+    second[1].metric(t("kpis.per_person_week"), f"{figures.follow_ups_per_person_week}"
+                     if figures.follow_ups_per_person_week is not None else empty)
+    second[2].metric(t("kpis.overdue"), f"{figures.overdue:,}")
+    second[3].metric(t("kpis.in_pool"), f"{figures.in_pool:,}")
+    st.caption(t("kpis.won_amount", amount=f"¥{figures.won_amount:,.0f}"))
