@@ -58,26 +58,33 @@ class FunnelStep:
     current_days: float | None = None
 
 
+#: Customers a chart is limited to: an SQL condition on ``t`` with its ``?`` values (see db.kpis.Period.narrowed).
+Narrowed = tuple[str, list]
+EVERYONE: Narrowed = ("1", [])
+
+
 def counts_by(db: sqlite_utils.Database, table_name: str, column_name: str, *, actor: Actor,
-              base: Base | None = None) -> dict:
-    """``{stored value: row count}`` for one column (``None`` for empty cells), over the rows ``actor`` sees."""
+              base: Base | None = None, narrowed: Narrowed = EVERYONE) -> dict:
+    """``{stored value: row count}`` for one column (``None`` for empty cells), over the rows ``actor`` sees
+    (and that ``narrowed`` keeps)."""
     base = base or load_base(db)
     table = base.table(table_name)
     name = quote(table.column(column_name).name)
     visible, params = scope(actor, table.name)
-    sql = f"SELECT t.{name}, COUNT(*) FROM {quote(table.name)} t WHERE {visible} GROUP BY t.{name}"
-    return {value: count for value, count in db.execute(sql, params).fetchall()}
+    sql = (f"SELECT t.{name}, COUNT(*) FROM {quote(table.name)} t WHERE {visible} AND {narrowed[0]} "
+           f"GROUP BY t.{name}")
+    return {value: count for value, count in db.execute(sql, [*params, *narrowed[1]]).fetchall()}
 
 
 def distribution(db: sqlite_utils.Database, table_name: str, column_name: str, *, actor: Actor,
-                 base: Base | None = None) -> list[tuple]:
+                 base: Base | None = None, narrowed: Narrowed = EVERYONE) -> list[tuple]:
     """``[(code, count), …]`` in the column's option order, empty cells last as ``None``.
 
     Every option is listed, with 0 where no row has it, so charts keep their shape.
     """
     base = base or load_base(db)
     column = base.table(table_name).column(column_name)
-    counts = counts_by(db, table_name, column_name, actor=actor, base=base)
+    counts = counts_by(db, table_name, column_name, actor=actor, base=base, narrowed=narrowed)
     codes = [o.code for o in column.type.options] if isinstance(column.type, Choice) else sorted(
         (c for c in counts if c is not None), key=str)
     result = [(code, counts.get(code, 0)) for code in codes]
@@ -86,14 +93,15 @@ def distribution(db: sqlite_utils.Database, table_name: str, column_name: str, *
     return result
 
 
-def funnel(db: sqlite_utils.Database, *, actor: Actor, today: dt.date | None = None) -> list[FunnelStep]:
+def funnel(db: sqlite_utils.Database, *, actor: Actor, today: dt.date | None = None,
+           narrowed: Narrowed = EVERYONE) -> list[FunnelStep]:
     """The sales funnel 线索→意向→方案→谈判→成交 with stage and overall conversion, and the average
     days customers spend in each stage.
 
     输单 customers are left out of the counts.
     """
-    counts = counts_by(db, "customers", "stage", actor=actor)
-    times = deals.stage_times(db, actor=actor, today=today)
+    counts = counts_by(db, "customers", "stage", actor=actor, narrowed=narrowed)
+    times = deals.stage_times(db, actor=actor, today=today, narrowed=narrowed)
     steps = []
     first = None
     previous = None
@@ -124,15 +132,16 @@ class Dashboard:
     scales: list[tuple]
 
 
-def dashboard(db: sqlite_utils.Database, *, actor: Actor) -> Dashboard:
-    """The 看板 page's aggregates over the customers ``actor`` sees: count, funnel, stage, grade and size."""
-    stages = counts_by(db, "customers", "stage", actor=actor)
+def dashboard(db: sqlite_utils.Database, *, actor: Actor, narrowed: Narrowed = EVERYONE) -> Dashboard:
+    """The 看板 page's aggregates over the customers ``actor`` sees (and ``narrowed`` keeps): count, funnel,
+    stage, grade and size."""
+    stages = counts_by(db, "customers", "stage", actor=actor, narrowed=narrowed)
     return Dashboard(
         total=sum(stages.values()),
-        funnel=funnel(db, actor=actor),
+        funnel=funnel(db, actor=actor, narrowed=narrowed),
         stages=stages,
-        grades=distribution(db, "customers", "grade", actor=actor),
-        scales=distribution(db, "customers", "scale", actor=actor),
+        grades=distribution(db, "customers", "grade", actor=actor, narrowed=narrowed),
+        scales=distribution(db, "customers", "scale", actor=actor, narrowed=narrowed),
     )
 
 

@@ -53,7 +53,8 @@ def changes_of(db: sqlite_utils.Database, customer_id: int) -> list[StageChange]
     return [StageChange(*row) for row in rows]
 
 
-def stage_times(db: sqlite_utils.Database, *, actor: Actor, today: dt.date | None = None) -> dict[str, StageTime]:
+def stage_times(db: sqlite_utils.Database, *, actor: Actor, today: dt.date | None = None,
+                narrowed: tuple[str, list] = ("1", [])) -> dict[str, StageTime]:
     """``{stage: StageTime}`` over the customers ``actor`` sees, worked out in SQL.
 
     A stay's end is the customer's next stage change (window function over the
@@ -67,14 +68,14 @@ def stage_times(db: sqlite_utils.Database, *, actor: Actor, today: dt.date | Non
             SELECT s.to_stage AS stage, s.at AS started,
                    LEAD(s.at) OVER (PARTITION BY s.customer_id ORDER BY s.id) AS ended
             FROM stage_changes s JOIN customers t ON t.id = s.customer_id
-            WHERE {visible}
+            WHERE {visible} AND {narrowed[0]}
         )
         SELECT stage,
                COUNT(ended), AVG(julianday(ended) - julianday(started)),
                COUNT(*) - COUNT(ended),
                AVG(CASE WHEN ended IS NULL THEN julianday(?) - julianday(started) END)
         FROM stays WHERE stage IS NOT NULL GROUP BY stage"""
-    rows = db.execute(sql, [*params, now]).fetchall()  # the CTE's parameters come first
+    rows = db.execute(sql, [*params, *narrowed[1], now]).fetchall()  # the CTE's parameters come first
     return {stage: StageTime(stage, left, _days(avg), current, _days(current_avg))
             for stage, left, avg, current, current_avg in rows}
 

@@ -6,7 +6,7 @@ import streamlit as st
 from db.charts import dashboard, remove_chart, saved_charts
 from db.connection import base_path, opened
 from db.kpis import kpis
-from db.queries import link_options
+from db.queries import Query, count_rows, link_options
 from ui import charts, quick_chart
 from ui import kpis as kpis_ui
 from ui.entry import through_app
@@ -27,17 +27,17 @@ actor = signed_in()
 show_flashes()
 st.title(t("charts.title"))
 with opened(base_path()) as db:
-    numbers = dashboard(db, actor=actor)
-    pinned = saved_charts(db, actor)
     users = link_options(db, "users", actor=actor)
-
-if numbers.total == 0:
+    everyone = count_rows(db, Query("customers"), actor=actor)
+if everyone == 0:
     st.info(t("charts.empty"))
     st.stop()
 
 period = kpis_ui.filters(users, can_pick_owner=actor.sees_everything)
 with opened(base_path()) as db:
     figures = kpis(db, period, actor=actor)
+    numbers = dashboard(db, actor=actor, narrowed=period.narrowed)
+    pinned = saved_charts(db, actor)
 kpis_ui.tiles(figures)
 st.caption(t("kpis.charts_note"))
 st.caption(t("charts.caption", total=f"{numbers.total:,}"))

@@ -537,7 +537,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "kpis.per_person_week": "人均每周跟进",
         "kpis.overdue": "逾期待跟进",
         "kpis.in_pool": "公海客户",
-        "kpis.charts_note": "上面的数字按所选时间段和筛选计算；下面的图表暂按你能看到的全部客户。",
+        "kpis.charts_note": "上面的数字按所选时间段和筛选计算；下面的图表按筛选（负责人、行业、来源），不按时间段。",
         "nav.rules": "规则",
         "rules.title": "销售规则",
         "rules.caption": "线索评分、跟进节奏、公海、赢率、客户分层和流失风险用到的数字。改动立即对全队生效。",
@@ -1196,8 +1196,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "kpis.per_person_week": "Follow-ups per person per week",
         "kpis.overdue": "Overdue follow-ups",
         "kpis.in_pool": "In the pool",
-        "kpis.charts_note": "The figures above follow the period and filters; the charts below still cover every "
-                            "customer you can see.",
+        "kpis.charts_note": "The figures above follow the period and the filters; the charts below follow the "
+                            "filters (owner, industry, source), not the period.",
         "nav.rules": "Rules",
         "rules.title": "Sales rules",
         "rules.caption": "The numbers behind lead scoring, cadence, the pool, win rates, tiers and churn risk. A "
