@@ -11,7 +11,6 @@ transaction, or nothing.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -155,7 +154,7 @@ def _stored_ids(db: sqlite_utils.Database, table: Table, column: Column, row_id:
     return set(column.type.ids(found[0])) if found else set()
 
 
-def _existing(db: sqlite_utils.Database, table_name: str, ids: set[int]) -> set[int]:
+def existing_ids(db: sqlite_utils.Database, table_name: str, ids: set[int]) -> set[int]:
     if not ids:
         return set()
     marks = ", ".join("?" for _ in ids)
@@ -177,10 +176,10 @@ def _keep_hidden_links(db: sqlite_utils.Database, table: Table, changes: ChangeS
                 continue
             target = base.table(column.type.table).name
             current = _stored_ids(db, table, column, edit.row_id)
-            there = _existing(db, target, current)
+            there = existing_ids(db, target, current)
             hidden = there - access.visible_ids(db, actor, target, list(there))
             wanted = (set(column.type.ids(values[column.name])) - (current - there)) | hidden
-            values[column.name] = json.dumps(sorted(wanted)) if wanted else None
+            values[column.name] = column.type.stored(wanted)
         edits.append(dataclass_replace(edit, values=values))
     return dataclass_replace(changes, edits=tuple(edits))
 
@@ -346,7 +345,7 @@ def _unlink(db: sqlite_utils.Database, table: Table, row_id: int, by: history.St
                            [row_id]).fetchall()
         for linked, before in found:
             rest = [i for i in column.type.ids(before) if i != row_id]
-            after = (json.dumps(rest) if rest else None) if column.type.multiple else None
+            after = column.type.stored(rest) if column.type.multiple else None
             db.execute(f"UPDATE {quote(other.name)} SET {link} = ?, version = version + 1, "
                        "updated_at = ?, updated_by = ? WHERE id = ?", [after, by.at, by.user_id, linked])
             history.record(db, by, table=other.name, row_id=linked, action="update",

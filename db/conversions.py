@@ -18,6 +18,7 @@ import sqlite_utils
 from db import access, fields, history
 from db.access import Actor
 from db.connection import write_transaction
+from db.sql import quote
 from schema.fields import CONVERTIBLE_KINDS, kind
 from schema.types import Checkbox, Choice, ColumnType, Date, DateTime, InvalidValue, MultiChoice
 
@@ -103,7 +104,7 @@ def change_kind(db: sqlite_utils.Database, actor: Actor, table_name: str, name: 
         if old_kind == kind_code:
             return Conversion(0, 0)
         old = table.column(name).type
-        quoted_table, quoted = f'"{table.name}"', f'"{name}"'  # ours: t<n>/built-in and f<n>
+        quoted_table, quoted = quote(table.name), quote(name)
         cells = db.execute(f"SELECT id, {quoted} FROM {quoted_table} WHERE {quoted} IS NOT NULL ORDER BY id"
                            ).fetchall()
         typed = {row_id: _as_text(old, value) for row_id, value in cells}
@@ -134,7 +135,7 @@ def change_kind(db: sqlite_utils.Database, actor: Actor, table_name: str, name: 
                 continue
             shortened += _shortened(old, new, stored, values[row_id])
         if new.storage != kind(old_kind).make(()).storage:
-            scratch = f'"{name}_converting"'
+            scratch = quote(f"{name}_converting")
             db.execute(f"ALTER TABLE {quoted_table} ADD COLUMN {scratch} {new.storage}")
             db.conn.executemany(f"UPDATE {quoted_table} SET {scratch} = ? WHERE id = ?",
                            [(value, row_id) for row_id, value in values.items()])

@@ -26,6 +26,7 @@ from db.connection import write_transaction
 from db.errors import Refused
 from db.numbers import next_number
 from db.settings import rules
+from db.sql import quote
 from db.tiers import tier_cuts
 from schema.crm import CRM
 from schema.fields import AGGREGATES, DEFAULT_NUMBER_FORMAT, KIND_CODES, FieldSpec, kind, with_fields
@@ -298,7 +299,7 @@ def _fill(db: sqlite_utils.Database, table: Table, column: Column, now: dt.datet
     index so that numbers are never given twice. 创建时间: when the row was
     first recorded in the history, else when it was last changed.
     """
-    quoted_table, quoted = f'"{table.name}"', f'"{column.name}"'  # our names: t<n>/built-in, f<n>
+    quoted_table, quoted = quote(table.name), quote(column.name)
     if isinstance(column.type, AutoNumber):
         db.execute(f'CREATE UNIQUE INDEX "{table.name}_{column.name}_unique" ON {quoted_table}({quoted})')
         today = (now or dt.datetime.now()).date()
@@ -319,7 +320,7 @@ def _keep_pairs(db: sqlite_utils.Database, table_name: str, name: str) -> None:
     pairs = f"INSERT OR IGNORE INTO link_pairs (table_name, field, target_id, row_id) SELECT '{table_name}', " \
             f"'{name}', value, NEW.id FROM json_each({listed}) WHERE typeof(value) = 'integer'"
     gone = f"DELETE FROM link_pairs WHERE table_name = '{table_name}' AND field = '{name}' AND row_id = OLD.id"
-    on = f'"{table_name}"'
+    on = quote(table_name)
     db.execute(f'CREATE TRIGGER "{table_name}_{name}_pairs_insert" AFTER INSERT ON {on} BEGIN {pairs}; END')
     db.execute(f'CREATE TRIGGER "{table_name}_{name}_pairs_update" AFTER UPDATE OF "{name}" ON {on} '
                f'BEGIN {gone}; {pairs}; END')

@@ -6,12 +6,9 @@ import datetime as dt
 
 import sqlite_utils
 
+from db.sql import quote
 from schema.model import Column, Table
 from schema.types import AutoNumber
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def next_number(db: sqlite_utils.Database, table: Table, column: Column, today: dt.date) -> str:
@@ -24,7 +21,7 @@ def next_number(db: sqlite_utils.Database, table: Table, column: Column, today: 
     """
     kind = column.type if isinstance(column.type, AutoNumber) else AutoNumber()
     sequence = f"{table.name}.{column.name}.{kind.period(today)}"
-    taken = f"SELECT 1 FROM {_quote(table.name)} WHERE {_quote(column.name)} = ?"
+    taken = f"SELECT 1 FROM {quote(table.name)} WHERE {quote(column.name)} = ?"
     while True:
         value = db.execute(
             "INSERT INTO sequences(name, value) VALUES (?, 1) "

@@ -18,6 +18,7 @@ import sqlite_utils
 from db.access import SCOPE_COLUMNS, Actor, scope
 from db.errors import RowNotFound
 from db.fields import load_base
+from db.sql import quote
 from schema.formula import COMPARISONS, FormulaError, Node, formula_column, parse
 from schema.model import Base, Column, Table
 from schema.types import (
@@ -63,11 +64,6 @@ MATCHES = ("all", "any")
 
 #: At most this many groups are counted by :func:`group_counts` (the largest, for links).
 MAX_GROUPS = 50
-
-
-def quote(identifier: str) -> str:
-    """``identifier`` as a quoted SQL name (only ever applied to schema names)."""
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def error_key(name: str) -> str:

@@ -20,7 +20,7 @@ import sqlite_utils
 
 from db import access, attachments, history, pool
 from db.access import Actor
-from db.changes import keep_members_sound
+from db.changes import existing_ids, keep_members_sound
 from db.connection import write_transaction
 from db.errors import Refused
 from db.fields import load_base
@@ -136,10 +136,7 @@ def _revert_update(db, base, table_name, row_id, values, by) -> None:
     old = {name: before for name, (before, _after) in values.items()}
     for column in table.links():  # a list may name records deleted since: they do not come back
         if column.type.multiple and old.get(column.name):
-            target = quote(base.table(column.type.table).name)
-            there = [i for i in column.type.ids(old[column.name])
-                     if db.execute(f"SELECT 1 FROM {target} WHERE id = ?", [i]).fetchone()]
-            old[column.name] = json.dumps(there) if there else None
+            old[column.name] = _still_there(db, base, column, old[column.name])
     assignments = [f"{quote(name)} = ?" for name in old] + ["version = version + 1", "updated_at = ?",
                                                             "updated_by = ?"]
     db.execute(f"UPDATE {quote(base.table(table_name).name)} SET {', '.join(assignments)} WHERE id = ?",
@@ -148,6 +145,11 @@ def _revert_update(db, base, table_name, row_id, values, by) -> None:
                    changes={name: (after, old[name]) for name, (_before, after) in values.items()})
     if table_name == "customers" and "owner_id" in values:  # back out of or into the 公海
         pool.moved(db, by, row_id, values["owner_id"][1], values["owner_id"][0], "undone")
+
+
+def _still_there(db, base: Base, column, value) -> str | None:
+    """A stored link list without the records deleted since."""
+    return column.type.stored(existing_ids(db, base.table(column.type.table).name, set(column.type.ids(value))))
 
 
 def _revert_insert(db, base, table_name, row_id, values, by) -> None:
@@ -171,10 +173,7 @@ def _revert_delete(db, base, table_name, row_id, values, by) -> None:
         target = base.table(column.type.table)
         value = old.get(column.name)
         if column.type.multiple:  # several links: keep those whose records are still there
-            wanted = column.type.ids(value)
-            there = [i for i in wanted if db.execute(f"SELECT 1 FROM {quote(target.name)} WHERE id = ?",
-                                                     [i]).fetchone()]
-            old[column.name] = json.dumps(there) if there else None
+            old[column.name] = _still_there(db, base, column, value)
             continue
         if value is not None and not db.execute(f"SELECT 1 FROM {quote(target.name)} WHERE id = ?",
                                                 [value]).fetchone():

@@ -34,6 +34,15 @@ def _merge(group: int, versions: dict[int, int], names: dict[int, str]) -> None:
     flash("success", md_escape(t("duplicates.merged", count=len(versions) - 1, name=names[keep])))
 
 
+
+def _shown(row: dict, name: str):
+    """A group row's cell as the table shows it: the owner's name or 公海, and nothing (not "None") for empty."""
+    if name == "owner_id":
+        return row["owner"] or t("duplicates.pool")
+    if name == "follow_up_count":
+        return row["follow_ups"]
+    return row[name] or ""
+
 through_app()
 actor = signed_in()
 show_flashes()
@@ -68,9 +77,7 @@ for number, rows, reasons in shown:
         st.markdown("**" + md_escape(t("duplicates.group", number=number, count=len(rows), reasons=why)) + "**")
         frame = pd.DataFrame({
             t("duplicates.id"): [r["id"] for r in rows],
-            **{customers.column(name).label.get(lang()): [
-                (r["owner"] or t("duplicates.pool")) if name == "owner_id" else
-                r["follow_ups"] if name == "follow_up_count" else r[name] for r in rows] for name in COLUMNS},
+            **{customers.column(name).label.get(lang()): [_shown(r, name) for r in rows] for name in COLUMNS},
             t("grid.open"): [f"/?customer={r['id']}" for r in rows],
         })
         st.dataframe(frame, hide_index=True, width="stretch", column_config={

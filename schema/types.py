@@ -470,6 +470,11 @@ class Link(ColumnType):
             raise InvalidValue("invalid.link", raw)
         return number
 
+    def stored(self, ids: Any) -> str | None:
+        """A list of ids as a link list keeps it: sorted, without repeats; ``None`` for none."""
+        kept = sorted({int(i) for i in ids})
+        return json.dumps(kept) if kept else None
+
     def ids(self, stored: Any) -> list[int]:
         """The ids a stored value holds (one or none for a single link)."""
         if stored is None or stored == "":

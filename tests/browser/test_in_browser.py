@@ -210,3 +210,15 @@ def test_two_people_saving_the_same_row_the_second_is_told_who_changed_it(browse
     finally:
         first.context.close()
         second.context.close()
+
+
+@pytest.mark.parametrize(("path", "title"), [("/today", "今日待跟进"), ("/pool", "公海"), ("/rules", "销售规则"),
+                                             ("/duplicates", "查重"), ("/charts", "看板")])
+def test_the_sales_pages_open_in_chinese_without_an_error(page, server, path, title, tmp_path):
+    url, _ = server
+    page.goto(url + path)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.locator("h1").filter(has_text=title).first.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=str(tmp_path / f"{path.strip('/')}.png"), full_page=True)
