@@ -76,31 +76,15 @@ def counts_by(db: sqlite_utils.Database, table_name: str, column_name: str, *, a
     return {value: count for value, count in db.execute(sql, [*params, *narrowed[1]]).fetchall()}
 
 
-def distribution(db: sqlite_utils.Database, table_name: str, column_name: str, *, actor: Actor,
-                 base: Base | None = None, narrowed: Narrowed = EVERYONE) -> list[tuple]:
-    """``[(code, count), …]`` in the column's option order, empty cells last as ``None``.
-
-    Every option is listed, with 0 where no row has it, so charts keep their shape.
-    """
-    base = base or load_base(db)
-    column = base.table(table_name).column(column_name)
-    counts = counts_by(db, table_name, column_name, actor=actor, base=base, narrowed=narrowed)
-    codes = [o.code for o in column.type.options] if isinstance(column.type, Choice) else sorted(
-        (c for c in counts if c is not None), key=str)
-    result = [(code, counts.get(code, 0)) for code in codes]
-    if counts.get(None):
-        result.append((None, counts[None]))
-    return result
-
-
 def funnel(db: sqlite_utils.Database, *, actor: Actor, today: dt.date | None = None,
-           narrowed: Narrowed = EVERYONE) -> list[FunnelStep]:
+           narrowed: Narrowed = EVERYONE, counts: dict | None = None) -> list[FunnelStep]:
     """The sales funnel 线索→意向→方案→谈判→成交 with stage and overall conversion, and the average
     days customers spend in each stage.
 
-    输单 customers are left out of the counts.
+    输单 customers are left out of the counts. ``counts``: ``{stage: customers}`` of the same customers when
+    the caller has counted them already.
     """
-    counts = counts_by(db, "customers", "stage", actor=actor, narrowed=narrowed)
+    counts = counts if counts is not None else counts_by(db, "customers", "stage", actor=actor, narrowed=narrowed)
     times = deals.stage_times(db, actor=actor, today=today, narrowed=narrowed)
     steps = []
     first = None
@@ -119,30 +103,6 @@ def funnel(db: sqlite_utils.Database, *, actor: Actor, today: dt.date | None = N
         ))
         previous = reached
     return steps
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    """Everything the 看板 page draws: a few dozen numbers, all counted in SQL."""
-
-    total: int
-    funnel: list[FunnelStep]
-    stages: dict
-    grades: list[tuple]
-    scales: list[tuple]
-
-
-def dashboard(db: sqlite_utils.Database, *, actor: Actor, narrowed: Narrowed = EVERYONE) -> Dashboard:
-    """The 看板 page's aggregates over the customers ``actor`` sees (and ``narrowed`` keeps): count, funnel,
-    stage, grade and size."""
-    stages = counts_by(db, "customers", "stage", actor=actor, narrowed=narrowed)
-    return Dashboard(
-        total=sum(stages.values()),
-        funnel=funnel(db, actor=actor, narrowed=narrowed),
-        stages=stages,
-        grades=distribution(db, "customers", "grade", actor=actor, narrowed=narrowed),
-        scales=distribution(db, "customers", "scale", actor=actor, narrowed=narrowed),
-    )
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,15 @@
-"""看板: KPI tiles for a period (filtered by owner, industry, source), the sales funnel with conversion rates,
-and customers by potential and by size."""
+"""看板: KPI tiles and the analyses for a period (filtered by owner, industry, source) — the funnel with its
+weakest step, conversion by group, distributions, follow-up activity, the leaderboard, the forecast, why
+deals are won and lost — a click on a bar lists the customers behind it; the 周报/月报; saved charts."""
 
 import streamlit as st
 
-from db.charts import dashboard, remove_chart, saved_charts
+from db.charts import remove_chart, saved_charts
 from db.connection import base_path, opened
-from db.kpis import kpis
 from db.queries import Query, count_rows, link_options
-from ui import charts, quick_chart
+from ui import dashboard as dash
 from ui import kpis as kpis_ui
+from ui import quick_chart, report
 from ui.entry import through_app
 from ui.i18n import t
 from ui.messages import show_flashes
@@ -34,33 +35,47 @@ if everyone == 0:
     st.stop()
 
 period = kpis_ui.filters(users, can_pick_owner=actor.sees_everything)
+with st.spinner(t("dash.working")):
+    found = dash.read(period, actor)
 with opened(base_path()) as db:
-    figures = kpis(db, period, actor=actor)
-    numbers = dashboard(db, actor=actor, narrowed=period.narrowed)
     pinned = saved_charts(db, actor)
-kpis_ui.tiles(figures)
-st.caption(t("kpis.charts_note"))
-st.caption(t("charts.caption", total=f"{numbers.total:,}"))
-st.subheader(t("charts.funnel"), help=t("charts.funnel_help"))
-st.altair_chart(charts.funnel_chart(numbers.funnel), width="stretch")
-st.dataframe(charts.funnel_frame(numbers.funnel), hide_index=True, width="stretch")
-st.caption(t("charts.lost", count=f"{numbers.stages.get('lost', 0):,}"))
+kpis_ui.tiles(found.kpis)
+st.caption(t("dash.period_note"))
 
-left, right = st.columns(2)
-with left:
-    st.subheader(t("charts.grade"))
-    st.altair_chart(charts.distribution_chart(numbers.grades, "grade"), width="stretch")
-with right:
-    st.subheader(t("charts.scale"))
-    st.altair_chart(charts.distribution_chart(numbers.scales, "scale"), width="stretch")
-
-if pinned:
-    st.subheader(t("charts.pinned"))
+funnel_tab, groups_tab, activity_tab, team_tab, reasons_tab, report_tab, pinned_tab = st.tabs(
+    [t(f"dash.tab.{name}") for name in ("funnel", "groups", "activity", "team", "reasons", "report", "pinned")])
+with funnel_tab:
+    dash.funnel(found, actor, users)
+    for row in (("score_grade", "grade"), ("source", "industry")):
+        for cell, column in zip(st.columns(2), row, strict=True):
+            with cell:
+                dash.conversion(found, column, actor, users)
+with groups_tab:
+    for cell, column in zip(st.columns(3), ("score_grade", "grade", "tier"), strict=True):
+        with cell:
+            dash.distribution(found, column, actor, users)
+with activity_tab:
+    for by in ("person_id", "method"):
+        dash.activity(found, by, users)
+with team_tab:
+    dash.leaderboard(found, users)
+    dash.forecast(found, actor, users)
+with reasons_tab:
+    for cell, column in zip(st.columns(2), ("loss_reason", "win_factors"), strict=True):
+        with cell:
+            dash.pareto(found, column, actor, users)
+with report_tab:
+    report.controls(period, actor, users)
+with pinned_tab:
+    if not pinned:
+        st.caption(t("dash.no_pinned"))
     base = current_base()
-for chart_id, title, spec in pinned:
-    with st.container(border=True):
-        head, action = st.columns([5, 1])
-        head.markdown(f"**{md_escape(title)}**")
-        action.button(t("charts.remove"), key=f"charts.remove.{chart_id}", on_click=_remove, args=(chart_id,))
-        if base.has_table(spec.table) and base.table(spec.table).has_column(spec.column):
-            quick_chart.draw(base.table(spec.table), spec, actor, {"owner_id": users, "person_id": users})
+    for chart_id, title, spec in pinned:
+        with st.container(border=True):
+            head, action = st.columns([5, 1])
+            head.markdown(f"**{md_escape(title)}**")
+            action.button(t("charts.remove"), key=f"charts.remove.{chart_id}", on_click=_remove, args=(chart_id,))
+            if base.has_table(spec.table) and base.table(spec.table).has_column(spec.column):
+                quick_chart.draw(base.table(spec.table), spec, actor, {"owner_id": users, "person_id": users})
+            else:
+                st.caption(t("charts.gone"))

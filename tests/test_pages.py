@@ -94,11 +94,6 @@ def test_filtering_by_stale_follow_ups_narrows_the_grid(monkeypatch, bases):
     assert f"共 {stale} 条，第 1–50 条" in texts(app)
 
 
-def test_the_charts_page_draws_the_funnel_and_both_distributions(monkeypatch, bases):
-    app = open_page(monkeypatch, bases["demo"], "pages/charts.py")
-    assert len(app.get("vega_lite_chart")) == 3
-
-
 def test_deleting_customers_asks_first_and_says_how_many_follow_ups_go_with_them(monkeypatch, tmp_path):
     base = tmp_path / "delete.db"
     create_base(base, demo=True)

@@ -7,18 +7,26 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from db.kpis import Kpis, Period
+from db.kpis import DEFAULT_PRESET, PRESETS, Kpis, Period, preset
 from schema.crm import INDUSTRIES, SOURCES
 from ui.i18n import lang, t
 
 
 def filters(users: Mapping[int, str], *, can_pick_owner: bool) -> Period:
-    """Date range (this month by default), owners (managers and administrators), industries and sources."""
+    """A period (by name — the last 12 months by default — or picked by hand), owners (managers and
+    administrators), industries and sources."""
     today = dt.date.today()
     when, owners, industries, sources = st.columns([2, 2, 2, 2])
-    picked = when.date_input(t("kpis.period"), value=(today.replace(day=1), today), key="kpis.period",
-                             format="YYYY-MM-DD")
-    start, end = (picked if isinstance(picked, tuple) and len(picked) == 2 else (today.replace(day=1), today))
+    named = when.selectbox(t("kpis.period"), [*PRESETS, "custom"], index=PRESETS.index(DEFAULT_PRESET),
+                           format_func=lambda name: t(f"kpis.preset.{name}"), key="kpis.preset")
+    if named == "custom":
+        picked = when.date_input(t("kpis.range"), value=preset("this_month", today), key="kpis.range",
+                                 min_value=dt.date(2000, 1, 1),
+                                 format="YYYY-MM-DD")
+        start, end = picked if isinstance(picked, tuple) and len(picked) == 2 else preset("this_month", today)
+    else:
+        start, end = preset(named, today)
+        when.caption(t("kpis.dates", start=start.isoformat(), end=end.isoformat()))
     names = dict(users)  # worked out now, not in format_func
     chosen = owners.multiselect(t("kpis.owners"), list(names), format_func=names.get, key="kpis.owners",
                                 placeholder=t("filters.all"), disabled=not can_pick_owner)
