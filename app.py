@@ -10,6 +10,7 @@ import streamlit as st
 
 from db.connection import base_path
 from db.demo import prepare_base
+from ui.entry import old_customer_link
 from ui.i18n import t
 from ui.session import sidebar, signed_in
 from ui.undo import undo_button
@@ -26,10 +27,12 @@ st.set_page_config(page_title=t("app.title"), page_icon=":material/contacts:", l
 prepared(str(base_path()))
 actor = signed_in()
 sidebar(actor)
+# 今日待跟进 is the home page (``/``): what a member should do today comes first; the grid is at /customers.
+home = st.Page("pages/today.py", title=t("nav.today"), icon=":material/today:", default=True)
+customers = st.Page("pages/customers.py", title=t("nav.customers"), icon=":material/groups:", url_path="customers")
 pages = [
-    st.Page("pages/today.py", title=t("nav.today"), icon=":material/today:", url_path="today"),
-    st.Page("pages/customers.py", title=t("nav.customers"), icon=":material/groups:", url_path="customers",
-            default=True),
+    home,
+    customers,
     st.Page("pages/follow_ups.py", title=t("nav.follow_ups"), icon=":material/edit_note:", url_path="follow_ups"),
     st.Page("pages/pool.py", title=t("nav.pool"), icon=":material/waves:", url_path="pool"),
     st.Page("pages/tables.py", title=t("nav.tables"), icon=":material/table_view:", url_path="tables"),
@@ -53,6 +56,8 @@ if actor.can("snapshots"):
     pages.append(st.Page("pages/snapshots.py", title=t("nav.snapshots"), icon=":material/backup:",
                          url_path="snapshots"))
 navigation = st.navigation(pages)
+if navigation is home:
+    old_customer_link(customers)
 undo_button()
 st.sidebar.caption(t("app.base", path=base_path().name))
 navigation.run()

@@ -78,7 +78,7 @@ for number, rows, reasons in shown:
         frame = pd.DataFrame({
             t("duplicates.id"): [r["id"] for r in rows],
             **{customers.column(name).label.get(lang()): [_shown(r, name) for r in rows] for name in COLUMNS},
-            t("grid.open"): [f"/?customer={r['id']}" for r in rows],
+            t("grid.open"): [f"/customers?customer={r['id']}" for r in rows],
         })
         st.dataframe(frame, hide_index=True, width="stretch", column_config={
             t("grid.open"): st.column_config.LinkColumn(display_text=t("grid.open"))})

@@ -54,11 +54,16 @@ def login_token(path: Path, username: str = "admin", password: str | None = None
         return login(db, username, password)
 
 
-def app_for(path: Path, username: str = "admin", *, lang: str | None = None):
-    """The app (AppTest of app.py) on the base at ``path``, logged in as ``username``.
+#: The customer grid's page (客户, ``/customers``); ``app_for`` opens the home page, 今日待跟进, unless told.
+CUSTOMERS_PAGE = "pages/customers.py"
+
+
+def app_for(path: Path, username: str = "admin", *, lang: str | None = None, page: str | None = None):
+    """The app (AppTest of app.py) on the base at ``path``, logged in as ``username``, opening ``page``
+    (a file under ``pages/``) or else the home page, as ``/`` does. Call ``.run()`` on the result.
 
     AppTest cannot send cookies: the session token goes where ``ui.session``
-    looks for it besides the cookie. Call ``.run()`` on the result.
+    looks for it besides the cookie.
     """
     from streamlit.testing.v1 import AppTest
 
@@ -68,6 +73,8 @@ def app_for(path: Path, username: str = "admin", *, lang: str | None = None):
     app.session_state[TOKEN_KEY] = login_token(path, username)
     if lang:
         app.session_state["app.lang"] = lang
+    if page:
+        app.switch_page(page)  # before the first run AppTest knows a page by its file's name: each url_path is it
     return app
 
 

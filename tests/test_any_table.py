@@ -140,7 +140,8 @@ def test_a_table_without_a_single_select_says_how_to_get_a_board(base, only):
 def test_the_board_of_follow_ups_groups_by_their_first_single_select_and_opens_their_customer(base):
     app = open_page(base, "pages/kanban.py", table="follow_ups")
     assert app.selectbox(key="kanban.follow_ups.group").value == "method"
-    assert re.search(r"\]\(/\?customer=\d+\)", next(m.value for m in app.markdown if "/?customer=" in m.value))
+    card = next(m.value for m in app.markdown if "/customers?customer=" in m.value)
+    assert re.search(r"\]\(/customers\?customer=\d+\)", card)
 
 
 # --- 日历 ------------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ def open_calendar(base: Path, username: str, table: str, column: str, period: st
 
 
 def linked_ids(app) -> list[int]:
-    return [int(m) for md in app.markdown for m in re.findall(r"\(/\?customer=(\d+)\)", md.value)]
+    return [int(m) for md in app.markdown for m in re.findall(r"\(/customers\?customer=(\d+)\)", md.value)]
 
 
 @pytest.mark.parametrize(("username", "scope"), [("admin", "1"), ("lina", "(owner_id = 3 OR owner_id IS NULL)")])

@@ -105,12 +105,12 @@ def add_condition(app, index: int, column: str, operation: str) -> None:
 def test_a_condition_on_a_computed_column_narrows_the_grid_and_a_view_keeps_it(base, demo_file):
     from db import views
     from db.connection import opened
-    from tests.conftest import app_for
+    from tests.conftest import CUSTOMERS_PAGE, app_for
 
     with opened(demo_file) as db:
         expected = count_rows(db, Query("customers", filters=(Filter("follow_up_count", "compare", ("<=", 3)),)),
                               actor=ADMIN)
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     everyone = shown_total(app)
     add_condition(app, 0, "follow_up_count", "le")
@@ -124,16 +124,16 @@ def test_a_condition_on_a_computed_column_narrows_the_grid_and_a_view_keeps_it(b
         saved = views.view(db, ADMIN, view_id).state
     assert (saved["cond.n"], saved["cond.0.column"], saved["cond.0.op"], saved["cond.0.num"]) == (
         1, "follow_up_count", "le", 3)
-    fresh = app_for(base, "admin")
+    fresh = app_for(base, "admin", page=CUSTOMERS_PAGE)
     fresh.query_params["view"] = str(view_id)
     fresh.run()
     assert shown_total(fresh) == expected
 
 
 def test_the_issues_view_a_grade_not_followed_up_for_30_days_with_a_date_condition(base):
-    from tests.conftest import app_for
+    from tests.conftest import CUSTOMERS_PAGE, app_for
 
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     app.multiselect(key="customers.filters.grade").set_value(["A"]).run()
     add_condition(app, 0, "last_follow_up_at", "older")
@@ -144,9 +144,9 @@ def test_the_issues_view_a_grade_not_followed_up_for_30_days_with_a_date_conditi
 
 
 def test_removing_a_condition_keeps_the_others(base):
-    from tests.conftest import app_for
+    from tests.conftest import CUSTOMERS_PAGE, app_for
 
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     add_condition(app, 0, "name", "contains")
     app.text_input(key="customers.filters.cond.0.text").input("上海").run()

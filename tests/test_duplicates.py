@@ -21,7 +21,7 @@ from db.errors import InvalidChanges, Problem, StaleRow
 from db.history import row_history
 from db.queries import current_versions, get_row
 from db.undo import trash, undo
-from tests.conftest import ADMIN, LINA, MANAGER, ZHANGWEI, app_for, insert
+from tests.conftest import ADMIN, CUSTOMERS_PAGE, LINA, MANAGER, ZHANGWEI, app_for, insert
 from ui.i18n import LANGUAGE_KEY
 from ui.messages import describe
 
@@ -142,17 +142,18 @@ def test_the_message_links_a_customer_only_for_those_who_may_see_it(lang):
         texts = describe(InvalidChanges("customers", [seen, hidden, pool]))
     finally:
         st.session_state.pop(LANGUAGE_KEY, None)
-    link = "[瑞拓\\[科技\\]](/?customer=7)"  # the name escaped inside the link
+    link = "[瑞拓\\[科技\\]](/customers?customer=7)"  # the name escaped inside the link
     expected = {
         "zh": [f"「联系电话」第 1 行：“13900139000” 已存在相同的客户 {link}（属于 张伟），不能重复建档",
                "「联系电话」第 1 行：“13900139000” 已存在相同的客户（属于 张伟），不能重复建档",
-               "「联系电话」第 1 行：“13900139000” 已存在相同的客户 [瑞拓](/?customer=7)（在公海），不能重复建档"],
+               "「联系电话」第 1 行：“13900139000” 已存在相同的客户 [瑞拓](/customers?customer=7)（在公海），"
+               "不能重复建档"],
         "en": [f"“Phone”, row 1: “13900139000” the same customer exists already {link} (owned by 张伟); it "
                "cannot be added twice",
                "“Phone”, row 1: “13900139000” the same customer exists already (owned by 张伟); it cannot be added "
                "twice",
-               "“Phone”, row 1: “13900139000” the same customer exists already [瑞拓](/?customer=7) (in the public "
-               "pool); it cannot be added twice"],
+               "“Phone”, row 1: “13900139000” the same customer exists already [瑞拓](/customers?customer=7) (in "
+               "the public pool); it cannot be added twice"],
     }[lang]
     assert [re.sub(r"\\([^\[\]])", r"\1", text) for text in texts] == expected
 
@@ -365,10 +366,10 @@ def _add_in_grid(app, **values) -> None:
 
 def test_in_the_grid_a_duplicate_links_to_ones_own_customer_but_not_to_anothers(demo):
     mine, theirs = _customer_of(demo, LINA.user_id), _customer_of(demo, ZHANGWEI.user_id)
-    app = app_for(demo, "lina")
+    app = app_for(demo, "lina", page=CUSTOMERS_PAGE)
     app.run()
     _add_in_grid(app, name="全新客户甲", phone=mine["phone"])
-    assert f"(/?customer={mine['id']})" in app.error[0].value
+    assert f"(/customers?customer={mine['id']})" in app.error[0].value
     app.button(key="customers.editor.discard").click().run()
     _add_in_grid(app, name="全新客户乙", phone=theirs["phone"])
     message = app.error[0].value
@@ -378,12 +379,12 @@ def test_in_the_grid_a_duplicate_links_to_ones_own_customer_but_not_to_anothers(
 
 def test_in_the_grid_a_near_duplicate_is_held_with_a_warning_and_saved_anyway(demo):
     existing = _customer_of(demo, LINA.user_id)
-    app = app_for(demo, "lina")
+    app = app_for(demo, "lina", page=CUSTOMERS_PAGE)
     app.run()
     near = name_key(existing["name"]) + "发展"
     _add_in_grid(app, name=near)
     assert app.warning[0].value.startswith("没有保存：有名称相似的客户")
-    assert f"(/?customer={existing['id']})" in app.warning[0].value
+    assert f"(/customers?customer={existing['id']})" in app.warning[0].value
     app.button(key="customers.editor.save_anyway").click().run()
     assert app.success[0].value == "已保存：新增 1 行。"
     with opened(demo) as db:

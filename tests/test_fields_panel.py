@@ -10,7 +10,7 @@ import pytest
 
 from db.connection import BASE_ENV, opened
 from db.fields import load_base
-from tests.conftest import app_for
+from tests.conftest import CUSTOMERS_PAGE, app_for
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def click(app, label: str) -> None:
 
 
 def test_an_administrator_adds_a_field_and_the_grid_shows_it_at_once(base):
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     app.text_input(key="fields.customers.new_label").input("满意度")
     app.selectbox(key="fields.customers.new_kind.zh").set_value("rating")
@@ -40,7 +40,7 @@ def test_an_administrator_adds_a_field_and_the_grid_shows_it_at_once(base):
 
 
 def test_a_refused_field_says_why_and_keeps_what_was_typed(base):
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     app.text_input(key="fields.customers.new_label").input("客户名称")
     click(app, "添加字段")
@@ -49,7 +49,7 @@ def test_a_refused_field_says_why_and_keeps_what_was_typed(base):
 
 
 def test_hiding_renaming_and_deleting_a_field_from_the_panel(base):
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     app.text_input(key="fields.customers.new_label").input("采购周期")
     click(app, "添加字段")
@@ -69,13 +69,13 @@ def test_hiding_renaming_and_deleting_a_field_from_the_panel(base):
 
 @pytest.mark.parametrize("username", ["wanghaitao", "lina"])
 def test_managers_and_salespeople_do_not_see_the_panel(base, username):
-    app = app_for(base, username)
+    app = app_for(base, username, page=CUSTOMERS_PAGE)
     app.run()
     assert not [e for e in app.expander if "字段" in e.label]
 
 
 def test_a_formula_field_from_the_panel_and_a_wrong_one_with_its_message(base):
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     app.text_input(key="fields.customers.new_label").input("跟进概况")
     app.selectbox(key="fields.customers.new_kind.zh").set_value("formula").run()
@@ -94,7 +94,7 @@ def test_a_formula_field_from_the_panel_and_a_wrong_one_with_its_message(base):
 
 
 def test_an_auto_number_field_with_its_format_numbers_every_customer(base):
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     app.text_input(key="fields.customers.new_label").input("档案号")
     app.selectbox(key="fields.customers.new_kind.zh").set_value("autonumber").run()
@@ -107,7 +107,7 @@ def test_an_auto_number_field_with_its_format_numbers_every_customer(base):
 
 
 def test_a_wrong_number_format_says_how_to_write_one(base):
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     app.text_input(key="fields.customers.new_label").input("档案号")
     app.selectbox(key="fields.customers.new_kind.zh").set_value("autonumber").run()
@@ -126,7 +126,7 @@ def test_changing_a_type_from_the_panel_converts_and_shows_what_did_not_fit_in_t
         first = db.execute("SELECT id FROM customers ORDER BY id DESC LIMIT 1").fetchone()[0]
         db.execute(f'UPDATE customers SET "{name}" = ? WHERE id = ?', ["很多", first])
         db.execute(f'UPDATE customers SET "{name}" = ? WHERE id = ?', ["3,000", first - 1])
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     app.selectbox(key="fields.customers.chosen.zh").set_value(name).run()
     app.selectbox(key=f"fields.customers.{name}.zh.kind").set_value("money")
@@ -139,7 +139,7 @@ def test_changing_a_type_from_the_panel_converts_and_shows_what_did_not_fit_in_t
 
 
 def test_a_default_set_in_the_panel_fills_new_customers(base):
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     app.text_input(key="fields.customers.new_label").input("跟进优先级")
     app.selectbox(key="fields.customers.new_kind.zh").set_value("single").run()
@@ -162,7 +162,7 @@ def test_a_formula_failing_on_one_row_shows_why_in_that_cell_and_values_in_the_o
         name = db_fields.add_field(db, ADMIN, "customers", "每次跟进天数", "formula",
                                    formula="100 / ({跟进次数} - 2)")
         db_fields.move_field(db, ADMIN, "customers", name, -100)
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     cells = list(app.dataframe[0].value[name])
     assert "#除以零" in cells  # a customer with exactly 2 follow-ups

@@ -19,7 +19,7 @@ from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
 from db.connection import BASE_ENV, opened
 from db.demo import create_base
 from db.queries import get_row
-from tests.conftest import ADMIN, MANAGER, WON, app_for
+from tests.conftest import ADMIN, CUSTOMERS_PAGE, MANAGER, WON, app_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,7 @@ def base(tmp_path) -> Path:
 
 def open_app(monkeypatch, base: Path, **query) -> AppTest:
     monkeypatch.setenv(BASE_ENV, str(base))
-    app = app_for(base)
+    app = app_for(base, page=CUSTOMERS_PAGE)
     app.query_params.update(query)
     app.run()
     return app

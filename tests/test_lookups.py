@@ -12,7 +12,7 @@ from db import fields
 from db.connection import opened
 from db.fields import FieldError
 from db.queries import Query, fetch_page, get_row
-from tests.conftest import ADMIN, app_for
+from tests.conftest import ADMIN, CUSTOMERS_PAGE, app_for
 
 COUNT_VISITS = {"table": "follow_ups", "via": "customer_id", "aggregate": "count", "condition": ["method", "拜访"]}
 
@@ -137,7 +137,7 @@ def test_a_rollup_made_in_the_panel_counts_visits_in_the_grid(demo_file, tmp_pat
 
     path = Path(shutil.copy(demo_file, tmp_path / "panel.db"))
     monkeypatch.setenv(BASE_ENV, str(path))
-    app = app_for(path, "admin")
+    app = app_for(path, "admin", page=CUSTOMERS_PAGE)
     app.run()
     app.text_input(key="fields.customers.new_label").input("拜访次数")
     app.selectbox(key="fields.customers.new_kind.zh").set_value("rollup").run()

@@ -11,7 +11,7 @@ from db.changes import ChangeSet, RowDelete
 from db.connection import BASE_ENV, opened
 from db.demo import create_base
 from db.queries import Filter, Query, count_rows
-from tests.conftest import ADMIN, add_admin, app_for
+from tests.conftest import ADMIN, CUSTOMERS_PAGE, add_admin, app_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/customers.py", "pages/follow_ups.py", "pages/charts.py", "pages/trash.py", "pages/members.py",
@@ -104,7 +104,7 @@ def test_deleting_customers_asks_first_and_says_how_many_follow_ups_go_with_them
     pending = ChangeSet("customers", deletes=tuple(RowDelete(r["id"], r["version"], row=i + 1)
                                                    for i, r in enumerate(doomed)))
     monkeypatch.setenv(BASE_ENV, str(base))
-    app = app_for(base)
+    app = app_for(base, page=CUSTOMERS_PAGE)
     app.run()
     key = app.dataframe[0].key  # the grid the deletion was asked from
     app.session_state["customers.editor.pending"] = (key, [], pending, [r["name"] for r in doomed])
@@ -129,7 +129,7 @@ def test_cancelling_a_deletion_keeps_the_rows(monkeypatch, bases):
     with opened(bases["demo"]) as db:
         first = dict(next(db.query("SELECT id, version, name FROM customers ORDER BY id LIMIT 1")))
     monkeypatch.setenv(BASE_ENV, str(bases["demo"]))
-    app = app_for(bases["demo"])
+    app = app_for(bases["demo"], page=CUSTOMERS_PAGE)
     app.run()
     key = app.dataframe[0].key  # the grid the deletion was asked from
     app.session_state["customers.editor.pending"] = (
@@ -150,3 +150,59 @@ def test_follow_ups_can_be_narrowed_to_customers_by_name(monkeypatch, bases):
                               actor=ADMIN)
     assert 0 < expected < 2600
     assert f"共 {expected:,} 条" in texts(app)
+
+
+# --- the home page, and links from when 客户 was the home page -------------------------------------------
+
+@pytest.mark.parametrize("username", ["lina", "admin"])
+def test_logging_in_opens_todays_follow_ups_for_a_salesperson_and_for_the_administrator(monkeypatch, bases,
+                                                                                          username):
+    monkeypatch.setenv(BASE_ENV, str(bases["demo"]))
+    app = app_for(bases["demo"], username).run()  # what / shows after the login
+    assert not app.exception, [e.value for e in app.exception]
+    assert [t.value for t in app.title] == ["今日待跟进"]
+    assert any(h.value.startswith("逾期 · ") for h in app.subheader)
+    assert len(app.dataframe) == 0  # no customer grid on the home page
+
+
+def test_an_old_customer_link_opens_that_customers_detail_on_the_customer_page(monkeypatch, bases):
+    with opened(bases["demo"]) as db:
+        name = db.execute("SELECT name FROM customers WHERE id = 3").fetchone()[0]
+    monkeypatch.setenv(BASE_ENV, str(bases["demo"]))
+    app = app_for(bases["demo"])
+    app.query_params["customer"] = "3"  # /?customer=3, as bookmarked before /customers
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert [t.value for t in app.title] == [name]
+    assert [s.value for s in app.subheader] == ["客户资料", "附件", "跟进记录"]
+    assert app.query_params == {"customer": "3"}  # the address keeps the link, now on /customers
+    app.button(key="customer.back").click().run()
+    assert [t.value for t in app.title] == ["客户"]  # back to the grid: it was the customer page
+    assert len(app.dataframe) == 1
+
+
+def test_an_old_link_to_another_salespersons_customer_still_says_it_cannot_be_found(monkeypatch, bases):
+    with opened(bases["demo"]) as db:
+        theirs, name = db.execute("SELECT id, name FROM customers WHERE owner_id = (SELECT id FROM users WHERE "
+                                  "username = 'zhangwei') ORDER BY id LIMIT 1").fetchone()
+    monkeypatch.setenv(BASE_ENV, str(bases["demo"]))
+    app = app_for(bases["demo"], "lina")
+    app.query_params["customer"] = str(theirs)
+    app.run()
+    assert [w.value for w in app.warning] == [f"找不到编号为 {theirs} 的客户：可能已被删除，或不在您的可见范围内。"]
+    assert name not in texts(app)
+
+
+def test_an_old_view_link_opens_the_view_on_the_customer_page(monkeypatch, base_file):
+    from db import views
+
+    with opened(base_file) as db:
+        saved = views.save_view(db, ADMIN, "customers", "上海的客户", {"search": "上海"})
+    monkeypatch.setenv(BASE_ENV, str(base_file))
+    app = app_for(base_file)
+    app.query_params["view"] = str(saved)  # /?view=ID
+    app.run()
+    assert [t.value for t in app.title] == ["客户"]
+    assert app.selectbox(key="views.customers.filters.select").value == saved
+    assert app.text_input(key="customers.filters.search").value == "上海"
+    assert app.query_params == {"view": str(saved)}

@@ -18,7 +18,7 @@ from db.errors import InvalidChanges
 from db.history import row_history
 from db.settings import update_rules
 from db.undo import last_change, undo
-from tests.conftest import ADMIN, LINA, NOW, TODAY, ZHANGWEI, app_for, insert
+from tests.conftest import ADMIN, CUSTOMERS_PAGE, LINA, NOW, TODAY, ZHANGWEI, app_for, insert
 from web.housekeeping import run_once
 
 SALES = Actor(2, "sales", "李娜")
@@ -386,7 +386,7 @@ def test_a_manager_assigns_from_the_pool_page(demo_copy):
 def test_the_owner_releases_a_customer_from_its_detail_with_a_reason_shown_in_its_history(demo_copy):
     with opened(demo_copy) as db:
         mine = db.execute("SELECT id FROM customers WHERE owner_id = 3 ORDER BY id LIMIT 1").fetchone()[0]
-    app = app_for(demo_copy, "lina")
+    app = app_for(demo_copy, "lina", page=CUSTOMERS_PAGE)
     app.query_params["customer"] = str(mine)
     app.run()
     app.text_input(key=f"customer.{mine}.release.reason").input("客户**暂无**需求 [链接](http://x)")
@@ -401,7 +401,7 @@ def test_the_owner_releases_a_customer_from_its_detail_with_a_reason_shown_in_it
 def test_a_salesperson_sees_no_release_button_on_a_pool_customer(demo_copy):
     with opened(demo_copy) as db:
         free = db.execute("SELECT id FROM customers WHERE owner_id IS NULL ORDER BY id LIMIT 1").fetchone()[0]
-    app = app_for(demo_copy, "lina")
+    app = app_for(demo_copy, "lina", page=CUSTOMERS_PAGE)
     app.query_params["customer"] = str(free)
     app.run()
     assert "放回公海" not in [b.label for b in app.button]

@@ -14,7 +14,7 @@ import pytest
 from db.charts import ChartSpec, chart_groups
 from db.connection import BASE_ENV, opened
 from db.queries import Filter, Query, count_rows, fetch_page
-from tests.conftest import ADMIN, LINA, app_for
+from tests.conftest import ADMIN, CUSTOMERS_PAGE, LINA, app_for
 
 STALE = Filter("last_follow_up_at", "older_than_days", (30,))
 
@@ -96,7 +96,7 @@ def test_one_click_from_the_grid_to_a_chart_with_its_numbers_and_onto_the_dashbo
                                                                                    monkeypatch):
     path = Path(shutil.copy(demo_file, tmp_path / "charts.db"))
     monkeypatch.setenv(BASE_ENV, str(path))
-    app = app_for(path, "lina")
+    app = app_for(path, "lina", page=CUSTOMERS_PAGE)
     app.run()
     app.selectbox(key="quick_chart.customers.zh.column").set_value("stage").run()
     assert len(app.get("vega_lite_chart")) == 1

@@ -18,7 +18,7 @@ from db.fields import load_base
 from db.queries import Filter, Query, count_rows, fetch_page, group_counts, groupable
 from schema.crm import CUSTOMERS
 from schema.types import Link
-from tests.conftest import ADMIN, LINA, MANAGER, TODAY, ZHANGWEI, app_for
+from tests.conftest import ADMIN, CUSTOMERS_PAGE, LINA, MANAGER, TODAY, ZHANGWEI, app_for
 from ui.cells import OPEN
 from ui.layout import always_shown
 
@@ -55,7 +55,7 @@ def save_a_grade_view(app, *, shared: bool = False, default: bool = False):
 
 
 def test_a_view_saved_from_the_filters_comes_back_after_clearing_them(base):
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     everyone = shown_total(app)
     save_a_grade_view(app)
@@ -71,21 +71,21 @@ def test_a_view_saved_from_the_filters_comes_back_after_clearing_them(base):
 
 
 def test_a_view_opens_from_its_url_in_a_new_session(base):
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     save_a_grade_view(app)
     view_id = app.query_params["view"]
-    fresh = app_for(base, "admin")
+    fresh = app_for(base, "admin", page=CUSTOMERS_PAGE)
     fresh.query_params["view"] = view_id
     fresh.run()
     assert shown_total(fresh).startswith(f"共 {expected_total(base)} 条")
 
 
 def test_a_shared_default_view_opens_for_everyone_and_applies_their_own_scope(base):
-    app = app_for(base, "wanghaitao")
+    app = app_for(base, "wanghaitao", page=CUSTOMERS_PAGE)
     app.run()
     save_a_grade_view(app, shared=True, default=True)
-    lina = app_for(base, "lina")
+    lina = app_for(base, "lina", page=CUSTOMERS_PAGE)
     lina.run()
     assert lina.selectbox(key="views.customers.filters.select").value != 0
     assert shown_total(lina).startswith(f"共 {expected_total(base, 'lina')} 条")
@@ -104,19 +104,19 @@ def test_personal_views_are_personal_and_only_managers_share(base):
         assert [v.name for v in views.views(db, LINA, "customers")] == ["大家的", "我的A级"]
         with pytest.raises(AccessDenied):
             views.delete_view(db, LINA, shared)
-    zhangwei = app_for(base, "zhangwei")
+    zhangwei = app_for(base, "zhangwei", page=CUSTOMERS_PAGE)
     zhangwei.query_params["view"] = str(mine)
     zhangwei.run()
     assert "找不到这个视图" in zhangwei.warning[0].value
 
 
 def test_a_view_whose_search_looks_like_a_date_opens(base):
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     app.text_input(key="customers.filters.search").input("2026-11-08").run()
     app.text_input(key="views.customers.filters.name").input("按日期搜索")
     next(b for b in app.button if b.label == "保存视图").click().run()
-    fresh = app_for(base, "admin")
+    fresh = app_for(base, "admin", page=CUSTOMERS_PAGE)
     with opened(base) as db:
         saved = views.views(db, ADMIN, "customers")[0]
     fresh.query_params["view"] = str(saved.id)
@@ -239,7 +239,7 @@ def save_view(app, name: str, prefix: str = "customers.filters") -> int:
 
 def test_any_in_the_app_shows_every_matching_customer_and_a_salesperson_only_her_own(base):
     for username, actor in (("admin", ADMIN), ("lina", LINA)):
-        app = app_for(base, username)
+        app = app_for(base, username, page=CUSTOMERS_PAGE)
         app.run()
         app.radio(key="customers.filters.match").set_value("any")
         app.multiselect(key="customers.filters.grade").set_value(["A"])
@@ -253,7 +253,7 @@ def test_any_in_the_app_shows_every_matching_customer_and_a_salesperson_only_her
 
 
 def test_columns_and_their_order_are_saved_with_the_view_and_come_back(base):
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     default = grid_columns(app)
     app.multiselect(key="customers.filters.columns").set_value(["stage", "phone", "follow_up_count"]).run()
@@ -263,7 +263,7 @@ def test_columns_and_their_order_are_saved_with_the_view_and_come_back(base):
     assert grid_columns(app) == default
     app.selectbox(key="views.customers.filters.select").set_value(view_id).run()
     assert grid_columns(app) == ["name", "stage", "phone", "follow_up_count"]
-    fresh = app_for(base, "admin")
+    fresh = app_for(base, "admin", page=CUSTOMERS_PAGE)
     fresh.query_params["view"] = str(view_id)
     fresh.run()
     assert grid_columns(fresh) == ["name", "stage", "phone", "follow_up_count"]
@@ -272,7 +272,7 @@ def test_columns_and_their_order_are_saved_with_the_view_and_come_back(base):
 
 
 def test_clearing_the_filters_keeps_the_columns_and_the_grouping(base):
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     app.multiselect(key="customers.filters.grade").set_value(["A"])
     app.multiselect(key="customers.filters.columns").set_value(["stage"])
@@ -284,20 +284,20 @@ def test_clearing_the_filters_keeps_the_columns_and_the_grouping(base):
 
 
 def test_a_view_that_never_chose_columns_follows_the_fields_panel(base):
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     view_id = save_view(app, "默认列")
     with opened(base) as db:
         assert "columns" not in views.view(db, ADMIN, view_id).state
         fields.update_field(db, ADMIN, "customers", "email", hidden=True)
-    fresh = app_for(base, "admin")
+    fresh = app_for(base, "admin", page=CUSTOMERS_PAGE)
     fresh.query_params["view"] = str(view_id)
     fresh.run()
     assert "email" not in grid_columns(fresh) and "phone" in grid_columns(fresh)
 
 
 def test_picking_a_group_narrows_the_grid_to_its_count_and_the_view_keeps_it(base):
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     app.radio(key="customers.filters.match").set_value("any")
     app.multiselect(key="customers.filters.grade").set_value(["A"])
@@ -313,7 +313,7 @@ def test_picking_a_group_narrows_the_grid_to_its_count_and_the_view_keeps_it(bas
     assert shown_total(app).startswith(f"共 {intent.count} 条")
     assert set(app.dataframe[-1].value["stage"]) == {"intent"}
     view_id = save_view(app, "意向组")
-    fresh = app_for(base, "admin")
+    fresh = app_for(base, "admin", page=CUSTOMERS_PAGE)
     fresh.query_params["view"] = str(view_id)
     fresh.run()
     assert fresh.selectbox(key="customers.filters.group_by").value == "stage"
@@ -327,7 +327,7 @@ def test_a_view_saved_before_match_columns_and_grouping_opens_as_it_was(base):
     with opened(base) as db:
         state = {"grade": ["A"], "stale": 30, "search": "", "sort": "", "descending": True}  # as views were saved
         old = views.save_view(db, ADMIN, "customers", "A级未跟进30天", state)
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.run()
     default = grid_columns(app)
     app.query_params["view"] = str(old)
@@ -345,7 +345,7 @@ def test_a_view_naming_a_field_deleted_since_still_opens(base):
         state = {"columns": ["stage", extra], "group_by": extra, "group": "null"}
         saved = views.save_view(db, ADMIN, "customers", "带满意度", state)
         fields.delete_field(db, ADMIN, "customers", extra)
-    app = app_for(base, "admin")
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
     app.query_params["view"] = str(saved)
     app.run()
     assert not app.exception

@@ -44,8 +44,9 @@ def row_text(row: object) -> str:
 
 
 def customer_ref(customer_id: int | None, name: str | None, owner: str | None, visible: bool) -> str:
-    """Safe Markdown naming an existing customer (查重): a link to it (``/?customer=ID``) and its owner when the
-    member may see it; otherwise only who owns it — never its name or number (db/duplicates.py sends neither)."""
+    """Safe Markdown naming an existing customer (查重): a link to it (``/customers?customer=ID``) and its owner
+    when the member may see it; otherwise only who owns it — never its name or number (db/duplicates.py sends
+    neither)."""
     whose = t("duplicate.owned_by", owner=owner) if owner else t("duplicate.in_pool")
     if visible and customer_id is not None:
         return t("duplicate.visible", name=md_escape(name), id=int(customer_id), whose=md_escape(whose))

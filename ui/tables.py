@@ -89,16 +89,16 @@ def record_url(table: Table, row: Mapping[str, Any]) -> str:
 
     >>> from schema.crm import CUSTOMERS, FOLLOW_UPS
     >>> record_url(CUSTOMERS, {"id": 7}), record_url(FOLLOW_UPS, {"id": 9, "customer_id": 7})
-    ('/?customer=7', '/?customer=7')
+    ('/customers?customer=7', '/customers?customer=7')
     >>> from schema.templates import empty_table
     >>> from schema.labels import L
     >>> record_url(empty_table("t3", L("合同", "Contracts")), {"id": 12})
     '/tables?table=t3&record=12'
     """
     if table.name == "customers":
-        return f"/?customer={int(row['id'])}"
+        return f"/customers?customer={int(row['id'])}"
     if table.name == "follow_ups":
-        return f"/?customer={int(row['customer_id'])}"
+        return f"/customers?customer={int(row['customer_id'])}"
     return f"/tables?table={table.name}&record={int(row['id'])}"
 
 

@@ -97,7 +97,7 @@ def section(found: Worklist, name: str) -> None:
                 "renewal": t("today.contract_ends", day=item.due_on, days=item.days),
                 "revisit": t("today.revisit_due", days=item.days),
                 "new_a": t("today.days_waiting", days=item.days)}.get(name, t("today.due", day=item.due_on))
-        text.markdown(f"[{md_escape(item.name)}](/?customer={item.customer_id}) · {md_escape(when)}  \n"
+        text.markdown(f"[{md_escape(item.name)}](/customers?customer={item.customer_id}) · {md_escape(when)}  \n"
                       f":gray[{md_escape(' · '.join(part for part in detail if part))}]")
         action.button(t("today.log"), key=f"today.log.{name}.{item.customer_id}", on_click=_start, args=(item, name),
                       icon=":material/add_comment:")

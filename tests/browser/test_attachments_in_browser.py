@@ -26,7 +26,7 @@ def test_an_svg_with_a_script_uploaded_in_the_detail_runs_nothing_and_is_only_of
     dialogs, console = [], []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.on("console", lambda message: console.append(message.text))
-    page.goto(f"{url}/?customer={customer}")
+    page.goto(f"{url}/customers?customer={customer}")
     page.wait_for_selector(IDLE, timeout=60_000)
 
     page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(

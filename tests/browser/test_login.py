@@ -27,7 +27,7 @@ def test_log_in_refresh_and_still_logged_in_then_log_out(anonymous_page, server)
     page = anonymous_page
     log_in(page, url, "lina")
     sidebar_says(page, "李娜 · 销售")
-    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=30_000)
+    page.locator("h1").filter(has_text="今日待跟进").wait_for(timeout=30_000)
     cookie = next(c for c in page.context.cookies() if c["name"] == "genjin_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     assert page.evaluate("document.cookie").find("genjin_session") == -1  # script cannot read it
@@ -60,10 +60,16 @@ def test_a_salesperson_cannot_open_another_salespersons_customer_by_its_link(ano
         theirs = db.execute("SELECT id, name FROM customers WHERE owner_id = 4 ORDER BY id LIMIT 1").fetchone()
         mine = db.execute("SELECT id, name FROM customers WHERE owner_id = 3 ORDER BY id LIMIT 1").fetchone()
     page = anonymous_page
-    log_in(page, url, "lina", f"/?customer={theirs[0]}")  # the login page brings her back to the link
+    log_in(page, url, "lina", f"/customers?customer={theirs[0]}")  # the login page brings her back to the link
+    page.get_by_text(f"找不到编号为 {theirs[0]} 的客户").wait_for(timeout=30_000)
+    assert theirs[1] not in page.content()
+
+    page.goto(f"{url}/?customer={theirs[0]}")  # the old form of the link, from when 客户 was the home page
+    page.wait_for_url(f"**/customers?customer={theirs[0]}", timeout=30_000)
     page.get_by_text(f"找不到编号为 {theirs[0]} 的客户").wait_for(timeout=30_000)
     assert theirs[1] not in page.content()
 
     page.goto(f"{url}/?customer={mine[0]}")
+    page.wait_for_url(f"**/customers?customer={mine[0]}", timeout=30_000)
     page.wait_for_selector(IDLE, timeout=60_000)
     page.locator("h1").filter(has_text=mine[1]).wait_for(timeout=30_000)

@@ -1,11 +1,12 @@
-"""今日待跟进 in the browser: a salesperson opens her worklist on a phone-sized screen, logs a follow-up in
-one click, and the customer leaves the list it was in."""
+"""今日待跟进 in the browser: the page a member lands on after logging in; a salesperson opens her worklist
+on a phone-sized screen, logs a follow-up in one click, and the customer leaves the list it was in."""
 
 from __future__ import annotations
 
 from db.connection import opened
 from tests.browser.conftest import signed_in_as
 from tests.browser.test_in_browser import IDLE, eventually, settle
+from tests.browser.test_login import log_in
 
 
 def test_a_follow_up_is_logged_from_the_worklist_on_a_phone_screen(browser, server):
@@ -14,7 +15,7 @@ def test_a_follow_up_is_logged_from_the_worklist_on_a_phone_screen(browser, serv
     signed_in_as(context, url, base, "lina")
     page = context.new_page()
     try:
-        page.goto(f"{url}/today")
+        page.goto(url)  # 今日待跟进 is the home page
         page.wait_for_selector(IDLE, timeout=60_000)
         page.get_by_role("heading", name="今日待跟进").wait_for(timeout=30_000)
         overdue = page.get_by_role("heading").filter(has_text="逾期 · ")
@@ -36,3 +37,20 @@ def test_a_follow_up_is_logged_from_the_worklist_on_a_phone_screen(browser, serv
         assert count_after == count_before - 1  # followed up, due again after the grade's cadence
     finally:
         context.close()
+
+
+def test_after_logging_in_the_first_page_is_todays_follow_ups_and_the_menu_still_leads_to_the_customers(
+        anonymous_page, server):
+    url, _ = server
+    page = anonymous_page
+    log_in(page, url, "lina")
+    assert page.url.rstrip("/") == url  # the login sends her to /
+    page.locator("h1").filter(has_text="今日待跟进").wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stDataFrame']").count() == 0
+
+    menu = page.locator("[data-testid='stSidebarNav']")
+    menu.get_by_text("客户", exact=True).click()
+    page.wait_for_url("**/customers", timeout=30_000)
+    settle(page)
+    page.locator("h1").filter(has_text="客户").wait_for(timeout=30_000)
+    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=30_000)

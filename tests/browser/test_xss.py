@@ -39,7 +39,7 @@ def test_a_hostile_customer_name_renders_as_text_in_its_detail(page, hostile, in
     url, ids = hostile
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(f"{url}/?customer={ids[index]}")
+    page.goto(f"{url}/customers?customer={ids[index]}")
     page.wait_for_selector(IDLE, timeout=60_000)
     title = page.locator("h1").first
     title.wait_for(timeout=30_000)
@@ -54,7 +54,7 @@ def test_hostile_text_in_the_customer_grid_runs_nothing(page, hostile):
     url, _ = hostile
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(url)
+    page.goto(url + "/customers")
     page.wait_for_selector(IDLE, timeout=60_000)
     page.wait_for_selector("[data-testid='stDataFrame']", timeout=30_000)
     page.wait_for_timeout(800)
@@ -85,7 +85,7 @@ def test_a_hostile_member_name_renders_as_text_in_the_sidebar_the_detail_and_the
         page.click("button[type=submit]")
         assert page.input_value("#username") == CORPUS[index]
         signed_in_as(context, url, base, username)
-        page.goto(f"{url}/?customer={customer}")
+        page.goto(f"{url}/customers?customer={customer}")
         page.wait_for_selector(IDLE, timeout=60_000)
         sidebar = page.locator("[data-testid='stSidebar']")
         sidebar.get_by_text(" · 销售").wait_for(timeout=30_000)
