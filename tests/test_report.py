@@ -36,7 +36,7 @@ def made(path: Path, name: str = "last_month", actor=ADMIN) -> report.Report:
     with opened(path) as db:
         users = link_options(db, "users", actor=actor)
         found = analyses(db, report.period_of(name, Period(TODAY, TODAY), TODAY), actor=actor, today=TODAY)
-    return report.build(found, name, users)
+    return report.build(found, name, users, EVIL)
 
 
 def test_the_workbook_has_one_sheet_per_analysis_after_the_findings(base):
@@ -77,7 +77,7 @@ def test_a_members_name_never_becomes_a_formula_in_the_workbook(base):
 
 
 def test_the_printable_page_escapes_every_name_and_runs_nothing(base):
-    page = report.printable(made(base), who=EVIL)
+    page = report.printable(made(base))
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert page.count("<table>") == 12  # every analysis but the findings, which head the page
     assert "最薄弱环节" in page or "这个期间没有足够的客户" in page

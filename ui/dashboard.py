@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -70,16 +70,25 @@ def money(amount: float) -> str:
     return f"¥{amount:,.0f}"
 
 
-def _clicked(event: Any) -> str | None:
-    """The key of the bar a click picked, if any."""
+def clicked(event: Any, bars: Sequence[str]) -> str | None:
+    """The key of the bar a click on a chart picked (``event``: what ``st.altair_chart`` returned), if it is
+    one of ``bars`` — a choice kept from before the filters changed, or sent by a tampered browser, is not.
+
+    >>> from types import SimpleNamespace as Event
+    >>> clicked(Event(selection={"pick": [{"key": "lead"}]}), ["lead", "won"]), clicked(Event(selection={}), ["lead"])
+    ('lead', None)
+    >>> clicked(Event(selection={"pick": [{"key": "'; DROP"}]}), ["lead"]), clicked(None, ["lead"])
+    (None, None)
+    """
     selection = getattr(event, "selection", None) or {}
     points = selection.get(PICK) or []
-    return points[0].get("key") if points and isinstance(points[0], Mapping) else None
+    picked = points[0].get("key") if points and isinstance(points[0], Mapping) else None
+    return picked if picked in bars else None
 
 
-def _chart(chart, key: str) -> str | None:
-    """Draw a clickable chart; return the key of the bar clicked."""
-    return _clicked(st.altair_chart(chart, width="stretch", on_select="rerun", selection_mode=PICK, key=key))
+def _chart(chart, key: str, bars: Sequence[str]) -> str | None:
+    """Draw a clickable chart; return the key of the bar clicked (see :func:`clicked`)."""
+    return clicked(st.altair_chart(chart, width="stretch", on_select="rerun", selection_mode=PICK, key=key), bars)
 
 
 def customers_behind(found: Analyses, query: Query, title: str, actor: Actor, users: Mapping[int, str]) -> None:
@@ -114,7 +123,7 @@ def funnel(found: Analyses, actor: Actor, users: Mapping[int, str]) -> None:
     if weakest:
         st.warning(t("dash.weakest", step=_step(found, weakest), rate=percent(weakest.rate)))
     picked = _chart(charts.funnel_chart(found.funnel, weakest.to_stage if weakest else None, clickable=True),
-                    "dash.funnel")
+                    "dash.funnel", [step.stage for step in found.funnel])
     st.dataframe(charts.funnel_frame(found.funnel), hide_index=True, width="stretch")
     lost = next((g.customers for g in found.breakdowns["stage"] if g.code == "lost"), 0)
     st.caption(t("charts.lost", count=f"{lost:,}"))
@@ -148,7 +157,8 @@ def conversion(found: Analyses, column_name: str, actor: Actor, users: Mapping[i
         "text": [f"{percent(g.rate)} · {g.won:,}/{g.customers:,}" for g in groups],
         "weak": [weakest is not None and g.code == weakest.code for g in groups],
     })
-    picked = _chart(charts.rate_chart(frame, t("dash.won_share")), f"dash.conversion.{column_name}")
+    picked = _chart(charts.rate_chart(frame, t("dash.won_share")),
+                    f"dash.conversion.{column_name}", list(frame["key"]))
     if weakest:
         st.caption(t("dash.weakest_group", group=label(customers, column_name, weakest.code),
                      rate=percent(weakest.rate), count=weakest.customers, least=analysis.MIN_GROUP))
@@ -176,7 +186,8 @@ def distribution(found: Analyses, column_name: str, actor: Actor, users: Mapping
                  + (f" · {t('dash.revenue_share', share=f'{g.won_amount / amount:.0%}')}" if with_amount else "")
                  for g in groups],
     })
-    picked = _chart(charts.count_chart(frame, t("charts.count")), f"dash.distribution.{column_name}")
+    picked = _chart(charts.count_chart(frame, t("charts.count")),
+                    f"dash.distribution.{column_name}", list(frame["key"]))
     if picked:
         code = _group_key(groups, picked)
         customers_behind(found, analysis.breakdown_query(found.period, column_name, code),
@@ -235,7 +246,7 @@ def forecast(found: Analyses, actor: Actor, users: Mapping[int, str]) -> None:
         {"key": m.bucket, "month": month_label(m.bucket), "kind": kind, "amount": amount,
          "text": f"{money(amount)} · {t('dash.deals', count=m.deals)}"}
         for m in months for kind, amount in ((expected, m.expected), (weighted, m.weighted))])
-    picked = _chart(charts.forecast_chart(frame), "dash.forecast")
+    picked = _chart(charts.forecast_chart(frame), "dash.forecast", [m.bucket for m in months])
     st.caption(t("dash.forecast_total", expected=money(sum(m.expected for m in months)),
                  weighted=money(sum(m.weighted for m in months)), deals=sum(m.deals for m in months)))
     if picked:
@@ -258,7 +269,8 @@ def pareto(found: Analyses, column_name: str, actor: Actor, users: Mapping[int, 
         "cumulative": [b.cumulative for b in bars],
         "text": [f"{b.count:,} · {b.share:.0%}（{t('dash.cumulative')} {b.cumulative:.0%}）" for b in bars],
     })
-    picked = _chart(charts.pareto_chart(frame, t("charts.count")), f"dash.pareto.{column_name}")
+    picked = _chart(charts.pareto_chart(frame, t("charts.count")),
+                    f"dash.pareto.{column_name}", list(frame["key"]))
     if picked:
         code = None if picked == EMPTY_KEY else picked
         customers_behind(found, analysis.pareto_query(found.period, column_name, code),

@@ -43,12 +43,18 @@ class Table:
 
 @dataclass(frozen=True)
 class Report:
-    """What a report says: its title, the lines of its summary (the weakest links first) and its tables."""
+    """What a report says: its title, the lines of its summary (the weakest links first) and its tables,
+    with every word already in the member's language — the files are made on a download's own thread,
+    where the session (and so its language) is out of reach."""
 
     title: str
     period: Period
     headline: list[str]
     tables: list[Table]
+    lang: str = "zh"
+    findings: str = "结论"
+    made: str = ""
+    empty: str = ""
 
 
 def _rate(rate: float | None) -> float | None:
@@ -141,17 +147,20 @@ def period_of(name: str, filters: Period, today: dt.date | None = None) -> Perio
     return dataclasses.replace(filters, start=start, end=end)
 
 
-def build(found: Analyses, name: str, users: Mapping[int, str]) -> Report:
-    """The report called ``name`` (:data:`PERIODS`) of the analyses ``found`` for its period."""
+def build(found: Analyses, name: str, users: Mapping[int, str], who: str = "",
+          now: dt.datetime | None = None) -> Report:
+    """The report called ``name`` (:data:`PERIODS`) of the analyses ``found`` for its period, made by ``who``."""
     kind = t("report.weekly") if "week" in name else t("report.monthly")
     start, end = found.period.start.isoformat(), found.period.end.isoformat()
     title = t("report.title", kind=kind, start=start, end=end)
-    return Report(title, found.period, weakest_lines(found), tables(found, users))
+    made = t("report.made", who=who, when=(now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M"))
+    return Report(title, found.period, weakest_lines(found), tables(found, users), lang=lang(),
+                  findings=t("report.sheet.headline"), made=made, empty=t("charts.no_rows"))
 
 
 def workbook(report: Report) -> bytes:
     """The report as XLSX: a first sheet with the title and the weakest links, then one sheet per table."""
-    first = Sheet(t("report.sheet.headline"), [report.title], [[line] for line in report.headline])
+    first = Sheet(report.findings, [report.title], [[line] for line in report.headline])
     return to_xlsx([first, *(Sheet(table.title, table.columns, table.rows) for table in report.tables)])
 
 
@@ -176,20 +185,19 @@ td.n { text-align: right; } th { background: #f1f5f9; }
 """
 
 
-def printable(report: Report, who: str, now: dt.datetime | None = None) -> str:
+def printable(report: Report) -> str:
     """The report as one HTML page to print (every text escaped; no script, no outside resource)."""
-    now = now or dt.datetime.now()
-    parts = [f"<!DOCTYPE html><html lang=\"{'zh-CN' if lang() == 'zh' else 'en'}\"><head><meta charset=\"utf-8\">",
+    parts = [f"<!DOCTYPE html><html lang=\"{'zh-CN' if report.lang == 'zh' else 'en'}\"><head><meta charset=\"utf-8\">",
              f"<title>{html.escape(report.title)}</title><style>{_PRINT_CSS}</style></head><body>",
              f"<h1>{html.escape(report.title)}</h1>",
-             f"<p>{html.escape(t('report.made', who=who, when=now.strftime('%Y-%m-%d %H:%M')))}</p>",
+             f"<p>{html.escape(report.made)}</p>",
              "<div class=\"headline\">" + "".join(f"<p>{html.escape(line)}</p>" for line in report.headline) + "</div>"]
     for table in report.tables:
         head = "".join(f"<th>{html.escape(str(column))}</th>" for column in table.columns)
         body = "".join("<tr>" + "".join(
             f"<td class=\"n\">{_cell(v)}</td>" if isinstance(v, int | float) and not isinstance(v, bool)
             else f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for row in table.rows)
-        empty = f"<p>{html.escape(t('charts.no_rows'))}</p>" if not table.rows else ""
+        empty = f"<p>{html.escape(report.empty)}</p>" if not table.rows else ""
         parts.append(f"<section><h2>{html.escape(table.title)}</h2>{empty}"
                      f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>")
     parts.append("</body></html>")
@@ -202,15 +210,17 @@ def controls(filters: Period, actor: Actor, users: Mapping[int, str]) -> None:
     st.caption(t("report.caption"))
     name = st.radio(t("report.period"), PERIODS, format_func=lambda n: t(f"kpis.preset.{n}"), horizontal=True,
                     key="report.period")
-    report = build(read(period_of(name, filters), actor), name, users)
+    report = build(read(period_of(name, filters), actor), name, users, actor.name)
     st.markdown(f"**{md_escape(report.title)}**")
     for line in report.headline:
         st.text(line)
     left, right = st.columns(2)
     stem = report.title
+    # Made on a thread of their own when clicked (from the finished Report: no session needed there); no
+    # rerun on click, which would replace the button — and the file it is fetching — under the browser.
     left.download_button(t("report.excel"), data=lambda: workbook(report), file_name=file_name(stem, dt.date.today(),
                          "xlsx"), mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                         key="report.excel", icon=":material/table:")
-    right.download_button(t("report.print"), data=lambda: printable(report, actor.name).encode("utf-8"),
+                         key="report.excel", icon=":material/table:", on_click="ignore")
+    right.download_button(t("report.print"), data=lambda: printable(report).encode("utf-8"),
                           file_name=file_name(stem, dt.date.today(), "html"), mime="text/html",
-                          key="report.print", icon=":material/print:")
+                          key="report.print", icon=":material/print:", on_click="ignore")
