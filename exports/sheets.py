@@ -41,7 +41,8 @@ WIDTH_MIN, WIDTH_MAX = 6.0, 60.0
 WIDTH_SAMPLE_ROWS = 1_000
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_OOXML_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")
+# A carriage return, or an underscore that would start an escape (a CR written after it makes one too).
+_OOXML_ESCAPE = re.compile("_(?=x[0-9A-Fa-f]{4}[_\r])|\r")
 _OOXML_ESCAPED = re.compile("_x([0-9A-Fa-f]{4})_")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -83,17 +84,17 @@ def clean_text(value: str) -> str:
 def ooxml_escape(value: str) -> str:
     r"""``value`` as an OOXML string: ``_xHHHH_`` kept literal, a carriage return as ``_x000D_``.
 
-    >>> ooxml_escape("a\rb _x0041_")
-    'a_x000D_b _x005F_x0041_'
+    >>> ooxml_escape("a\rb _x0041_x0042_ _x0000\r")
+    'a_x000D_b _x005F_x0041_x005F_x0042_ _x005F_x0000_x000D_'
     """
-    return _OOXML_ESCAPE.sub(r"_x005F_\1", value).replace("\r", "_x000D_")
+    return _OOXML_ESCAPE.sub(lambda m: "_x000D_" if m.group() == "\r" else "_x005F_", value)
 
 
 def ooxml_unescape(value: str) -> str:
     r"""The text Excel shows for an OOXML string ``value`` (the inverse of :func:`ooxml_escape`).
 
-    >>> ooxml_unescape('a_x000D_b _x005F_x0041_')
-    'a\rb _x0041_'
+    >>> ooxml_unescape('a_x000D_b _x005F_x0041_x005F_x0042_')
+    'a\rb _x0041_x0042_'
     """
     return _OOXML_ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), value)
 
@@ -233,9 +234,13 @@ def _cell(ws: Any, value: Any) -> Any:
 
 
 def _text_cell(ws: Any, value: str, bold: Any = None) -> Any:
+    """A string cell holding ``value`` (cleaned, cut, escaped), or ``None`` (no cell) when nothing is left."""
     from openpyxl.cell import WriteOnlyCell
 
-    cell = WriteOnlyCell(ws, ooxml_escape(clean_text(value))[:EXCEL_CELL_MAX])
+    text = clean_text(value)[:EXCEL_CELL_MAX]
+    if not text:
+        return None
+    cell = WriteOnlyCell(ws, ooxml_escape(text))
     cell.data_type = "s"  # a str starting with "=" was taken for a formula: it is text
     if bold is not None:
         cell.font = bold
