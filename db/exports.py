@@ -87,21 +87,24 @@ def view_rows(db: sqlite_utils.Database, query: Query, columns: Sequence[str], *
 
 
 def view_sheet(db: sqlite_utils.Database, query: Query, columns: Sequence[str], *, actor: Actor, lang: str,
-               today: dt.date | None = None, base: Base | None = None) -> Sheet:
-    """The export of a grid's view: titled by the table's label, the columns' labels, :func:`view_rows`.
+               today: dt.date | None = None, base: Base | None = None, title: str | None = None) -> Sheet:
+    """The export of a grid's view: titled ``title`` (else the table's label), the columns' labels, and
+    :func:`view_rows`.
 
     The rows are a generator: write the sheet while ``db`` is still open.
     """
     base = base or load_base(db)
     table = base.table(query.table)
-    return Sheet(table.label.get(lang), headers(table, columns, lang),
+    return Sheet(title or table.label.get(lang), headers(table, columns, lang),
                  view_rows(db, query, columns, actor=actor, lang=lang, today=today, base=base))
 
 
 def customer_sheets(db: sqlite_utils.Database, customer_id: int, *, actor: Actor, lang: str,
-                    today: dt.date | None = None, base: Base | None = None) -> tuple[Sheet, Sheet]:
+                    today: dt.date | None = None, base: Base | None = None,
+                    titles: tuple[str, str] | None = None) -> tuple[Sheet, Sheet]:
     """A customer's detail as two sheets: its fields (字段 / 值, every field not hidden in 字段, in order)
-    and its follow-ups (newest first, every follow-up field not hidden, but the customer).
+    and its follow-ups (newest first, every follow-up field not hidden, but the customer); titled
+    ``titles``, else by the two tables' labels.
 
     Raises ``RowNotFound`` for a customer that is gone or that ``actor`` may not see.
     """
@@ -112,12 +115,13 @@ def customer_sheets(db: sqlite_utils.Database, customer_id: int, *, actor: Actor
     found = _Reader(base, customers, fields, actor=actor, lang=lang, today=today).rows(db, [int(customer_id)])
     if not found:
         raise RowNotFound("customers", customer_id)
-    profile = Sheet(customers.label.get(lang), [FIELD.get(lang), VALUE.get(lang)],
+    titles = titles or (customers.label.get(lang), follow_ups.label.get(lang))
+    profile = Sheet(titles[0], [FIELD.get(lang), VALUE.get(lang)],
                     [[label, value] for label, value in zip(headers(customers, fields, lang), found[0], strict=True)])
     columns = [c.name for c in follow_ups.columns if not c.hidden and c.name != "customer_id"]
     listed = Query("follow_ups", filters=(Filter("customer_id", "in", (int(customer_id),)),), sort="time",
                    descending=True)
-    return profile, Sheet(follow_ups.label.get(lang), headers(follow_ups, columns, lang),
+    return profile, Sheet(titles[1], headers(follow_ups, columns, lang),
                           list(view_rows(db, listed, columns, actor=actor, lang=lang, today=today, base=base)))
 
 

@@ -45,6 +45,7 @@ with opened(base_path()) as db:
     links = link_labels(db, CUSTOMERS, page.rows, actor, known=links)
 
 quick_chart.panel(CUSTOMERS, query, actor, links)
-downloads.buttons(CUSTOMERS, query, shown.columns or GRID.visible, actor, total=page.total, key="customers.export")
+downloads.buttons(GRID, query, shown.columns, actor, total=page.total,
+                  key="customers.export", title=t("customers.title"))
 fields.panel(CUSTOMERS, actor)
 paging.show(GRID, page, links, FILTERS, shown.columns)

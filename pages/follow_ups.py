@@ -50,7 +50,8 @@ with opened(base_path()) as db:
     links = link_labels(db, FOLLOW_UPS, page.rows, actor, known={"customer_id": customers, "person_id": users})
 
 quick_chart.panel(FOLLOW_UPS, query, actor, links)
-downloads.buttons(FOLLOW_UPS, query, shown.columns or GRID.visible, actor, total=page.total, key="follow_ups.export")
+downloads.buttons(GRID, query, shown.columns, actor, total=page.total,
+                  key="follow_ups.export", title=t("follow_ups.title"))
 fields.panel(FOLLOW_UPS, actor)
 paging.show(GRID, page, links, FILTERS, shown.columns)
 attachments.picker(FOLLOW_UPS, page.rows, actor, key="follow_ups.attachments")

@@ -80,7 +80,7 @@ with opened(base_path()) as db:
 
 table_grid = grid.Grid(table, key=f"tables.{table.name}.editor", columns=tuple(c.name for c in table.columns))
 quick_chart.panel(table, query, actor, links)
-downloads.buttons(table, query, shown.columns or table_grid.visible, actor, total=page.total,
+downloads.buttons(table_grid, query, shown.columns, actor, total=page.total,
                   key=f"tables.{table.name}.export")
 fields.panel(table, actor)
 paging.show(table_grid, page, links, prefix, shown.columns)
