@@ -18,7 +18,9 @@ Files are written by :mod:`exports` (no SQL there); this module returns its :cla
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -81,9 +83,10 @@ def view_rows(db: sqlite_utils.Database, query: Query, columns: Sequence[str], *
         cursor = db.conn.execute(id_sql, compiler.params)
         while ids := [row[0] for row in cursor.fetchmany(batch)]:
             yield from reader.rows(db, ids)
-    finally:
-        if opened_here and db.conn.in_transaction:
-            db.conn.execute("COMMIT")
+    finally:  # also when the generator is dropped half-way; its connection may be closed by then
+        with contextlib.suppress(sqlite3.ProgrammingError):
+            if opened_here and db.conn.in_transaction:
+                db.conn.execute("COMMIT")
 
 
 def view_sheet(db: sqlite_utils.Database, query: Query, columns: Sequence[str], *, actor: Actor, lang: str,

@@ -45,6 +45,8 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 _OOXML_ESCAPE = re.compile("_(?=x[0-9A-Fa-f]{4}[_\r])|\r")
 _OOXML_ESCAPED = re.compile("_x([0-9A-Fa-f]{4})_")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+#: Text openpyxl would write as an error value rather than as text.
+_ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
 
 @dataclass(frozen=True)
@@ -221,11 +223,16 @@ def column_widths(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list
 
 
 def _cell(ws: Any, value: Any) -> Any:
-    """What ``ws.append`` gets for ``value``: plain numbers and booleans as they are, cells for the rest."""
+    """What ``ws.append`` gets for ``value``: numbers, booleans and most text as they are (openpyxl makes
+    plain text a string cell), a cell of its own for text openpyxl would take for a formula (``=…``) or an
+    error (``#N/A``), and for dates (their format)."""
     if _missing(value):
         return None
     if isinstance(value, str):
-        return _text_cell(ws, value)
+        text = clean_text(value)[:EXCEL_CELL_MAX]
+        if text.startswith("=") or text in _ERROR_CODES:
+            return _text_cell(ws, text)
+        return ooxml_escape(text) or None
     if isinstance(value, date):
         return _date_cell(ws, value)
     if isinstance(value, bool | int | float | Decimal):

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from exports import Sheet, clean_text, file_name, safe_text, sheet_title, to_csv, to_xlsx
+from exports import Sheet, clean_text, file_name, safe_text, sheet_title, sheets, to_csv, to_xlsx
 from exports.sheets import EXCEL_CELL_MAX, FORMULA_STARTS, ooxml_unescape
 
 BOM = b"\xef\xbb\xbf"
@@ -45,6 +45,7 @@ texts = st.one_of(
     st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)),  # CJK
     st.text(alphabet=st.characters(max_codepoint=0x1F)),  # control characters XML forbids
     st.lists(st.sampled_from(["_x", "000D", "0041", "_", "x005F", "\r", "\n", " ", "=", "李"])).map("".join),  # _xHHHH_
+    st.sampled_from(["#N/A", "#DIV/0!", "#REF!", "#NAME?", "#VALUE!", "#NUM!", "#NULL!", "TRUE", "1e5", "0012"]),
 )
 tables = st.tuples(st.lists(texts, min_size=1, max_size=4), st.integers(0, 4)).flatmap(
     lambda shape: st.tuples(st.just(shape[0]), st.lists(st.lists(texts, min_size=len(shape[0]),
@@ -155,6 +156,12 @@ def test_xlsx_streams_a_generator_of_rows():
     rows = ([i, f"客户{i}"] for i in range(5_000))
     ws = read_xlsx(to_xlsx([Sheet("s", ["n", "名称"], rows)]))
     assert ws.max_row == 5_001 and ws["B5001"].value == "客户4999"
+
+
+def test_the_text_kept_from_being_an_error_value_is_openpyxls_list():
+    from openpyxl.cell.cell import ERROR_CODES
+
+    assert set(ERROR_CODES) == sheets._ERROR_CODES
 
 
 def test_an_xlsx_needs_a_sheet():

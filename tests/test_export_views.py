@@ -243,3 +243,10 @@ def test_the_export_has_the_columns_a_view_picked_in_their_order(base, made):
 def load_base_of(path: Path):
     with opened(path) as db:
         return load_base(db)
+
+
+def test_an_export_dropped_half_way_leaves_no_transaction_open(demo_db):
+    rows = view_rows(demo_db, Query("customers"), ("name",), actor=ADMIN, lang="zh", today=TODAY, batch=10)
+    assert next(rows) and demo_db.conn.in_transaction  # one snapshot while it reads
+    rows.close()
+    assert not demo_db.conn.in_transaction
