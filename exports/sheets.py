@@ -6,9 +6,9 @@ turn sheets into bytes.
 
 **No formulas leave.** In CSV, a text cell (header included) that starts with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return gets a leading apostrophe (:func:`safe_text`, the OWASP advice
-against CSV injection): Excel shows ``'=1+1`` as the text ``=1+1``... with the apostrophe visible in
-the cell's edit line. In XLSX every text cell is written as a string cell (``t="inlineStr"``), never
-a formula, so it needs no apostrophe. Numbers are never escaped: -5 is the number -5.
+against CSV injection): a spreadsheet opening the file shows ``'=1+1`` as text, apostrophe included,
+and never computes it. In XLSX every text cell is written as a string cell (``t="inlineStr"``), never
+a formula or an error value, so it needs no apostrophe. Numbers are never escaped: -5 is the number -5.
 
 **Characters XML cannot hold** (the control characters U+0000–U+001F other than tab, line feed and
 carriage return, U+FFFE, U+FFFF and lone surrogates) are dropped from text in both formats
@@ -116,13 +116,15 @@ def text_width(value: str) -> int:
 def display(value: Any) -> str:
     """How a value reads as text in a CSV cell and for measuring widths (no escaping here).
 
-    >>> [display(v) for v in [None, True, 3, 2.5, Decimal("1.10"), date(2026, 1, 2), datetime(2026, 1, 2, 9, 5)]]
-    ['', 'TRUE', '3', '2.5', '1.10', '2026-01-02', '2026-01-02 09:05']
+    >>> [display(v) for v in [None, True, 3, 2.5, 9e5, Decimal("1.10"), date(2026, 1, 2), datetime(2026, 1, 2, 9, 5)]]
+    ['', 'TRUE', '3', '2.5', '900000', '1.10', '2026-01-02', '2026-01-02 09:05']
     """
     if _missing(value):
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))  # 932000.0 reads 932000, as a spreadsheet shows it
     if isinstance(value, datetime):
         seconds = ":%S" if value.second or value.microsecond else ""
         return value.strftime("%Y-%m-%d %H:%M" + seconds)
@@ -155,12 +157,16 @@ def to_csv(sheet: Sheet) -> bytes:
     >>> to_csv(Sheet("s", ["名称", "=x"], [["=1+1", -5], [None, 2.5]]))
     b"\\xef\\xbb\\xbf\\xe5\\x90\\x8d\\xe7\\xa7\\xb0,'=x\\r\\n'=1+1,-5\\r\\n,2.5\\r\\n"
     """
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
+    out = io.BytesIO()
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")  # encoded as it goes: no copy of it as str
+    writer = csv.writer(text)
     writer.writerow([safe_text(clean_text(str(label))) for label in sheet.columns])
     for row in sheet.rows:
         writer.writerow([safe_text(display(v)) if isinstance(v, str) else display(v) for v in row])
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+    text.flush()
+    data = out.getvalue()
+    text.detach()
+    return data
 
 
 def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
