@@ -692,6 +692,15 @@ def fetch_page(
     table = base.table(query.table)
     today = today or dt.date.today()
     compiler = Compiler(base, today, actor)
+    id_sql = (f"{ordered_ids(compiler, table, query)} "
+              f"LIMIT {compiler.param(query.page_size)} OFFSET {compiler.param(query.offset)}")
+    ids = [row[0] for row in db.execute(id_sql, compiler.params).fetchall()]
+    return rows_by_id(db, table, ids, actor=actor, today=today, base=base)
+
+
+def ordered_ids(compiler: Compiler, table: Table, query: Query) -> str:
+    """SQL selecting the ids of every row of ``query`` the compiler's actor may see, in the grid's order
+    (all pages: the caller adds LIMIT/OFFSET for one). Its values are bound in ``compiler.params``."""
     where = compiler.where(table, query)
     if query.sort:
         column = table.column(query.sort)
@@ -706,12 +715,7 @@ def fetch_page(
         direction = "DESC" if table.default_descending else "ASC"
         key = compiler.expression(table, default) if default else "t.id"
         order = f"{key} {direction}, t.id {direction}"
-    id_sql = (
-        f"SELECT t.id FROM {quote(table.name)} t WHERE {where} ORDER BY {order} "
-        f"LIMIT {compiler.param(query.page_size)} OFFSET {compiler.param(query.offset)}"
-    )
-    ids = [row[0] for row in db.execute(id_sql, compiler.params).fetchall()]
-    return rows_by_id(db, table, ids, actor=actor, today=today, base=base)
+    return f"SELECT t.id FROM {quote(table.name)} t WHERE {where} ORDER BY {order}"
 
 
 def rows_by_id(

@@ -6,9 +6,9 @@ turn sheets into bytes.
 
 **No formulas leave.** In CSV, a text cell (header included) that starts with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return gets a leading apostrophe (:func:`safe_text`, the OWASP advice
-against CSV injection): Excel shows ``'=1+1`` as the text ``=1+1``... with the apostrophe visible in
-the cell's edit line. In XLSX every text cell is written as a string cell (``t="inlineStr"``), never
-a formula, so it needs no apostrophe. Numbers are never escaped: -5 is the number -5.
+against CSV injection): a spreadsheet opening the file shows ``'=1+1`` as text, apostrophe included,
+and never computes it. In XLSX every text cell is written as a string cell (``t="inlineStr"``), never
+a formula or an error value, so it needs no apostrophe. Numbers are never escaped: -5 is the number -5.
 
 **Characters XML cannot hold** (the control characters U+0000–U+001F other than tab, line feed and
 carriage return, U+FFFE, U+FFFF and lone surrogates) are dropped from text in both formats
@@ -41,9 +41,12 @@ WIDTH_MIN, WIDTH_MAX = 6.0, 60.0
 WIDTH_SAMPLE_ROWS = 1_000
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_OOXML_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")
+# A carriage return, or an underscore that would start an escape (a CR written after it makes one too).
+_OOXML_ESCAPE = re.compile("_(?=x[0-9A-Fa-f]{4}[_\r])|\r")
 _OOXML_ESCAPED = re.compile("_x([0-9A-Fa-f]{4})_")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+#: Text openpyxl would write as an error value rather than as text.
+_ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
 
 @dataclass(frozen=True)
@@ -83,17 +86,17 @@ def clean_text(value: str) -> str:
 def ooxml_escape(value: str) -> str:
     r"""``value`` as an OOXML string: ``_xHHHH_`` kept literal, a carriage return as ``_x000D_``.
 
-    >>> ooxml_escape("a\rb _x0041_")
-    'a_x000D_b _x005F_x0041_'
+    >>> ooxml_escape("a\rb _x0041_x0042_ _x0000\r")
+    'a_x000D_b _x005F_x0041_x005F_x0042_ _x005F_x0000_x000D_'
     """
-    return _OOXML_ESCAPE.sub(r"_x005F_\1", value).replace("\r", "_x000D_")
+    return _OOXML_ESCAPE.sub(lambda m: "_x000D_" if m.group() == "\r" else "_x005F_", value)
 
 
 def ooxml_unescape(value: str) -> str:
     r"""The text Excel shows for an OOXML string ``value`` (the inverse of :func:`ooxml_escape`).
 
-    >>> ooxml_unescape('a_x000D_b _x005F_x0041_')
-    'a\rb _x0041_'
+    >>> ooxml_unescape('a_x000D_b _x005F_x0041_x005F_x0042_')
+    'a\rb _x0041_x0042_'
     """
     return _OOXML_ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), value)
 
@@ -113,13 +116,15 @@ def text_width(value: str) -> int:
 def display(value: Any) -> str:
     """How a value reads as text in a CSV cell and for measuring widths (no escaping here).
 
-    >>> [display(v) for v in [None, True, 3, 2.5, Decimal("1.10"), date(2026, 1, 2), datetime(2026, 1, 2, 9, 5)]]
-    ['', 'TRUE', '3', '2.5', '1.10', '2026-01-02', '2026-01-02 09:05']
+    >>> [display(v) for v in [None, True, 3, 2.5, 9e5, Decimal("1.10"), date(2026, 1, 2), datetime(2026, 1, 2, 9, 5)]]
+    ['', 'TRUE', '3', '2.5', '900000', '1.10', '2026-01-02', '2026-01-02 09:05']
     """
     if _missing(value):
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))  # 932000.0 reads 932000, as a spreadsheet shows it
     if isinstance(value, datetime):
         seconds = ":%S" if value.second or value.microsecond else ""
         return value.strftime("%Y-%m-%d %H:%M" + seconds)
@@ -152,12 +157,16 @@ def to_csv(sheet: Sheet) -> bytes:
     >>> to_csv(Sheet("s", ["名称", "=x"], [["=1+1", -5], [None, 2.5]]))
     b"\\xef\\xbb\\xbf\\xe5\\x90\\x8d\\xe7\\xa7\\xb0,'=x\\r\\n'=1+1,-5\\r\\n,2.5\\r\\n"
     """
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
+    out = io.BytesIO()
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")  # encoded as it goes: no copy of it as str
+    writer = csv.writer(text)
     writer.writerow([safe_text(clean_text(str(label))) for label in sheet.columns])
     for row in sheet.rows:
         writer.writerow([safe_text(display(v)) if isinstance(v, str) else display(v) for v in row])
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+    text.flush()
+    data = out.getvalue()
+    text.detach()
+    return data
 
 
 def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
@@ -220,11 +229,16 @@ def column_widths(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list
 
 
 def _cell(ws: Any, value: Any) -> Any:
-    """What ``ws.append`` gets for ``value``: plain numbers and booleans as they are, cells for the rest."""
+    """What ``ws.append`` gets for ``value``: numbers, booleans and most text as they are (openpyxl makes
+    plain text a string cell), a cell of its own for text openpyxl would take for a formula (``=…``) or an
+    error (``#N/A``), and for dates (their format)."""
     if _missing(value):
         return None
     if isinstance(value, str):
-        return _text_cell(ws, value)
+        text = clean_text(value)[:EXCEL_CELL_MAX]
+        if text.startswith("=") or text in _ERROR_CODES:
+            return _text_cell(ws, text)
+        return ooxml_escape(text) or None
     if isinstance(value, date):
         return _date_cell(ws, value)
     if isinstance(value, bool | int | float | Decimal):
@@ -233,9 +247,13 @@ def _cell(ws: Any, value: Any) -> Any:
 
 
 def _text_cell(ws: Any, value: str, bold: Any = None) -> Any:
+    """A string cell holding ``value`` (cleaned, cut, escaped), or ``None`` (no cell) when nothing is left."""
     from openpyxl.cell import WriteOnlyCell
 
-    cell = WriteOnlyCell(ws, ooxml_escape(clean_text(value))[:EXCEL_CELL_MAX])
+    text = clean_text(value)[:EXCEL_CELL_MAX]
+    if not text:
+        return None
+    cell = WriteOnlyCell(ws, ooxml_escape(text))
     cell.data_type = "s"  # a str starting with "=" was taken for a formula: it is text
     if bold is not None:
         cell.font = bold

@@ -4,7 +4,7 @@ import streamlit as st
 
 from db.connection import base_path, opened
 from db.queries import Query, link_options
-from ui import fields, filters, grid, layout, paging, quick_chart, views
+from ui import downloads, fields, filters, grid, layout, paging, quick_chart, views
 from ui.detail import show_customer
 from ui.entry import through_app
 from ui.i18n import t
@@ -45,5 +45,7 @@ with opened(base_path()) as db:
     links = link_labels(db, CUSTOMERS, page.rows, actor, known=links)
 
 quick_chart.panel(CUSTOMERS, query, actor, links)
+downloads.buttons(GRID, query, shown.columns, actor, total=page.total,
+                  key="customers.export", title=t("customers.title"))
 fields.panel(CUSTOMERS, actor)
 paging.show(GRID, page, links, FILTERS, shown.columns)

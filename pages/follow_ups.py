@@ -4,7 +4,7 @@ import streamlit as st
 
 from db.connection import base_path, opened
 from db.queries import Query, link_options
-from ui import attachments, fields, filters, grid, layout, paging, quick_chart, views
+from ui import attachments, downloads, fields, filters, grid, layout, paging, quick_chart, views
 from ui.entry import through_app
 from ui.i18n import t
 from ui.links import link_labels
@@ -50,6 +50,8 @@ with opened(base_path()) as db:
     links = link_labels(db, FOLLOW_UPS, page.rows, actor, known={"customer_id": customers, "person_id": users})
 
 quick_chart.panel(FOLLOW_UPS, query, actor, links)
+downloads.buttons(GRID, query, shown.columns, actor, total=page.total,
+                  key="follow_ups.export", title=t("follow_ups.title"))
 fields.panel(FOLLOW_UPS, actor)
 paging.show(GRID, page, links, FILTERS, shown.columns)
 attachments.picker(FOLLOW_UPS, page.rows, actor, key="follow_ups.attachments")

@@ -11,7 +11,7 @@ from db.connection import base_path, opened
 from db.fields import FieldError, is_added_table
 from db.queries import Query
 from schema.templates import TEMPLATES
-from ui import attachments, fields, filters, grid, layout, paging, quick_chart, views
+from ui import attachments, downloads, fields, filters, grid, layout, paging, quick_chart, views
 from ui.detail import show_record
 from ui.entry import through_app
 from ui.i18n import lang, t
@@ -78,8 +78,10 @@ with opened(base_path()) as db:
     page = paging.load(db, query, prefix, actor)
     links = link_labels(db, table, page.rows, actor)
 
+table_grid = grid.Grid(table, key=f"tables.{table.name}.editor", columns=tuple(c.name for c in table.columns))
 quick_chart.panel(table, query, actor, links)
+downloads.buttons(table_grid, query, shown.columns, actor, total=page.total,
+                  key=f"tables.{table.name}.export")
 fields.panel(table, actor)
-paging.show(grid.Grid(table, key=f"tables.{table.name}.editor", columns=tuple(c.name for c in table.columns)),
-            page, links, prefix, shown.columns)
+paging.show(table_grid, page, links, prefix, shown.columns)
 attachments.picker(table, page.rows, actor, key=f"tables.{table.name}.attachments")

@@ -23,7 +23,7 @@ from db.settings import rules
 from schema.crm import CUSTOMERS
 from schema.model import Table
 from schema.types import Choice, Link
-from ui import attachments, grid, history, paging
+from ui import attachments, downloads, grid, history, paging
 from ui.i18n import lang, t
 from ui.messages import describe, flash
 from ui.schema import current_base
@@ -97,6 +97,7 @@ def show_customer(raw_id: str, actor: Actor) -> None:
     stage = CUSTOMERS.column("stage").type.label(customer["stage"], lang())
     st.caption(md_escape(f"{customer['number']} · {stage} · {owner}"))
     _release_form(customer, actor, reclaim_days)
+    downloads.customer_button(customer_id, customer["name"], actor)
     for cell, name in zip(st.columns([3, 1, 2, 2, 2]), _FIGURES, strict=True):
         cell.metric(md_escape(current_base().table("customers").column(name).label.get(lang())),
                     _figure(name, customer[name]))

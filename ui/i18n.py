@@ -734,6 +734,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "pool_reason.assigned": "从公海分配",
         "pool_reason.undone": "撤销（公海）",
         "history.pool_note": "{reason}：{note}",
+        "export.button": "导出",
+        "export.caption": "导出当前视图的全部 {count} 行：搜索、筛选、分组、排序和显示的列都与表格相同，不只是这一页。",
+        "export.csv": "导出 CSV",
+        "export.xlsx": "导出 Excel",
+        "export.csv_help": "UTF-8（带 BOM），Excel 可直接打开中文。以 = + - @ 开头的内容（如 +86 电话）"
+                           "前会加 '，以免被当作公式。",
+        "export.xlsx_help": "日期是日期、数字是数字，列宽已设好；文字一律作为文字保存，不会被当作公式。",
+        "export.wait": "行数多时生成文件需要一些时间：按钮转圈时正在生成，完成后自动下载。",
+        "export.customer": "导出 Excel",
+        "export.customer_help": "两张工作表：客户的全部字段，以及它的跟进记录。",
     },
     "en": {
         "app.title": "Genjin",
@@ -1495,6 +1505,18 @@ CATALOG: dict[str, dict[str, str]] = {
         "pool_reason.assigned": "Assigned from the pool",
         "pool_reason.undone": "Undone (pool)",
         "history.pool_note": "{reason}: {note}",
+        "export.button": "Export",
+        "export.caption": "Exports all {count} rows of the current view — the same search, filters, group, sort and "
+                          "columns as the grid, not just this page.",
+        "export.csv": "Export CSV",
+        "export.xlsx": "Export Excel",
+        "export.csv_help": "UTF-8 with a BOM, so Excel opens Chinese correctly. Text starting with = + - @ (such as a "
+                           "+86 phone) gets a leading ' so that it is never read as a formula.",
+        "export.xlsx_help": "Dates are dates, numbers are numbers, columns have widths; text is always stored as "
+                            "text, never as a formula.",
+        "export.wait": "Large exports take a moment: the button spins while the file is made, then it downloads.",
+        "export.customer": "Export Excel",
+        "export.customer_help": "Two sheets: every field of the customer, and its follow-ups.",
     },
 }
 

@@ -41,7 +41,7 @@ def test_an_svg_with_a_script_uploaded_in_the_detail_runs_nothing_and_is_only_of
     assert page.locator("svg script, svg text").count() == 0
 
     with page.expect_download(timeout=30_000) as started:
-        main.locator("[data-testid='stDownloadButton'] button").first.click()
+        main.locator("[data-testid='stDownloadButton'] button", has_text="下载").first.click()  # not 导出 Excel
     download = started.value
     assert download.suggested_filename == SAFE
     assert Path(download.path()).read_bytes() == SVG
