@@ -238,7 +238,7 @@ def leaderboard(db: sqlite_utils.Database, period: Period, *, actor: Actor, toda
     p = compiler.param
     start, end = p(period.start.isoformat()), p(period.end.isoformat())
     created = f"t.created_on BETWEEN {start} AND {end}"
-    won = f"t.won_on BETWEEN {start} AND {end}"
+    won = f"(t.stage = 'won' AND t.won_on BETWEEN {start} AND {end})"  # as db.kpis: at 成交 now
     due = compiler.expression(table, table.column("due_on"))
     owners = db.execute(
         # +t.owner_id: grouping by the owner index would read the customers in owner order, twice as slow

@@ -2,8 +2,8 @@
 
 Filters: a date range, owners, industries and sources. Definitions (also in
 the README): 客户数 — customers matching the filters; 新增线索 — of those,
-created in the period; 成交 — won in the period (成交日期), with their
-成交金额; 转化率 — of the customers created in the period, the share won now;
+created in the period; 成交 — at 成交 now and won in the period (成交日期), with
+their 成交金额; 转化率 — of the customers created in the period, the share won now;
 平均首次响应 — days from creation to the first follow-up, for customers created
 in the period that have one; 人均周跟进 — follow-ups in the period per member
 who logged any, per week; 逾期待跟进 — customers whose follow-up is overdue
@@ -143,11 +143,12 @@ def kpis(db: sqlite_utils.Database, period: Period, *, actor: Actor, today: dt.d
     start, end = p(period.start.isoformat()), p(period.end.isoformat())
     after_end = p((period.end + dt.timedelta(days=1)).isoformat())
     created = f"t.created_on BETWEEN {start} AND {end}"
+    # 成交 now: a customer moved on from 成交 keeps its 成交日期 and 成交金额, but is not won any more
+    won = f"(t.stage = 'won' AND t.won_on BETWEEN {start} AND {end})"
     due = compiler.expression(table, table.column("due_on"))
     first = "(SELECT MIN(f.time) FROM follow_ups f WHERE f.customer_id = t.id)"
     row = db.execute(
-        f"SELECT COUNT(*), SUM({created}), SUM(t.won_on BETWEEN {start} AND {end}), "
-        f"TOTAL(CASE WHEN t.won_on BETWEEN {start} AND {end} THEN t.won_amount END), "
+        f"SELECT COUNT(*), SUM({created}), SUM({won}), TOTAL(CASE WHEN {won} THEN t.won_amount END), "
         f"SUM({created} AND t.stage = 'won'), "
         f"AVG(CASE WHEN {created} THEN julianday(date({first})) - julianday(t.created_on) END), "
         f"{'NULL' if overdue is not None else f'SUM({due} < {p(today.isoformat())})'} "

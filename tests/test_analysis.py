@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from db import analysis
+from db.changes import ChangeSet, RowEdit, apply
 from db.charts import FunnelStep
 from db.kpis import Period, kpis
 from db.queries import count_rows
@@ -191,3 +192,14 @@ def test_the_tiles_read_with_the_analyses_are_the_tiles_read_alone(demo_db, acto
     for period in (YEAR, it, NOVEMBER):
         assert analysis.analyses(demo_db, period, actor=actor, today=TODAY).kpis == kpis(
             demo_db, period, actor=actor, today=TODAY)
+
+
+def test_a_deal_moved_on_from_won_no_longer_counts_as_won_though_it_keeps_its_won_date(team):
+    reopened = customer(team, name="重开的单", owner_id=3, stage="won", **WON)
+    version = team.execute("SELECT version FROM customers WHERE id = ?", [reopened]).fetchone()[0]
+    apply(team, ChangeSet("customers", edits=(RowEdit(reopened, version, {"stage": "negotiation"}),)), actor=ADMIN)
+    assert team.execute("SELECT won_on FROM customers WHERE id = ?", [reopened]).fetchone()[0] == WON["won_on"]
+    tiles = kpis(team, NOVEMBER, actor=ADMIN, today=TODAY)
+    assert (tiles.won, tiles.won_amount) == (0, 0)
+    lina = next(s for s in analysis.leaderboard(team, NOVEMBER, actor=ADMIN, today=TODAY) if s.owner_id == 3)
+    assert (lina.won, lina.won_amount, lina.new_won) == (0, 0, 0)

@@ -604,6 +604,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "report.caption": "一键生成周报或月报：Excel 每项分析一个工作表，另有可打印的网页版；"
                           "开头点出最薄弱的环节。按上面选择的负责人、行业、来源筛选。",
         "report.period": "报告期间",
+        "report.pick": "选一个报告期间，就会在这里点出薄弱环节，并可下载报告。",
         "report.weekly": "周报",
         "report.monthly": "月报",
         "report.title": "销售{kind} {start} 至 {end}",
@@ -1366,6 +1367,7 @@ CATALOG: dict[str, dict[str, str]] = {
                           "a printable page, opening with the weakest link. The owner, industry and source filters "
                           "above apply.",
         "report.period": "Report period",
+        "report.pick": "Pick a period to see its weakest links here and download the report.",
         "report.weekly": "weekly report",
         "report.monthly": "monthly report",
         "report.title": "Sales {kind} {start} to {end}",

@@ -209,7 +209,10 @@ def controls(filters: Period, actor: Actor, users: Mapping[int, str]) -> None:
     (made only when clicked)."""
     st.caption(t("report.caption"))
     name = st.radio(t("report.period"), PERIODS, format_func=lambda n: t(f"kpis.preset.{n}"), horizontal=True,
-                    key="report.period")
+                    key="report.period", index=None)
+    if name is None:  # every tab runs on every rerun: a report is read only once its period is picked
+        st.caption(t("report.pick"))
+        return
     report = build(read(period_of(name, filters), actor), name, users, actor.name)
     st.markdown(f"**{md_escape(report.title)}**")
     for line in report.headline:
