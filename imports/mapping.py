@@ -5,7 +5,8 @@ A header is compared as a *key*: NFKC (full-width to half-width), case folded, a
 ``客户名称（必填）`` and ``客户 名称：`` are all 客户名称. Matches, best first: a column's label
 (zh or en), a synonym from :data:`schema.synonyms.SYNONYMS` or the column's own name, then a
 header ending with one of those words (``联系人手机`` → 手机 → 联系电话: Chinese puts the head of a
-compound last), then one containing it. Only columns a person may write are offered.
+compound last), then one containing it. Only columns a person may write are offered; a header
+naming a column nobody writes (客户编号, 最近跟进时间) maps to nothing.
 """
 
 from __future__ import annotations
@@ -85,7 +86,10 @@ def suggest(headers: Sequence[str], table: Table) -> list[str | None]:
     >>> suggest(["公司名称", "联系人", "手机", "备注", "不知道"], CUSTOMERS)
     ['name', 'contact', 'phone', 'notes', None]
     """
-    keys = [key(h) if h is not None else "" for h in headers]
+    # A header that is the label of a column nobody writes (客户编号, 最近跟进时间 in an export) is that column:
+    # it maps to nothing rather than to a writable column it merely contains a word of.
+    read_only = {k for c in table.columns if not c.editable for k in (key(c.label.zh), key(c.label.en))}
+    keys = [key(h) if h is not None and key(h) not in read_only else "" for h in headers]
     candidates = []
     for column in table.editable_columns:
         labels, others = names_for(table, column)
