@@ -128,7 +128,7 @@ COLUMNS = st.sampled_from([column for table in CRM.tables for column in table.co
 @given(value=VALUES, column=COLUMNS)
 def test_normalize_never_raises_and_what_it_recognises_the_parser_accepts(value, column):
     result = normalize(value, column)
-    if column.editable and result is not None and result != value and not isinstance(result, str):
+    if column.editable and result is not None and result is not value and not isinstance(result, str):
         try:
             column.type.parse(result)
         except InvalidValue as invalid:  # a recognised form out of the column's range (a rating of 9): reported later
