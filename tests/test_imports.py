@@ -106,6 +106,8 @@ def test_the_import_writes_exactly_what_the_preview_counted_for_each_decision(te
     assert [name for name, _, _ in customers(team)] == ["上海瑞拓科技有限公司", "深圳新星电子", "深圳新星电子有限公司",
                                                         "成都天府软件"]
     assert key_drift(team) == [] and stored_drift(team, "customers") == []
+    assert team.execute("SELECT COUNT(*), COUNT(stage_changed_at) FROM customers").fetchone() == (4, 4)
+    assert team.execute("SELECT COUNT(*) FROM stage_changes WHERE to_stage = 'lead'").fetchone() == (4,)
     numbers = [n for (n,) in team.execute("SELECT number FROM customers ORDER BY id")]
     assert len(set(numbers)) == 4 and all(n.startswith("202611") for n in numbers)
 
