@@ -40,6 +40,7 @@ pages = [
     st.Page("pages/calendar.py", title=t("nav.calendar"), icon=":material/calendar_month:", url_path="calendar"),
     st.Page("pages/kanban.py", title=t("nav.kanban"), icon=":material/view_kanban:", url_path="kanban"),
     st.Page("pages/charts.py", title=t("nav.charts"), icon=":material/monitoring:", url_path="charts"),
+    st.Page("pages/imports.py", title=t("nav.imports"), icon=":material/upload_file:", url_path="imports"),
     st.Page("pages/trash.py", title=t("nav.trash"), icon=":material/delete:", url_path="trash"),
     st.Page("pages/rules.py", title=t("nav.rules"), icon=":material/tune:", url_path="rules"),
 ]

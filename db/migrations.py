@@ -543,6 +543,26 @@ def m018_follow_up_activity(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX follow_ups_time ON follow_ups(time, id, person_id, method, customer_id)")
 
 
+@migrations()
+def m019_imports(db: sqlite_utils.Database) -> None:
+    """导入: one row per import — which table, the file's name, who, when, how many rows were added, updated and
+    skipped, the change it wrote (one change id in ``history``, so one undo takes it back) and the undo, if any."""
+    db.execute("""
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            at TEXT NOT NULL,
+            added INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            change_id INTEGER,
+            undone_change_id INTEGER
+        )""")
+    db.execute("CREATE INDEX imports_user ON imports(user_id, id)")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names of those applied."""
     pending = [migration.name for migration in migrations.pending(db)]

@@ -31,3 +31,29 @@ def next_number(db: sqlite_utils.Database, table: Table, column: Column, today: 
         number = kind.render(today, value)
         if db.execute(taken, [number]).fetchone() is None:  # skip numbers an import already used
             return number
+
+
+def next_numbers(db: sqlite_utils.Database, table: Table, column: Column, today: dt.date, count: int) -> list[str]:
+    """``count`` automatic numbers for ``column`` at once, as :func:`next_number` would give them one by one.
+
+    The counter is moved on by ``count`` in one statement (inside the caller's
+    write transaction); numbers already taken (an imported or typed one) are
+    replaced by further ones. For imports of many rows.
+    """
+    if count <= 0:
+        return []
+    kind = column.type if isinstance(column.type, AutoNumber) else AutoNumber()
+    sequence = f"{table.name}.{column.name}.{kind.period(today)}"
+    last = db.execute(
+        "INSERT INTO sequences(name, value) VALUES (?, ?) "
+        "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value RETURNING value",
+        [sequence, count],
+    ).fetchall()[0][0]
+    numbers = [kind.render(today, value) for value in range(last - count + 1, last + 1)]
+    taken: set[str] = set()
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        taken |= {row[0] for row in db.execute(
+            f"SELECT {quote(column.name)} FROM {quote(table.name)} WHERE {quote(column.name)} IN ({marks})", chunk)}
+    return [next_number(db, table, column, today) if number in taken else number for number in numbers]

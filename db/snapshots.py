@@ -20,7 +20,7 @@ from db.connection import opened, write_transaction
 from db.migrations import migrate
 
 _NAME = re.compile(r"^(?P<stamp>\d{8}-\d{6})-(?P<reason>[a-z-]+?)(?:-(?P<n>\d+))?\.db$")
-REASONS = ("manual", "daily", "before-bulk", "before-restore")
+REASONS = ("manual", "daily", "before-bulk", "before-restore", "before-import")
 
 
 class SnapshotError(Exception):

@@ -10,7 +10,7 @@ from ui.messages import describe, flash, show_flashes
 from ui.session import acting, signed_in
 
 REASONS = {"manual": "snapshots.manual", "daily": "snapshots.daily", "before-bulk": "snapshots.before_bulk",
-           "before-restore": "snapshots.before_restore"}
+           "before-restore": "snapshots.before_restore", "before-import": "snapshots.before_import"}
 
 
 def _allowed() -> bool:

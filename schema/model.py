@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from schema.labels import Label
-from schema.types import ColumnType, Link
+from schema.types import AutoNumber, ColumnType, CreatedOn, Link
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -57,8 +57,6 @@ class Column:
     @property
     def editable(self) -> bool:
         """Whether a person may type into this column."""
-        from schema.types import AutoNumber, CreatedOn
-
         return not (self.computed or isinstance(self.type, (AutoNumber, CreatedOn)))
 
 

@@ -46,12 +46,12 @@ def is_empty(raw: Any) -> bool:
     """
     if raw is None:
         return True
-    if isinstance(raw, float) and math.isnan(raw):
-        return True
-    if isinstance(raw, str) and not raw.strip():
-        return True
-    if isinstance(raw, (list, tuple)) and not raw:
-        return True
+    if isinstance(raw, str):  # the common case first: an import asks a million times
+        return not raw.strip()
+    if isinstance(raw, float):
+        return math.isnan(raw)
+    if isinstance(raw, (int, list, tuple)):
+        return isinstance(raw, (list, tuple)) and not raw
     try:  # pandas' NA and NaT
         import pandas as pd
 

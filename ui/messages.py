@@ -71,14 +71,7 @@ def problem_text(table_name: str, problem: Problem) -> str:
         ref = customer_ref(params.get("customer"), params.get("name"), params.get("owner"),
                            bool(params.get("visible")))
         params["customer"] = _SLOT
-    if "options" in params:
-        params["options"] = t("app.separator").join(o.label.get(lang()) for o in params["options"])
-    if table.has_column(params.get("field", "")):  # required when 销售阶段 is 成交: both by their labels
-        select = table.column(params["field"])
-        if isinstance(select.type, Choice):
-            params["option"] = select.type.label(params.get("option"), lang())
-        params["field"] = select.label.get(lang())
-    reason = t(problem.reason, **params)
+    reason = reason_text(table_name, Problem(problem.row, problem.column, problem.value, problem.reason, params))
     row = row_text(problem.row)
     value = problem.value
     kind = table.column(problem.column).type if table.has_column(problem.column) else None
@@ -89,6 +82,22 @@ def problem_text(table_name: str, problem: Problem) -> str:
     else:
         text = md_escape(t("message.problem", column=column_label, row=row, value=value, reason=reason))
     return text.replace(_SLOT, ref) if ref is not None else text
+
+
+def reason_text(table_name: str, problem: Problem) -> str:
+    """Why a value was refused, as plain text (not Markdown): 不是有效的手机号… (options and fields by their labels)."""
+    table = current_base().table(table_name)
+    params = dict(problem.params)
+    if "options" in params:
+        params["options"] = t("app.separator").join(o.label.get(lang()) for o in params["options"])
+    if table.has_column(params.get("field", "")):  # required when 销售阶段 is 成交: both by their labels
+        select = table.column(params["field"])
+        if isinstance(select.type, Choice):
+            params["option"] = select.type.label(params.get("option"), lang())
+        params["field"] = select.label.get(lang())
+    if problem.reason == "invalid.duplicate" and "customer" in params and params["customer"] != _SLOT:
+        params["customer"] = ""
+    return t(problem.reason, **params)
 
 
 def similar_lines(error: SimilarCustomers) -> list[str]:
