@@ -21,7 +21,6 @@ cut there in XLSX.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import re
@@ -68,10 +67,12 @@ class Sheet:
 def safe_text(value: str) -> str:
     r"""``value`` with a leading apostrophe when Excel would read it as a formula (CSV escaping).
 
-    >>> [safe_text(v) for v in ["=1+1", "+86 138", "-x", "@SUM(A1)", "\tx", "\rx", "a=b", "李娜", ""]]
-    ["'=1+1", "'+86 138", "'-x", "'@SUM(A1)", "'\tx", "'\rx", 'a=b', '李娜', '']
+    Spaces before the sign do not hide it (some readers trim them).
+
+    >>> [safe_text(v) for v in ["=1+1", "+86 138", "-x", "@SUM(A1)", "\tx", "\rx", "a=b", "李娜", "", " =1+1"]]
+    ["'=1+1", "'+86 138", "'-x", "'@SUM(A1)", "'\tx", "'\rx", 'a=b', '李娜', '', "' =1+1"]
     """
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    return "'" + value if value.lstrip().startswith(FORMULA_STARTS) or value.startswith(FORMULA_STARTS) else value
 
 
 def clean_text(value: str) -> str:
@@ -151,18 +152,32 @@ def sheet_title(title: str, taken: Iterable[str] = ()) -> str:
     return name
 
 
-def to_csv(sheet: Sheet) -> bytes:
-    """``sheet`` as CSV bytes: UTF-8 with a BOM, CRLF rows, every text cell passed through :func:`safe_text`.
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
-    >>> to_csv(Sheet("s", ["名称", "=x"], [["=1+1", -5], [None, 2.5]]))
-    b"\\xef\\xbb\\xbf\\xe5\\x90\\x8d\\xe7\\xa7\\xb0,'=x\\r\\n'=1+1,-5\\r\\n,2.5\\r\\n"
+
+def _csv_cell(value: Any) -> str:
+    """One CSV cell: text escaped and quoted; a number or a date bare (quoted too, should its text ever hold a
+    separator, a quote or a line break)."""
+    shown = display(value)
+    if isinstance(value, str) or any(ch in shown for ch in ',;"\t\r\n'):
+        return _quoted(safe_text(shown))
+    return shown
+
+
+def to_csv(sheet: Sheet) -> bytes:
+    """``sheet`` as CSV bytes: UTF-8 with a BOM, CRLF rows, every text cell passed through :func:`safe_text`
+    and quoted — so no separator inside it (a ``;`` or a tab, where a reader splits on those) can start a
+    cell of its own — numbers and dates bare, as Excel reads them.
+
+    >>> to_csv(Sheet("s", ["名称", "=x"], [["=1+1", -5], [None, 2.5], ["x;=1+1", 3]]))
+    b'\\xef\\xbb\\xbf"\\xe5\\x90\\x8d\\xe7\\xa7\\xb0","\\'=x"\\r\\n"\\'=1+1",-5\\r\\n,2.5\\r\\n"x;=1+1",3\\r\\n'
     """
     out = io.BytesIO()
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")  # encoded as it goes: no copy of it as str
-    writer = csv.writer(text)
-    writer.writerow([safe_text(clean_text(str(label))) for label in sheet.columns])
+    text.write(",".join(_quoted(safe_text(clean_text(str(label)))) for label in sheet.columns) + "\r\n")
     for row in sheet.rows:
-        writer.writerow([safe_text(display(v)) if isinstance(v, str) else display(v) for v in row])
+        text.write(",".join(_csv_cell(value) for value in row) + "\r\n")
     text.flush()
     data = out.getvalue()
     text.detach()

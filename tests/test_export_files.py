@@ -62,7 +62,8 @@ def test_any_text_round_trips_through_csv_and_never_reads_as_a_formula(table):
         for value, cell in zip(written, cells, strict=True):
             kept = clean_text(value)
             assert not cell.startswith(FORMULA_STARTS)
-            assert cell == ("'" + kept if kept.startswith(FORMULA_STARTS) else kept)
+            formula_like = kept.startswith(FORMULA_STARTS) or kept.lstrip().startswith(FORMULA_STARTS)
+            assert cell == ("'" + kept if formula_like else kept)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -183,3 +184,12 @@ def test_sheet_titles_follow_excels_rules():
     assert sheet_title("History") == "History 1"
     assert sheet_title("'引号'") == "引号"
     assert sheet_title("a" * 31, ["a" * 31]) == "a" * 27 + " (2)"
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+@pytest.mark.parametrize("value", ["x;=1+1", "x\t=1+1", "x,=1+1", " =1+1", "a\n=1+1", 'q"=1+1', "=cmd|' /C calc'!A0"])
+def test_a_csv_read_with_any_common_separator_has_no_cell_starting_a_formula(delimiter, value):
+    text = to_csv(Sheet("s", ["备注"], [[value, 5]])).decode("utf-8-sig")
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        for cell in row:
+            assert not cell.lstrip().startswith(FORMULA_STARTS) or cell.startswith("'"), (delimiter, row)

@@ -250,3 +250,27 @@ def test_an_export_dropped_half_way_leaves_no_transaction_open(demo_db):
     assert next(rows) and demo_db.conn.in_transaction  # one snapshot while it reads
     rows.close()
     assert not demo_db.conn.in_transaction
+
+
+@pytest.mark.parametrize("ended", ["logout", "everywhere", "disabled", "someone_else"])
+def test_an_export_clicked_after_the_session_ended_gets_nothing(demo_file, tmp_path, ended):
+    from db.access import AccessDenied
+    from db.accounts import logout, logout_everywhere
+    from tests.conftest import login_token
+    from ui.downloads import still_signed_in
+
+    path = Path(shutil.copy(demo_file, tmp_path / "demo.db"))
+    token = login_token(path, "lina")
+    with opened(path) as db:
+        assert still_signed_in(db, token, LINA).user_id == LINA.user_id  # drawn and clicked in one session
+        if ended == "logout":
+            logout(db, token)
+        elif ended == "everywhere":
+            logout_everywhere(db, LINA.user_id)
+        elif ended == "disabled":
+            db.execute("UPDATE users SET active = 0 WHERE id = ?", [LINA.user_id])
+            db.conn.commit()
+        else:
+            token = login_token(path, "zhangwei")  # a token that is not hers
+        with pytest.raises(AccessDenied):
+            still_signed_in(db, token, LINA)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +20,13 @@ import streamlit as st
 
 from db.access import Actor
 from db.analysis import MIN_GROUP, Analyses, weakest_group
+from db.connection import base_path, opened
 from db.kpis import Period, preset
 from exports import Sheet, file_name, to_xlsx
 from ui.dashboard import label, month_label, read
+from ui.downloads import still_signed_in
 from ui.i18n import lang, t
+from ui.session import session_token
 from ui.text import md_escape
 
 #: The periods a report covers, by name (see db.kpis.preset).
@@ -218,12 +221,22 @@ def controls(filters: Period, actor: Actor, users: Mapping[int, str]) -> None:
     for line in report.headline:
         st.text(line)
     left, right = st.columns(2)
-    stem = report.title
-    # Made on a thread of their own when clicked (from the finished Report: no session needed there); no
-    # rerun on click, which would replace the button — and the file it is fetching — under the browser.
-    left.download_button(t("report.excel"), data=lambda: workbook(report), file_name=file_name(stem, dt.date.today(),
-                         "xlsx"), mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    stem, token = report.title, session_token()
+
+    def made(make: Callable[[], bytes]) -> Callable[[], bytes]:
+        """``make`` for a download button, refused once this session has ended (ui/downloads.py)."""
+        def checked() -> bytes:
+            with opened(base_path()) as db:
+                still_signed_in(db, token, actor)
+            return make()
+        return checked
+
+    # Made on a thread of their own when clicked (from the finished Report: no session state needed there);
+    # no rerun on click, which would replace the button — and the file it is fetching — under the browser.
+    left.download_button(t("report.excel"), data=made(lambda: workbook(report)),
+                         file_name=file_name(stem, dt.date.today(), "xlsx"),
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          key="report.excel", icon=":material/table:", on_click="ignore")
-    right.download_button(t("report.print"), data=lambda: printable(report).encode("utf-8"),
+    right.download_button(t("report.print"), data=made(lambda: printable(report).encode("utf-8")),
                           file_name=file_name(stem, dt.date.today(), "html"), mime="text/html",
                           key="report.print", icon=":material/print:", on_click="ignore")
