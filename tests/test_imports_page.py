@@ -128,3 +128,20 @@ def test_a_messy_workbook_imports_exactly_as_the_preview_promised(monkeypatch, b
         ("南京新城贸易", "13700137000", 5000, "2026-12-31", None),  # a live formula: its value (none saved), not it
         ("合计", None, None, None, None),
     ]
+
+
+def test_an_administrator_turns_an_unknown_header_into_a_new_column_and_imports_into_it(monkeypatch, base_file, db):
+    data = "公司名称,展会名称\n广州新展贸易有限公司,2026广交会\n".encode()
+    app = uploaded(opened_page(monkeypatch, base_file), "展会.csv", data)
+    mapping = [s for s in app.selectbox if s.key.startswith("imports.map.")]
+    assert [s.value for s in mapping] == ["name", ""]  # 展会名称 names no column yet
+    mapping[1].set_value("__new__").run()
+    app.button(key="imports.create").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+
+    field = db.execute("SELECT name FROM fields WHERE table_name = 'customers' AND label_zh = '展会名称'").fetchone()
+    assert field is not None
+    assert [s.value for s in app.selectbox if s.key.startswith("imports.map.")] == ["name", field[0]]
+    app.button(key="imports.run").click().run()
+    assert db.execute(f'SELECT "{field[0]}" FROM customers WHERE name = ?', ["广州新展贸易有限公司"]).fetchone() == (
+        "2026广交会",)
