@@ -260,7 +260,7 @@ def _xlsx_value(cell: Any) -> Any:
 def _is_percent(number_format: str | None) -> bool:
     """Whether a number format shows its number times 100 with ``%`` (``0%``, ``0.0%``; not ``0"%"`` or ``0\\%``).
 
-    >>> [_is_percent(f) for f in ["0%", "0.00%", "#,##0.0%;[Red]-0.0%", '0"%"', "0\\%", "General", None]]
+    >>> [_is_percent(f) for f in ["0%", "0.00%", "#,##0.0%;[Red]-0.0%", '0"%"', "0\\\\%", "General", None]]
     [True, True, True, False, False, False, False]
     """
     return bool(number_format) and "%" in _QUOTED.sub("", number_format)
