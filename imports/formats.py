@@ -12,12 +12,15 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import io
+import operator
 import re
 import warnings
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from imports.limits import ImportFileError, Limits
@@ -36,7 +39,15 @@ _SNIFF_LINES = 30
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _XML_PROLOG_BYTES = 4096
 _UNSAFE_XML = re.compile(rb"<!(doctype|entity)", re.IGNORECASE)
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s/>]")
+#: The tags the pre-scan counts, each as one letter: ``r`` a row, ``c`` a cell (not ``<col>``/``<cols>``),
+#: ``s`` a shared string (``<si>``); with any namespace prefix (``<x:row>``, ``<x-y.z:c>``). A match starts at
+#: a ``<`` and holds no other, so a chunk cut before its last ``<`` splits no tag.
+_TAG = re.compile(rb"<(?:[^\s<>/:]+:)?(r(?=ow[\s/>])|c(?=[\s/>])|s(?=i[\s/>]))")
+_SCAN_CHUNK = 1 << 20
+_TAG_ROOM = 4096  # a cut-off tail longer than this after its "<" is no tag's name: scanned as it is
+#: Shared strings allowed beyond the number of cells: a workbook cannot show more distinct strings than it
+#: has cells; writers that keep a few unused ones stay well under this.
+SHARED_STRINGS_SLACK = 10_000
 
 
 def kind(data: bytes) -> str:
@@ -125,9 +136,7 @@ def _open_xlsx(data: bytes, limits: Limits) -> Any:
 
     check_zip(data, limits)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for member in archive.infolist():
-            if _WORKSHEET.match(member.filename):
-                _count_rows(archive, member, limits)
+        prescan(archive, limits)
     with warnings.catch_warnings():  # "no default style", unsupported extensions: nothing for a person
         warnings.simplefilter("ignore")
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
@@ -155,46 +164,118 @@ def xlsx_rows(data: bytes, sheet: str | None, limits: Limits) -> tuple[str, Iter
     except BaseException:
         workbook.close()
         raise
-    return worksheet.title, _xlsx_stream(workbook, worksheet)
+    return worksheet.title, _xlsx_stream(workbook, worksheet, limits.max_columns)
 
 
-def _count_rows(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Limits) -> None:
-    """Refuse a worksheet with more ``<row>`` elements than the limit allows, counted in its raw XML.
+def prescan(archive: zipfile.ZipFile, limits: Limits) -> None:
+    """Refuse, from the raw XML, what would make openpyxl work long before a count of ours could stop it:
+    a part with more ``<row>`` elements than the row limit allows (``too_many_rows``), a row with more
+    ``<c>`` cells than the column limit (``too_many_columns``; empty cells count too, each costs openpyxl
+    as much to parse), and more shared strings (``<si>``) than the workbook has cells plus
+    :data:`SHARED_STRINGS_SLACK` (``zip_bomb``: openpyxl loads every one when it opens the workbook, about
+    10 µs and 200 bytes each, however few cells use them).
 
     openpyxl parses every worksheet without a ``<dimension>`` to its end while merely opening the
     workbook, at about 12 µs a row, then reads at about 85 µs a row (pure Python, no lxml): a
-    million-row sheet would cost half a minute before any count of ours could stop it. Counting the
-    tags in the decompressed bytes takes well under a second; every sheet is counted, since opening
-    the workbook touches every sheet. A miscount is harmless: rows are counted again while read.
+    million-row sheet would cost half a minute before any count of ours could stop it. Every member
+    is scanned, whatever its name (openpyxl finds parts through the relationships, not by name),
+    streamed a chunk at a time. A miscount is harmless: rows and columns are counted again while read.
     """
-    limit = limits.max_rows + HEADER_SEARCH_ROWS
-    rows, tail = 0, b""
+    cells = strings = 0
+    for member in archive.infolist():
+        if member.is_dir() or not member.file_size:
+            continue
+        found_cells, found_strings = _scan(archive, member, limits)
+        cells, strings = cells + found_cells, strings + found_strings
+    if strings > cells + SHARED_STRINGS_SLACK:
+        raise ImportFileError("zip_bomb", shared_strings=strings, limit=cells + SHARED_STRINGS_SLACK)
+
+
+def _scan(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Limits) -> tuple[int, int]:
+    """The cells and shared strings in ``member``; raises at once when its rows or a row's cells pass a limit."""
+    row_limit = limits.max_rows + HEADER_SEARCH_ROWS
+    rows = cells = strings = run = 0  # run: the cells so far of the row the last chunk ended in
+    for letters in _tag_letters(archive, member):
+        counts = [part.count(b"c") for part in letters.split(b"r")]  # the first continues the row before
+        counts[0] += run
+        widest = max(counts)
+        if widest > limits.max_columns:
+            raise ImportFileError("too_many_columns", columns=widest, limit=limits.max_columns)
+        rows += len(counts) - 1
+        if rows > row_limit:
+            raise ImportFileError("too_many_rows", rows=rows, limit=limits.max_rows)
+        run = counts[-1]
+        cells += letters.count(b"c")
+        strings += letters.count(b"s")
+    return cells, strings
+
+
+def _tag_letters(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The letters of :data:`_TAG` in ``member`` in order, a chunk at a time (memory stays a chunk)."""
+    carry = b""
     with archive.open(member) as source:
-        while chunk := source.read(1 << 20):
-            window = tail + chunk
-            rows += len(_ROW_TAG.findall(window)) - len(_ROW_TAG.findall(tail))
-            tail = window[-16:]
-            if rows > limit:
-                raise ImportFileError("too_many_rows", rows=rows, limit=limits.max_rows)
+        while True:
+            chunk = source.read(_SCAN_CHUNK)
+            buffer = carry + chunk
+            cut = buffer.rfind(b"<") if chunk else -1
+            if cut < 0 or len(buffer) - cut > _TAG_ROOM:
+                cut = len(buffer)
+            yield b"".join(_TAG.findall(buffer, 0, cut))
+            carry = buffer[cut:]
+            if not chunk:
+                return
 
 
-_WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+def _xlsx_stream(workbook: Any, worksheet: Any, max_columns: int) -> Iterator[list[Any]]:
+    """The sheet's rows as lists of values. openpyxl pads a row to its last cell's column, so one empty
+    cell at ``XFD7`` makes a row of 16,384: such a row is cut at ``max_columns`` (in C, without looking at
+    each padding cell) when no cell past it holds a value; one that does stays whole, for the caller to
+    refuse as too wide."""
+    from openpyxl.cell.read_only import EMPTY_CELL
 
-
-def _xlsx_stream(workbook: Any, worksheet: Any) -> Iterator[list[Any]]:
+    real = functools.partial(operator.is_not, EMPTY_CELL)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for row in worksheet.iter_rows(values_only=True):
-                yield [_xlsx_value(value) for value in row]
+            for row in worksheet.iter_rows():
+                if len(row) > max_columns and all(cell.value is None for cell in filter(real, row[max_columns:])):
+                    row = row[:max_columns]
+                yield [_xlsx_value(cell) for cell in row]
     finally:
         workbook.close()
 
 
-def _xlsx_value(value: Any) -> Any:
+def _xlsx_value(cell: Any) -> Any:
+    """A cell's value as the file shows it: a number formatted as a percent as text (``"35%"``), a time of
+    day or a duration as text (no column type stores one), anything else as it is."""
+    value = cell.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and _is_percent(cell.number_format):
+        return percent_text(value)
     if isinstance(value, (dt.time, dt.timedelta)):
-        return str(value)  # a time of day or a duration: as text; no column type stores one
+        return str(value)
     return value
+
+
+@functools.lru_cache(maxsize=256)
+def _is_percent(number_format: str | None) -> bool:
+    """Whether a number format shows its number times 100 with ``%`` (``0%``, ``0.0%``; not ``0"%"`` or ``0\\%``).
+
+    >>> [_is_percent(f) for f in ["0%", "0.00%", "#,##0.0%;[Red]-0.0%", '0"%"', "0\\\\%", "General", None]]
+    [True, True, True, False, False, False, False]
+    """
+    return bool(number_format) and "%" in _QUOTED.sub("", number_format)
+
+
+_QUOTED = re.compile(r'"[^"]*"|\\.')
+
+
+def percent_text(number: float) -> str:
+    """A fraction as the percent a cell formatted ``0%`` shows, without rounding: 1.0 → ``100%``, 0.355 → ``35.5%``.
+
+    >>> percent_text(1.0), percent_text(0.35), percent_text(0.355), percent_text(2), percent_text(-0.05)
+    ('100%', '35%', '35.5%', '200%', '-5%')
+    """
+    return f"{(Decimal(str(number)) * 100).normalize():f}%"
 
 
 def _pick(sheets: list[Any], name: str | None) -> Any:
@@ -321,7 +402,13 @@ def delimiter(text: str) -> str:
 
 
 def csv_rows(text: str) -> Iterator[list[Any]]:
-    """The rows of CSV text, empty cells as ``None``, streamed."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
-    for row in reader:
-        yield [cell if cell.strip() else None for cell in row]
+    """The rows of CSV text, empty cells as ``None``, streamed. Quotes are read strictly: a quoted cell
+    never closed (``"A公司,1`` … to the end of the file) or text after a closing quote (``"A" B``) raises
+    ``unreadable`` with the line it was noticed on, instead of one cell silently swallowing the rows after
+    it. A quoted cell holding line breaks or delimiters (``"第一行\n第二行"``) reads as one cell."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text), strict=True)
+    try:
+        for row in reader:
+            yield [cell if cell.strip() else None for cell in row]
+    except csv.Error as error:
+        raise ImportFileError("unreadable", reason="csv", line=reader.line_num) from error

@@ -36,18 +36,26 @@ from schema.types import (
 #: Cells that mean "nothing here" in a typed column (a dash in an amount column is not an amount).
 PLACEHOLDERS = frozenset({"-", "--", "—", "——", "/", "无", "暂无", "n/a", "na", "none", "null", "#n/a", "nan"})
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # day 0 of Excel's 1900 date system (after its 1900-02-29)
-_MAX_SERIAL = 2_958_465  # 9999-12-31
+#: Serial days taken for a date: 1990-01-01 … 2100-12-31 (32874 … 73415). A number outside, such as a
+#: year (2026) or a day of the month (12), is not a date someone meant: it goes on for validation to report.
+_FIRST_SERIAL = (dt.datetime(1990, 1, 1) - _EXCEL_EPOCH).days
+_LAST_SERIAL = (dt.datetime(2100, 12, 31) - _EXCEL_EPOCH).days
+#: A longer text is not a date or a time (the longest form, ``2026-11-08T14:30:00.000000+08:00 (星期日)``, is
+#: under 50): it goes on as typed before any pattern sees it, so no pattern's cost grows with a long cell.
+_MAX_MOMENT_TEXT = 64
 _MULTIPLIERS = (("亿", 100_000_000), ("千万", 10_000_000), ("百万", 1_000_000), ("万", 10_000), ("千", 1_000),
                 ("w", 10_000), ("k", 1_000))
 _CURRENCY = re.compile(r"^(人民币|rmb|cny|¥|￥)|(元整|元|块钱|块|人民币|rmb|cny)$", re.IGNORECASE)
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,200,000.50: the only place a comma is dropped
+_DATE = re.compile(r"^(\d{4})\s{0,3}[-/.年]\s{0,3}(\d{1,2})\s{0,3}[-/.月]\s{0,3}(\d{1,2})\s{0,3}[日号]?")
 _DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:[T ]?(\d{2})(\d{2})(\d{2})?)?$")
-_WEEKDAY = re.compile(r"[(（]?\s*(星期|周|礼拜)[一二三四五六日天]\s*[)）]?")
-_TIME = re.compile(r"^(上午|早上|凌晨|中午|下午|晚上|am|pm)?\s*(\d{1,2})\s*(?:[:：时点]\s*(\d{1,2})?\s*分?)?"
-                   r"\s*(?:[:：]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?\s*(am|pm)?$", re.IGNORECASE)
-_ISO_TAIL = re.compile(r"(\.\d+)?(z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE)
+_WEEKDAY = re.compile(r"[(（]?\s{0,3}(星期|周|礼拜)[一二三四五六日天]\s{0,3}[)）]?")
+_TIME = re.compile(r"^(上午|早上|凌晨|中午|下午|晚上|am|pm)?\s{0,3}(\d{1,2})"
+                   r"\s{0,3}(?:[:：时点]\s{0,3}(\d{1,2})?\s{0,3}分?)?"
+                   r"\s{0,3}(?:[:：]\s{0,3}(\d{1,2})(?:\.\d{1,9})?\s{0,3}秒?)?\s{0,3}(am|pm)?$", re.IGNORECASE)
+_ISO_TAIL = re.compile(r"(\.\d{1,9})?(z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE)
 _LABEL_PREFIX = re.compile(r"^[^\d+(]*?[:：]\s*")
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff]")
 _SEPARATORS = re.compile(r"[,，;；、\n\r|]+")
@@ -199,29 +207,40 @@ def _number(value: Any, kind: Number) -> Any:
         if kind.display == "percent" and kind.integer and 0 < number < 1:
             number *= 100  # a cell formatted 35% holds 0.35; a whole-number percent column means 35
         return _plain(number)
-    text = _folded(as_text(value)).replace(",", "")
-    if kind.display == "rating" and text and set(text) <= {"★", "☆"}:
+    text = _folded(as_text(value))
+    rating = kind.display == "rating"
+    if rating and text and set(text) <= {"★", "☆"}:
         return text.count("★")
-    number = _amount(text)
+    number = _amount(text, rating=rating)
     return as_text(value) if number is None else _plain(number)
 
 
-def _amount(text: str) -> Decimal | None:
-    """``12.5万`` → 125000, ``¥1200元`` → 1200, ``35%`` → 35; ``None`` for anything else.
+def _amount(text: str, *, rating: bool = False) -> Decimal | None:
+    """``12.5万`` → 125000, ``¥1,200元`` → 1200, ``35%`` → 35, for a rating ``3分`` → 3; ``None`` for anything
+    else. A comma is a thousands separator only where it is one (``1,200``, ``1,200,000.5``): ``1,5`` and
+    ``12,5万`` are ``None``, not 15 and 125,000 — a decimal comma or a typo, for the person to look at.
 
-    >>> [_amount(t) for t in ["12.5万", "1.2亿", "¥1200元", "rmb300", "35%", "3分", "8k", "五万"]]
-    [Decimal('125000.0'), Decimal('120000000.0'), Decimal('1200'), Decimal('300'), Decimal('35'), Decimal('3'), \
-Decimal('8000'), None]
+    >>> [_amount(t) for t in ["12.5万", "1.2亿", "¥1,200元", "rmb300", "35%", "8k", "五万", "1,5", "12,5万", "5分"]]
+    [Decimal('125000.0'), Decimal('120000000.0'), Decimal('1200'), Decimal('300'), Decimal('35'), \
+Decimal('8000'), None, None, None, None]
+    >>> _amount("5分", rating=True), _amount("4星", rating=True)
+    (Decimal('5'), Decimal('4'))
     """
     if len(text) > 60:
         return None
-    text = _CURRENCY.sub("", _CURRENCY.sub("", text)).removesuffix("%").removesuffix("分").removesuffix("星")
+    text = _CURRENCY.sub("", _CURRENCY.sub("", text)).removesuffix("%")
+    if rating:
+        text = text.removesuffix("分").removesuffix("星")
     multiplier = 1
     for suffix, times in _MULTIPLIERS:
         if text.endswith(suffix) and len(text) > len(suffix):
             text, multiplier = text[: -len(suffix)], times
             break
     text = _CURRENCY.sub("", text)
+    if "," in text:
+        if not _THOUSANDS.match(text):
+            return None
+        text = text.replace(",", "")
     if not _PLAIN_NUMBER.match(text):
         return None
     try:
@@ -254,6 +273,8 @@ def _moment_of(value: Any) -> dt.date | dt.datetime | None:
         return None
     if isinstance(value, (int, float)):
         return _from_number(value)
+    if len(str(value)) > _MAX_MOMENT_TEXT:
+        return None
     text = _WEEKDAY.sub(" ", unicodedata.normalize("NFKC", _INVISIBLE.sub("", str(value)))).strip()
     if _PLAIN_NUMBER.match(text):
         return _from_number(float(text) if "." in text else int(text))
@@ -299,13 +320,18 @@ def _build(year: int, month: int, day: int, time_text: str) -> dt.date | dt.date
 
 
 def _from_number(number: float) -> dt.date | dt.datetime | None:
-    """``20261108`` as a date, else an Excel serial day (46334 → 2026-11-08; a fraction is the time)."""
+    """``20261108`` as a date, else an Excel serial day from 1990 to 2100 (46334 → 2026-11-08; a fraction is
+    the time); ``None`` for any other number (2026, 12, 3: a year or a day, not a date).
+
+    >>> _from_number(46334), _from_number(2026), _from_number(12), _from_number(46334.5)
+    (datetime.date(2026, 11, 8), None, None, datetime.datetime(2026, 11, 8, 12, 0))
+    """
     if not math.isfinite(number):
         return None
     if float(number).is_integer() and 19000101 <= number <= 29991231:
         whole = int(number)
         return _build(whole // 10000, whole // 100 % 100, whole % 100, "")
-    if not 1 <= number <= _MAX_SERIAL:
+    if not _FIRST_SERIAL <= number < _LAST_SERIAL + 1:
         return None
     moment = _EXCEL_EPOCH + dt.timedelta(days=float(number))
     moment = (moment + dt.timedelta(seconds=30)).replace(second=0, microsecond=0)  # to the minute
@@ -320,8 +346,11 @@ def _phone(value: Any) -> Any:
         value = int(value)
     if isinstance(value, int):
         value = str(value)
-    text = _LABEL_PREFIX.sub("", unicodedata.normalize("NFKC", _INVISIBLE.sub("", as_text(value))).strip())
-    return _parsed(Phone(), text.lstrip("'").strip(), value)
+    # Runs of spaces are one space (the parser ignores spaces): what goes on for validation, recognised
+    # or not, has no long run for the phone parser's extension pattern to backtrack over.
+    text = " ".join(unicodedata.normalize("NFKC", _INVISIBLE.sub("", as_text(value))).split())
+    text = _LABEL_PREFIX.sub("", text)
+    return _parsed(Phone(), text.lstrip("'").strip(), " ".join(as_text(value).split()))
 
 
 def _email(value: Any) -> Any:

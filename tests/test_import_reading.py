@@ -198,7 +198,42 @@ def bad_files() -> dict[str, tuple[bytes, str, Limits | None]]:
                                      None),
         "ten_thousand_columns_xlsx": (xlsx_bytes([[f"列{i}" for i in range(10_000)], [1, 2]]), "a.xlsx", None),
         "encoding": ("Name,City\r\nCafé Zoë,Besançon\r\n".encode("cp1252"), "a.csv", None),
+        "million_rows_xlsx_dashed_prefix": (replace_member(base, sheet, _prefixed_rows(1_000_000, "x-y.z")), "a.xlsx",
+                                            None),
+        "million_cells_in_a_row": (replace_member(base, sheet, sheet_xml(
+            ['<row r="1">' + "".join(f"<c><v>{i}</v></c>" for i in range(1_000_000)) + "</row>"])), "a.xlsx", None),
+        "million_empty_cells_in_a_row": (replace_member(base, sheet, sheet_xml(
+            ['<row r="1">' + "".join(f'<c s="{i}"/>' for i in range(1_000_000)) + "</row>"])), "a.xlsx", None),
+        "two_million_shared_strings": (_with_shared_strings(base, 2_000_000), "a.xlsx", None),
+        "unclosed_quote_csv": (('客户名称,联系电话\r\n"A公司,1\r\n' + "B公司,2\r\n" * 10).encode(), "a.csv", None),
     }
+
+
+def _prefixed_rows(count: int, prefix: str) -> bytes:
+    """A worksheet whose elements carry a namespace prefix (any XML name: ``x-y.z:row``)."""
+    p = prefix
+    rows = "".join(f'<{p}:row r="{r}"><{p}:c r="A{r}"><{p}:v>{r}</{p}:v></{p}:c></{p}:row>'
+                   for r in range(1, count + 1))
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    return (f'<?xml version="1.0" encoding="UTF-8"?><{prefix}:worksheet xmlns:{prefix}="{main}"><{prefix}:sheetData>'
+            f"{rows}</{prefix}:sheetData></{prefix}:worksheet>").encode()
+
+
+def _with_shared_strings(xlsx: bytes, count: int) -> bytes:
+    """``xlsx`` with a shared-strings part of ``count`` strings that no cell uses, declared so openpyxl loads it."""
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as source:
+        types = source.read("[Content_Types].xml").decode()
+        rels = source.read("xl/_rels/workbook.xml.rels").decode()
+    if "sharedStrings" not in types:
+        types = types.replace("</Types>", '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                              'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+        rels = rels.replace("</Relationships>", '<Relationship Id="rId99" Target="sharedStrings.xml" Type="http://'
+                            'schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>')
+    strings = ('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+               '2006/main">' + "".join(f"<si><t>{i}</t></si>" for i in range(count)) + "</sst>").encode()
+    out = replace_member(xlsx, "[Content_Types].xml", types.encode())
+    out = replace_member(out, "xl/_rels/workbook.xml.rels", rels.encode())
+    return replace_member(out, "xl/sharedStrings.xml", None, extra={"xl/sharedStrings.xml": strings})
 
 
 @pytest.mark.parametrize(("case", "codes"), [
@@ -213,6 +248,9 @@ def bad_files() -> dict[str, tuple[bytes, str, Limits | None]]:
     ("million_rows_xlsx_dimension", {"too_many_rows"}), ("row_a_billion_down", {"too_many_rows"}),
     ("ten_thousand_columns_csv", {"too_many_columns"}), ("ten_thousand_columns_xlsx", {"too_many_columns"}),
     ("encoding", {"encoding"}),
+    ("million_rows_xlsx_dashed_prefix", {"too_many_rows"}), ("million_cells_in_a_row", {"too_many_columns"}),
+    ("million_empty_cells_in_a_row", {"too_many_columns"}), ("two_million_shared_strings", {"zip_bomb"}),
+    ("unclosed_quote_csv", {"unreadable"}),
 ])
 def test_a_bad_file_is_refused_quickly_with_its_own_code(bad_files, case, codes):
     data, name, limits = bad_files[case]
@@ -317,3 +355,81 @@ def test_a_messy_workbook_is_read_and_normalized_as_a_person_meant_it():
         ["杭州云帆科技", "李强", "1390013900", 1200000, dt.date(2026, 11, 9), "website", '=HYPERLINK("http://x","y")'],
         ["上海明达机械有限公司", "王芳", "021-62345678-801", 120000000, dt.date(2026, 11, 9), "referral", None],
     ]
+
+
+# --- what the reviews found ---------------------------------------------------------------------------
+
+
+def test_col_elements_are_not_cells_and_a_row_may_hold_as_many_cells_as_the_column_limit():
+    cols = "<cols>" + "".join(f'<col min="{i}" max="{i}" width="9"/>' for i in range(1, 400)) + "</cols>"
+    cells = "".join(f'<c r="{_letters(i)}1" t="inlineStr"><is><t>列{i}</t></is></c>' for i in range(1, 201))
+    xml = sheet_xml([f'<row r="1">{cells}</row>', '<row r="2"><c r="A2"><v>1</v></c></row>']).replace(
+        b"<sheetData>", cols.encode() + b"<sheetData>")
+    table = read(replace_member(xlsx_bytes([HEADERS, ROW]), "xl/worksheets/sheet1.xml", xml), "a.xlsx")
+    assert (len(table.headers), table.rows[0][:2]) == (200, [1, None])
+
+
+def test_a_row_of_more_cells_than_the_column_limit_is_refused_before_openpyxl_even_empty_ones():
+    row = '<row r="1">' + '<c r="A1" t="inlineStr"><is><t>客户名称</t></is></c>' + "<c/>" * 200 + "</row>"
+    data = replace_member(xlsx_bytes([HEADERS, ROW]), "xl/worksheets/sheet1.xml", sheet_xml([row]))
+    with pytest.raises(ImportFileError) as refused:
+        read(data, "a.xlsx")
+    assert (refused.value.code, refused.value.details) == ("too_many_columns", {"columns": 201, "limit": 200})
+
+
+def test_shared_strings_no_cell_uses_are_read_up_to_ten_thousand_more_than_the_cells():
+    assert read(_with_shared_strings(xlsx_bytes([HEADERS, ROW]), 10_000), "a.xlsx").rows == [ROW]
+    assert refusal(_with_shared_strings(xlsx_bytes([HEADERS, ROW]), 10_010))[0] == "zip_bomb"
+
+
+def test_an_empty_cell_far_to_the_right_does_not_make_every_row_16384_cells_wide():
+    rows = ['<row r="1"><c r="A1" t="inlineStr"><is><t>客户名称</t></is></c><c r="B1" t="inlineStr"><is><t>联系人'
+            '</t></is></c></row>'] + [f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="XFD{r}" s="0"/></row>'
+                                      for r in range(2, 2002)]
+    data = replace_member(xlsx_bytes([HEADERS, ROW]), "xl/worksheets/sheet1.xml", sheet_xml(rows))
+    started = time.perf_counter()
+    table = read(data, "a.xlsx")
+    assert (len(table.rows), table.headers) == (2000, ["客户名称", "联系人"])
+    assert time.perf_counter() - started < 3
+    far_value = sheet_xml([rows[0], '<row r="2"><c r="A2"><v>1</v></c><c r="XFD2"><v>2</v></c></row>'])
+    assert refusal(replace_member(data, "xl/worksheets/sheet1.xml", far_value))[0] == "too_many_columns"
+
+
+def _letters(column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(column)
+
+
+def test_a_number_formatted_as_a_percent_reads_as_the_percent_shown_and_a_percent_column_takes_it():
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["客户名称", "赢率", "赢率", "赢率", "赢率", "备注"])
+    sheet.append(["A公司", 1.0, 0.35, 0.355, 0.35, 35])
+    for cell in ("B2", "C2", "D2"):
+        sheet[cell].number_format = "0%"
+    sheet["F2"].number_format = '0"%"'  # a literal %: the number is what it shows
+    out = io.BytesIO()
+    book.save(out)
+    row = read(out.getvalue(), "a.xlsx").rows[0]
+    assert row == ["A公司", "100%", "35%", "35.5%", 0.35, 35]
+    assert [normalize(value, CUSTOMERS.column("win_rate")) for value in row[1:5]] == [100, 35, 35.5, 35]
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ('客户名称,联系电话\r\n"A公司,1\r\nB公司,2\r\nC公司,3\r\n', 4),
+    ('客户名称,联系电话\r\n"A公司" 分部,1\r\nB公司,2\r\n', 2),
+    ('客户名称,联系电话\r\nA公司,1\r\n"B公司,2\r\nC公司,"备注"\r\n', 4),
+], ids=["never-closed", "text-after-the-closing-quote", "closed-by-a-later-cell's-quote"])
+def test_a_csv_quote_left_open_is_refused_with_its_line_not_swallowing_the_rows_after_it(text, line):
+    with pytest.raises(ImportFileError) as refused:
+        read(text.encode(), "a.csv")
+    assert (refused.value.code, refused.value.details) == ("unreadable", {"reason": "csv", "line": line})
+
+
+def test_a_quoted_csv_cell_keeps_its_line_breaks_and_delimiters_and_a_bare_quote_is_text():
+    text = '客户名称,联系电话,备注\r\nA公司,1,"第一行\r\n第二行, 还有逗号"\r\nB公司,2,显示器 27"\r\n'
+    assert read(text.encode(), "a.csv").rows == [["A公司", "1", "第一行\r\n第二行, 还有逗号"],
+                                                 ["B公司", "2", '显示器 27"']]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -188,3 +189,68 @@ def test_the_template_marks_required_columns_and_explains_each_in_a_notes_sheet(
     assert "2026年11月8日" in by_label["成交日期"][2]
     assert by_label["来源渠道"][3] == "展会、官网表单、转介绍、电话咨询、线上咨询、其他"
     assert not any(isinstance(cell, str) and cell.startswith("=") for row in data + notes for cell in row)
+
+
+# --- what the reviews found ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("2026", "2026"), (2026, "2026"), ("12", "12"), (3, "3"), (3.5, "3.5"), (32873, "32873"),
+    (32874, dt.date(1990, 1, 1)), ("46334", dt.date(2026, 11, 8)), (73415, dt.date(2100, 12, 31)),
+    (73416, "73416"), (2_958_465, "2958465"),
+])
+def test_a_number_is_a_serial_day_only_from_1990_to_2100_else_it_goes_on_for_validation(raw, expected):
+    assert normalize(raw, C("won_on")) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (73415.5, dt.datetime(2100, 12, 31, 12, 0)), (32873.5, "32873.5"), ("2026.5", "2026.5"),
+])
+def test_a_number_with_a_time_is_a_serial_day_only_in_the_same_range(raw, expected):
+    assert normalize(raw, F("time")) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("1,200", 1200), ("1,200,000", 1200000), ("1,200,000.50", 1200000.5), ("-1,200", -1200), ("¥1,200元", 1200),
+    ("1,200万", 12000000), ("１，２００", 1200),
+    ("1,5", "1,5"), ("12,5万", "12,5万"), ("1,2345", "1,2345"), (",100", ",100"), ("1,,200", "1,,200"),
+    ("1200,", "1200,"), ("1,200.5,0", "1,200.5,0"),
+])
+def test_a_comma_in_an_amount_is_dropped_only_as_a_thousands_separator(raw, expected):
+    assert normalize(raw, C("won_amount")) == expected
+
+
+@pytest.mark.parametrize(("column", "raw", "expected"), [
+    ("score_need", "5分", 5), ("score_need", "4星", 4), ("won_amount", "5分", "5分"), ("won_amount", "4星", "4星"),
+    ("win_rate", "35分", "35分"),
+])
+def test_points_and_stars_are_taken_off_only_in_a_rating_column(column, raw, expected):
+    assert normalize(raw, C(column)) == expected
+
+
+def test_a_phone_that_is_not_one_goes_on_with_its_runs_of_spaces_made_one():
+    assert (normalize("138  0013   8000", C("phone")), normalize("问 他   本人", C("phone"))) == \
+        ("13800138000", "问 他 本人")
+
+
+LONG = 100_000
+LONG_CELLS = {
+    "spaces": " " * LONG + "x", "tabs": "\t" * LONG + "x", "ideographic spaces": "\u3000" * LONG + "x",
+    "digits": "1" * LONG, "commas": "1," * (LONG // 2), "wan": "万" * LONG, "dots": "." * LONG,
+    "letters": "a" * LONG, "colons": "1" + "：" * LONG + "1", "a date and spaces": "2026-11-08" + " " * LONG + "x",
+    "a digit and spaces": "1" + " " * LONG + "：1", "spaces before 转": "1" + " " * LONG + "转1",
+    "weekdays": "(周" * (LONG // 2), "at signs": "a@" * (LONG // 2), "separators": "、" * LONG,
+    "labels": "手机：" * (LONG // 3), "dashes": "-" * LONG, "brackets": "(" * LONG,
+}
+ONE_COLUMN_PER_TYPE = list({(type(c.type).__name__, getattr(c.type, "display", None), getattr(c.type, "integer", None)):
+                            c for table in CRM.tables for c in table.columns}.values())
+
+
+@pytest.mark.parametrize("text", LONG_CELLS.values(), ids=LONG_CELLS.keys())
+def test_a_cell_of_100k_repeated_characters_is_normalized_in_well_under_a_second_in_every_column_type(text):
+    """A pattern rescanning a long run (an unanchored ``\\s*`` before a word) took a minute on such a cell."""
+    for column in ONE_COLUMN_PER_TYPE:
+        started = time.perf_counter()
+        normalize(text, column)
+        seconds = time.perf_counter() - started
+        assert seconds < 0.5, f"{column.name} ({type(column.type).__name__}) took {seconds:.2f} s"
