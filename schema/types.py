@@ -275,6 +275,10 @@ _EXTENSION = re.compile(r"^(.*?)\s*(?:转|ext\.?|x|#)\s*(\d{1,6})$", re.IGNORECA
 _STORED_EXTENSION = re.compile(r"^((?:0\d{2,3}-\d{7,8})|(?:[48]00-\d{3}-\d{4}))-(\d{1,6})$")
 
 
+#: The longest text read as a phone: ``+86 (0755) 8888-8888 转 123456`` with room to spare.
+_PHONE_MAX = 64
+
+
 def _split_extension(text: str) -> tuple[str, str]:
     """``("021-62345678", "801")`` from ``021-62345678转801`` or the stored ``021-62345678-801``."""
     match = _EXTENSION.match(text) or _STORED_EXTENSION.match(text)
@@ -311,7 +315,10 @@ class Phone(ColumnType):
     def parse_value(self, raw: Any) -> str:
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)
-        main, extension = _split_extension(to_half_width(str(raw)).strip())
+        text = to_half_width(str(raw)).strip()
+        if len(text) > _PHONE_MAX:  # no phone is this long; and the extension pattern is slow on long runs of spaces
+            raise InvalidValue("invalid.phone", raw)
+        main, extension = _split_extension(text)
         digits = _national(re.sub(r"[\s\-()（）.]", "", main), raw)
         if not digits.isdigit() or (extension and not extension.isdigit()):
             raise InvalidValue("invalid.phone", raw)

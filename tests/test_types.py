@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -225,3 +226,11 @@ def test_any_input_is_either_parsed_to_a_stable_value_or_refused_with_a_reason(k
         assert error.reason.startswith("invalid.")
         return
     assert kind.parse(stored if not isinstance(kind, MultiChoice) else stored or []) == stored
+
+
+@pytest.mark.parametrize("raw", ["1" + " " * 100_000 + "：1", " " * 100_000 + "x", "1" * 100_000])
+def test_a_very_long_phone_is_refused_at_once(raw):
+    started = time.perf_counter()
+    with pytest.raises(InvalidValue):
+        Phone().parse(raw)
+    assert time.perf_counter() - started < 0.5
