@@ -120,6 +120,21 @@ def insert(db, table: str, *, actor: Actor = ADMIN, now: dt.datetime = NOW, allo
                  allow_similar=allow_similar).inserted[0]
 
 
+#: The members of :func:`crew` on an empty base: two salespeople and a manager (not the demo base's ids).
+SALES = Actor(2, "sales", "李娜")
+OTHER = Actor(3, "sales", "张伟")
+BOSS = Actor(4, "manager", "王海涛")
+
+
+@pytest.fixture
+def crew(db):
+    """The empty base with 李娜 (2) and 张伟 (3), salespeople, and 王海涛 (4), manager."""
+    for username, name, role in (("lina", "李娜", "sales"), ("zhangwei", "张伟", "sales"),
+                                 ("wanghaitao", "王海涛", "manager")):
+        insert(db, "users", username=username, display_name=name, role=role)
+    return db
+
+
 @pytest.fixture
 def make_customer(db):
     """Factory: ``make_customer(name="…", **values) -> id``."""

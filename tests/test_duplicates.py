@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from db import duplicates
-from db.access import AccessDenied, Actor
+from db.access import AccessDenied
 from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply, bulk_load
 from db.connection import BASE_ENV, opened
 from db.duplicates import SimilarCustomers, email_key, key_drift, merge, name_key, phone_key, scan
@@ -21,22 +21,9 @@ from db.errors import InvalidChanges, Problem, StaleRow
 from db.history import row_history
 from db.queries import current_versions, get_row
 from db.undo import trash, undo
-from tests.conftest import ADMIN, CUSTOMERS_PAGE, LINA, MANAGER, ZHANGWEI, app_for, insert
+from tests.conftest import ADMIN, BOSS, CUSTOMERS_PAGE, LINA, MANAGER, SALES, ZHANGWEI, app_for
 from ui.i18n import LANGUAGE_KEY
 from ui.messages import describe
-
-SALES = Actor(2, "sales", "李娜")
-OTHER = Actor(3, "sales", "张伟")
-BOSS = Actor(4, "manager", "王海涛")
-
-
-@pytest.fixture
-def team(db):
-    """The empty base with 李娜 (2) and 张伟 (3), salespeople, and 王海涛 (4), manager."""
-    for username, name, role in (("lina", "李娜", "sales"), ("zhangwei", "张伟", "sales"),
-                                 ("wanghaitao", "王海涛", "manager")):
-        insert(db, "users", username=username, display_name=name, role=role)
-    return db
 
 
 def add(db, actor=ADMIN, *, allow_similar=False, **values) -> int:
@@ -104,27 +91,27 @@ def test_e_mails_are_compared_in_lower_case(raw, key):
     ({"name": "别的名字", "phone": "+86 138 0013 8000"}, "phone", "13800138000"),
     ({"name": "又一个名字", "email": "SALES@RUITUO.COM"}, "email", "sales@ruituo.com"),
 ])
-def test_an_exact_duplicate_is_refused_naming_the_existing_customer_and_its_owner(team, values, column, value):
-    existing = add(team, name="上海瑞拓科技有限公司", phone="13800138000", email="sales@ruituo.com", owner_id=3)
+def test_an_exact_duplicate_is_refused_naming_the_existing_customer_and_its_owner(crew, values, column, value):
+    existing = add(crew, name="上海瑞拓科技有限公司", phone="13800138000", email="sales@ruituo.com", owner_id=3)
     with pytest.raises(InvalidChanges) as refused:
-        add(team, **values)
+        add(crew, **values)
     assert refused.value.problems == [Problem("新增第 1 行", column, value, "invalid.duplicate", {
         "customer": existing, "name": "上海瑞拓科技有限公司", "owner": "张伟", "visible": True})]
-    assert team["customers"].count == 1
+    assert crew["customers"].count == 1
 
 
-def test_a_duplicate_of_a_pool_customer_names_no_owner(team):
-    existing = add(team, name="公海客户有限公司")
+def test_a_duplicate_of_a_pool_customer_names_no_owner(crew):
+    existing = add(crew, name="公海客户有限公司")
     with pytest.raises(InvalidChanges) as refused:
-        add(team, SALES, name="公海客户股份有限公司")
+        add(crew, SALES, name="公海客户股份有限公司")
     assert refused.value.problems[0].params == {"customer": existing, "name": "公海客户有限公司", "owner": None,
                                                 "visible": True}
 
 
-def test_a_salesperson_learns_only_the_owner_of_another_salespersons_customer(team):
-    add(team, name="张伟的客户有限公司", phone="13900139000", owner_id=3)
+def test_a_salesperson_learns_only_the_owner_of_another_salespersons_customer(crew):
+    add(crew, name="张伟的客户有限公司", phone="13900139000", owner_id=3)
     with pytest.raises(InvalidChanges) as refused:
-        add(team, SALES, name="我的新客户", phone="139-0013-9000")
+        add(crew, SALES, name="我的新客户", phone="139-0013-9000")
     assert refused.value.problems == [Problem("新增第 1 行", "phone", "13900139000", "invalid.duplicate", {
         "customer": None, "name": None, "owner": "张伟", "visible": False})]
 
@@ -158,97 +145,97 @@ def test_the_message_links_a_customer_only_for_those_who_may_see_it(lang):
     assert [re.sub(r"\\([^\[\]])", r"\1", text) for text in texts] == expected
 
 
-def test_an_edit_that_makes_a_duplicate_is_refused_and_other_edits_are_not_checked(team):
-    first = add(team, name="华东精密有限公司", phone="13800138000")
-    second = add(team, name="西南物流有限公司", phone="13800138001")
+def test_an_edit_that_makes_a_duplicate_is_refused_and_other_edits_are_not_checked(crew):
+    first = add(crew, name="华东精密有限公司", phone="13800138000")
+    second = add(crew, name="西南物流有限公司", phone="13800138001")
     with pytest.raises(InvalidChanges) as refused:
-        edit = RowEdit(second, version(team, second), {"phone": "13800138000"}, 2)
-        apply(team, ChangeSet("customers", edits=(edit,)), actor=ADMIN)
+        edit = RowEdit(second, version(crew, second), {"phone": "13800138000"}, 2)
+        apply(crew, ChangeSet("customers", edits=(edit,)), actor=ADMIN)
     assert [(p.row, p.column, p.params["customer"]) for p in refused.value.problems] == [(2, "phone", first)]
-    team.execute("UPDATE customers SET phone = '13800138000' WHERE id = ?", [second])  # from before 查重
-    apply(team, ChangeSet("customers", edits=(RowEdit(second, version(team, second), {"contact": "周敏"}),)),
+    crew.execute("UPDATE customers SET phone = '13800138000' WHERE id = ?", [second])  # from before 查重
+    apply(crew, ChangeSet("customers", edits=(RowEdit(second, version(crew, second), {"contact": "周敏"}),)),
           actor=ADMIN)
-    assert get_row(team, "customers", second, actor=ADMIN)["contact"] == "周敏"
+    assert get_row(crew, "customers", second, actor=ADMIN)["contact"] == "周敏"
 
 
-def test_two_new_rows_with_one_phone_are_refused_naming_the_other_row(team):
+def test_two_new_rows_with_one_phone_are_refused_naming_the_other_row(crew):
     with pytest.raises(InvalidChanges) as refused:
-        apply(team, ChangeSet("customers", inserts=(NewRow({"name": "甲公司", "phone": "13800138000"}, "新增第 1 行"),
+        apply(crew, ChangeSet("customers", inserts=(NewRow({"name": "甲公司", "phone": "13800138000"}, "新增第 1 行"),
                                                    NewRow({"name": "乙公司", "phone": "13800138000"}, "新增第 2 行"))),
               actor=ADMIN)
     assert refused.value.problems == [Problem("新增第 2 行", "phone", "13800138000", "invalid.duplicate_in_save",
                                               {"other": "新增第 1 行"})]
-    assert team["customers"].count == 0
+    assert crew["customers"].count == 0
 
 
-def test_a_near_duplicate_warns_writes_nothing_and_saves_when_the_user_insists(team):
-    existing = add(team, name="杭州海纳精密机械有限公司", owner_id=3)
+def test_a_near_duplicate_warns_writes_nothing_and_saves_when_the_user_insists(crew):
+    existing = add(crew, name="杭州海纳精密机械有限公司", owner_id=3)
     with pytest.raises(SimilarCustomers) as warned:
-        add(team, name="杭州海纳精密机械制造有限公司")
+        add(crew, name="杭州海纳精密机械制造有限公司")
     assert [(m.row, m.customer_id, m.name, m.owner, m.visible) for m in warned.value.matches] == [
         ("新增第 1 行", existing, "杭州海纳精密机械有限公司", "张伟", True)]
     assert warned.value.matches[0].score >= 85
-    assert team["customers"].count == 1
-    added = add(team, name="杭州海纳精密机械制造有限公司", allow_similar=True)
-    assert team["customers"].count == 2 and added > existing
+    assert crew["customers"].count == 1
+    added = add(crew, name="杭州海纳精密机械制造有限公司", allow_similar=True)
+    assert crew["customers"].count == 2 and added > existing
 
 
-def test_a_salesperson_is_warned_of_another_salespersons_similar_customer_without_its_name(team):
-    add(team, name="杭州海纳精密机械有限公司", owner_id=3)
+def test_a_salesperson_is_warned_of_another_salespersons_similar_customer_without_its_name(crew):
+    add(crew, name="杭州海纳精密机械有限公司", owner_id=3)
     with pytest.raises(SimilarCustomers) as warned:
-        add(team, SALES, name="杭州海纳精密机械制造有限公司")
+        add(crew, SALES, name="杭州海纳精密机械制造有限公司")
     assert [(m.customer_id, m.name, m.owner, m.visible) for m in warned.value.matches] == [(None, None, "张伟", False)]
     assert warned.value.matches[0].score is None  # not even how alike: the score would let her guess the name
 
 
-def test_the_similarity_rule_decides_what_is_near(team):
+def test_the_similarity_rule_decides_what_is_near(crew):
     from db.settings import update_rules
 
-    add(team, name="杭州海纳精密机械有限公司")
-    update_rules(team, ADMIN, {"duplicate_similarity": 99})
-    add(team, name="杭州海纳精密机械制造有限公司")  # 92% alike: no longer near
-    assert team["customers"].count == 2
+    add(crew, name="杭州海纳精密机械有限公司")
+    update_rules(crew, ADMIN, {"duplicate_similarity": 99})
+    add(crew, name="杭州海纳精密机械制造有限公司")  # 92% alike: no longer near
+    assert crew["customers"].count == 2
 
 
-def test_near_matches_are_found_through_the_pair_index_at_any_position(team):
+def test_near_matches_are_found_through_the_pair_index_at_any_position(crew):
     names = ["北京远景数据科技有限公司", "上海远景数据", "远景数据科技北京", "南京华信通讯"]
-    ids = [add(team, name=name, allow_similar=True) for name in names]
-    found = duplicates.similar_to(team, name_key("北京远景数据科技发展有限公司"), threshold=0.85)
+    ids = [add(crew, name=name, allow_similar=True) for name in names]
+    found = duplicates.similar_to(crew, name_key("北京远景数据科技发展有限公司"), threshold=0.85)
     assert [i for i, _ in found] == [ids[0]]
-    assert duplicates.similar_to(team, name_key("京远景数据科技"), threshold=0.85)[0][0] == ids[0]
+    assert duplicates.similar_to(crew, name_key("京远景数据科技"), threshold=0.85)[0][0] == ids[0]
 
 
-def test_customer_keys_never_drift_through_edits_deletions_undo_restore_and_merges(team, make_follow_up):
+def test_customer_keys_never_drift_through_edits_deletions_undo_restore_and_merges(crew, make_follow_up):
     rng = random.Random(7)
-    ids = [add(team, name=f"客户{i}号贸易有限公司", phone=f"1380013{i:04d}", allow_similar=True) for i in range(12)]
+    ids = [add(crew, name=f"客户{i}号贸易有限公司", phone=f"1380013{i:04d}", allow_similar=True) for i in range(12)]
     for step in range(40):
-        alive = [i for i in ids if team.execute("SELECT 1 FROM customers WHERE id = ?", [i]).fetchone()]
+        alive = [i for i in ids if crew.execute("SELECT 1 FROM customers WHERE id = ?", [i]).fetchone()]
         target = rng.choice(alive)
         action = rng.choice(("rename", "phone", "email", "delete", "undo"))
         try:
             if action == "delete":
-                apply(team, ChangeSet("customers", deletes=(RowDelete(target, version(team, target)),)), actor=ADMIN)
+                apply(crew, ChangeSet("customers", deletes=(RowDelete(target, version(crew, target)),)), actor=ADMIN)
             elif action == "undo":
-                last = team.execute("SELECT MAX(change_id) FROM history").fetchone()[0]
-                undo(team, last, actor=ADMIN)
+                last = crew.execute("SELECT MAX(change_id) FROM history").fetchone()[0]
+                undo(crew, last, actor=ADMIN)
             else:
                 value = {"rename": f"新名字{step}（中国）有限公司", "phone": f"+86 139 0000 {step:04d}",
                          "email": f"X{step}@Example.com"}[action]
                 column = {"rename": "name"}.get(action, action)
-                apply(team, ChangeSet("customers", edits=(RowEdit(target, version(team, target), {column: value}),)),
+                apply(crew, ChangeSet("customers", edits=(RowEdit(target, version(crew, target), {column: value}),)),
                       actor=ADMIN, allow_similar=True)
         except (InvalidChanges, SimilarCustomers):
             pass
-        assert key_drift(team) == [], (step, action)
-    alive = [r[0] for r in team.execute("SELECT id FROM customers ORDER BY id LIMIT 3").fetchall()]
+        assert key_drift(crew) == [], (step, action)
+    alive = [r[0] for r in crew.execute("SELECT id FROM customers ORDER BY id LIMIT 3").fetchall()]
     make_follow_up(alive[1])
-    change = merge(team, alive[0], current_versions(team, "customers", alive), actor=ADMIN)
-    assert key_drift(team) == []
-    undo(team, change, actor=ADMIN)
-    assert key_drift(team) == []
-    with bulk_load(team, "customers"):
-        written_before_checks(team, name="批量导入有限公司", phone="13700137000")
-    assert key_drift(team) == []
+    change = merge(crew, alive[0], current_versions(crew, "customers", alive), actor=ADMIN)
+    assert key_drift(crew) == []
+    undo(crew, change, actor=ADMIN)
+    assert key_drift(crew) == []
+    with bulk_load(crew, "customers"):
+        written_before_checks(crew, name="批量导入有限公司", phone="13700137000")
+    assert key_drift(crew) == []
 
 
 def test_the_demo_base_keeps_its_keys(demo_db):
@@ -258,86 +245,86 @@ def test_the_demo_base_keeps_its_keys(demo_db):
 # --- the whole base and merging -----------------------------------------------
 
 @pytest.fixture
-def group(team, make_follow_up):
+def group(crew, make_follow_up):
     """Three records of one customer (the second by phone, the third by a similar name) and one other."""
-    kept = add(team, name="杭州海纳精密机械有限公司", phone="13800138000", owner_id=3)
-    twin = written_before_checks(team, name="海纳精密（杭州）", phone="13800138000", email="info@haina.com",
+    kept = add(crew, name="杭州海纳精密机械有限公司", phone="13800138000", owner_id=3)
+    twin = written_before_checks(crew, name="海纳精密（杭州）", phone="13800138000", email="info@haina.com",
                                  contact="周敏", owner_id=2)
-    near = add(team, name="杭州海纳精密机械制造有限公司", notes="老客户", allow_similar=True)
-    other = add(team, name="南京华信通讯有限公司")
+    near = add(crew, name="杭州海纳精密机械制造有限公司", notes="老客户", allow_similar=True)
+    other = add(crew, name="南京华信通讯有限公司")
     for customer in (kept, twin, twin, near):
         make_follow_up(customer)
-    team.conn.commit()
+    crew.conn.commit()
     return kept, twin, near, other
 
 
-def test_the_scan_groups_exact_and_similar_duplicates(team, group):
+def test_the_scan_groups_exact_and_similar_duplicates(crew, group):
     kept, twin, near, _ = group
-    found = scan(team, ADMIN)
+    found = scan(crew, ADMIN)
     assert [(g.ids, g.reasons) for g in found] == [([kept, twin, near], {"phone", "similar"})]
 
 
-def test_a_salesperson_may_not_scan_or_merge(team, group):
+def test_a_salesperson_may_not_scan_or_merge(crew, group):
     with pytest.raises(AccessDenied):
-        scan(team, SALES)
+        scan(crew, SALES)
     with pytest.raises(AccessDenied):
-        merge(team, group[0], current_versions(team, "customers", list(group[:3])), actor=SALES)
+        merge(crew, group[0], current_versions(crew, "customers", list(group[:3])), actor=SALES)
 
 
-def test_a_merge_moves_follow_ups_fills_empty_fields_and_deletes_the_rest_in_one_change(team, group):
+def test_a_merge_moves_follow_ups_fills_empty_fields_and_deletes_the_rest_in_one_change(crew, group):
     kept, twin, near, other = group
-    follow_ups = team.execute("SELECT id FROM follow_ups ORDER BY id").fetchall()
-    change = merge(team, kept, current_versions(team, "customers", [kept, twin, near]), actor=BOSS)
-    after = get_row(team, "customers", kept, actor=ADMIN)
+    follow_ups = crew.execute("SELECT id FROM follow_ups ORDER BY id").fetchall()
+    change = merge(crew, kept, current_versions(crew, "customers", [kept, twin, near]), actor=BOSS)
+    after = get_row(crew, "customers", kept, actor=ADMIN)
     assert (after["follow_up_count"], after["email"], after["contact"], after["notes"], after["owner_id"]) == (
         4, "info@haina.com", "周敏", "老客户", 3)
-    assert team.execute("SELECT id FROM follow_ups WHERE customer_id = ? ORDER BY id", [kept]).fetchall() == follow_ups
-    assert [r[0] for r in team.execute("SELECT id FROM customers ORDER BY id")] == [kept, other]
-    assert {r[0] for r in team.execute("SELECT DISTINCT change_id FROM history WHERE id > (SELECT MAX(id) FROM "
+    assert crew.execute("SELECT id FROM follow_ups WHERE customer_id = ? ORDER BY id", [kept]).fetchall() == follow_ups
+    assert [r[0] for r in crew.execute("SELECT id FROM customers ORDER BY id")] == [kept, other]
+    assert {r[0] for r in crew.execute("SELECT DISTINCT change_id FROM history WHERE id > (SELECT MAX(id) FROM "
                                        "history WHERE change_id < ?)", [change])} == {change}
-    assert [(e.action, set(e.changes)) for e in row_history(team, "customers", kept, actor=ADMIN)][:1] == [
+    assert [(e.action, set(e.changes)) for e in row_history(crew, "customers", kept, actor=ADMIN)][:1] == [
         ("update", {"email", "contact", "notes"})]
-    assert [d.row_ids for d in trash(team, actor=ADMIN)] == [[twin, near]]
+    assert [d.row_ids for d in trash(crew, actor=ADMIN)] == [[twin, near]]
 
 
-def test_undoing_a_merge_brings_everything_back(team, group):
+def test_undoing_a_merge_brings_everything_back(crew, group):
     kept, twin, near, _ = group
-    before = {i: get_row(team, "customers", i, actor=ADMIN) for i in (kept, twin, near)}
-    placed = team.execute("SELECT id, customer_id FROM follow_ups ORDER BY id").fetchall()
-    change = merge(team, kept, current_versions(team, "customers", [kept, twin, near]), actor=ADMIN)
-    undo(team, change, actor=ADMIN)
-    assert team.execute("SELECT id, customer_id FROM follow_ups ORDER BY id").fetchall() == placed
+    before = {i: get_row(crew, "customers", i, actor=ADMIN) for i in (kept, twin, near)}
+    placed = crew.execute("SELECT id, customer_id FROM follow_ups ORDER BY id").fetchall()
+    change = merge(crew, kept, current_versions(crew, "customers", [kept, twin, near]), actor=ADMIN)
+    undo(crew, change, actor=ADMIN)
+    assert crew.execute("SELECT id, customer_id FROM follow_ups ORDER BY id").fetchall() == placed
     for i, row in before.items():
-        now = get_row(team, "customers", i, actor=ADMIN)
+        now = get_row(crew, "customers", i, actor=ADMIN)
         assert {k: v for k, v in now.items() if k not in ("version", "updated_at", "updated_by")} == {
             k: v for k, v in row.items() if k not in ("version", "updated_at", "updated_by")}
 
 
-def test_a_merge_that_fails_half_way_writes_nothing(team, group, monkeypatch):
+def test_a_merge_that_fails_half_way_writes_nothing(crew, group, monkeypatch):
     kept, twin, near, _ = group
-    placed = team.execute("SELECT id, customer_id, version FROM follow_ups ORDER BY id").fetchall()
-    history = team.execute("SELECT COUNT(*) FROM history").fetchone()[0]
+    placed = crew.execute("SELECT id, customer_id, version FROM follow_ups ORDER BY id").fetchall()
+    history = crew.execute("SELECT COUNT(*) FROM history").fetchone()[0]
 
     def broken(*args):  # after the follow-ups were moved, before the deletions
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(duplicates, "_fill", broken)
     with pytest.raises(RuntimeError):
-        merge(team, kept, current_versions(team, "customers", [kept, twin, near]), actor=ADMIN)
-    assert team.execute("SELECT id, customer_id, version FROM follow_ups ORDER BY id").fetchall() == placed
-    assert team.execute("SELECT COUNT(*) FROM history").fetchone()[0] == history
-    assert team["customers"].count == 4
+        merge(crew, kept, current_versions(crew, "customers", [kept, twin, near]), actor=ADMIN)
+    assert crew.execute("SELECT id, customer_id, version FROM follow_ups ORDER BY id").fetchall() == placed
+    assert crew.execute("SELECT COUNT(*) FROM history").fetchone()[0] == history
+    assert crew["customers"].count == 4
 
 
-def test_a_merge_over_a_customer_changed_since_it_was_read_is_refused_and_writes_nothing(team, group):
+def test_a_merge_over_a_customer_changed_since_it_was_read_is_refused_and_writes_nothing(crew, group):
     kept, twin, near, _ = group
-    seen = current_versions(team, "customers", [kept, twin, near])
-    apply(team, ChangeSet("customers", edits=(RowEdit(near, seen[near], {"contact": "新联系人"}),)), actor=MANAGER)
-    history = team.execute("SELECT COUNT(*) FROM history").fetchone()[0]
+    seen = current_versions(crew, "customers", [kept, twin, near])
+    apply(crew, ChangeSet("customers", edits=(RowEdit(near, seen[near], {"contact": "新联系人"}),)), actor=MANAGER)
+    history = crew.execute("SELECT COUNT(*) FROM history").fetchone()[0]
     with pytest.raises(StaleRow):
-        merge(team, kept, seen, actor=ADMIN)
-    assert team.execute("SELECT COUNT(*) FROM history").fetchone()[0] == history
-    assert team["customers"].count == 4
+        merge(crew, kept, seen, actor=ADMIN)
+    assert crew.execute("SELECT COUNT(*) FROM history").fetchone()[0] == history
+    assert crew["customers"].count == 4
 
 
 # --- in the app ----------------------------------------------------------------
