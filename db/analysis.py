@@ -31,7 +31,7 @@ from db.access import Actor
 from db.fields import load_base
 from db.kpis import Kpis, Period, follow_ups_of, kpis
 from db.queries import Compiler, Filter, Query, quote
-from schema.crm import FUNNEL_STAGES
+from schema.crm import CUSTOMERS, FUNNEL_STAGES
 from schema.model import Base
 from schema.types import Choice, Derived, MultiChoice
 
@@ -330,11 +330,11 @@ def pareto(db: sqlite_utils.Database, period: Period, column_name: str, *, actor
 def pareto_query(period: Period, column_name: str, code: Any) -> Query:
     """The customers behind one bar of :func:`pareto` (``None``: those who gave no reason)."""
     filters = _pareto_filters(period, column_name)
-    column_is_tags = PARETOS[column_name] == "won"  # 成交关键因素 is the multiple select
+    tags = isinstance(CUSTOMERS.column(column_name).type, MultiChoice)  # built-in: its type is the template's
     if code is None:
         chosen = Filter(column_name, "empty", ())
     else:
-        chosen = Filter(column_name, "any_tag" if column_is_tags else "in", (code,))
+        chosen = Filter(column_name, "any_tag" if tags else "in", (code,))
     return Query("customers", filters=(*filters, chosen))
 
 

@@ -1,7 +1,10 @@
 """导入: a file of customers, follow-ups or an added table's rows — mapped, previewed, then written as one change."""
 
+import datetime as dt
+
 import streamlit as st
 
+from exports import file_name
 from imports import ImportFileError
 from imports.template import template
 from ui import imports as wizard
@@ -27,8 +30,13 @@ st.subheader(t("imports.step_file"))
 names = [table.name for table in tables]
 table = base.table(st.selectbox(t("imports.table"), names, key="imports.table",
                                 format_func=lambda name: wizard.table_label(name, tables)))
-st.download_button(t("imports.template"), template(table, lang()), file_name=f"{table.label.get(lang())}_模板.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="imports.template")
+# Made only when clicked (not on every run of the wizard), in the language chosen now; no rerun on the click
+language = lang()
+st.download_button(t("imports.template"), data=lambda chosen=table, words=language: template(chosen, words),
+                   file_name=file_name(t("imports.template_name", table=table.label.get(language)), dt.date.today(),
+                                       "xlsx"),
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="imports.template",
+                   on_click="ignore")
 upload = st.file_uploader(t("imports.file"), type=["xlsx", "xls", "csv"],
                           key=f"imports.file.{st.session_state.get('imports.upload_round', 0)}")
 if upload is None:

@@ -36,8 +36,8 @@ BEHIND = 50
 BEHIND_COLUMNS = ("name", "owner_id", "stage", "score_grade", "tier", "last_follow_up_at")
 
 
-#: How long analyses read for one version of the data are kept (changes not in the history — a relabelled
-#: option — show after this long at the latest).
+#: How long analyses read for one version of the data are kept (changes not in the history — a renamed
+#: field — show after this long at the latest).
 KEEP_SECONDS = 60
 
 

@@ -280,6 +280,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "imports.step_file": "① 选择数据表和文件",
         "imports.table": "导入到",
         "imports.template": "下载模板",
+        "imports.template_name": "{table}导入模板",
         "imports.file": "上传文件（.xlsx、.xls、.csv）",
         "imports.file_help": "第一行可以是标题，程序会自动找到表头行；默认读取第一个工作表。不确定格式时先下载模板。",
         "imports.sheet": "工作表",
@@ -1092,6 +1093,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "imports.step_file": "① Pick the table and the file",
         "imports.table": "Import into",
         "imports.template": "Download template",
+        "imports.template_name": "{table} import template",
         "imports.file": "Upload a file (.xlsx, .xls, .csv)",
         "imports.file_help": "Title rows above the header are fine: the header row is found; the first sheet is "
                              "read. Unsure of the layout? Download the template first.",
