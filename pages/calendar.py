@@ -1,12 +1,15 @@
 """日历: the records of any table on a month or week by one of its date fields; a name opens the record.
 
 ``/calendar?table=t3&field=f3`` opens a table's calendar by a field (下次跟进时间
-for customers and follow-ups, the first date field otherwise, unless the link names one).
+for customers and follow-ups, the first date field otherwise, unless the link names one);
+``&view=ID`` places a saved view's records. The search and filters are the grid's
+(``ui/filter_bar.py``).
 """
 
 import streamlit as st
 
-from ui import calendar
+from db.connection import base_path, opened
+from ui import calendar, filter_bar, views
 from ui.entry import through_app
 from ui.i18n import t
 from ui.messages import show_flashes
@@ -31,4 +34,8 @@ column = table.column(select(t("calendar.by"), f"calendar.{table.name}.column", 
 periods = {"month": t("charts.month"), "week": t("charts.week")}
 period = period_cell.segmented_control(t("calendar.period"), list(periods), format_func=periods.get,
                                        default="month", key="calendar.period") or "month"
-calendar.show(table, column, actor, period, "calendar")
+prefix = f"calendar.{table.name}.filters"
+views.bar(table.name, prefix, actor, shown_as="calendar")
+with opened(base_path()) as db:
+    query = filter_bar.draw(db, table, prefix, actor, grid=False).query
+calendar.show(table, column, actor, period, "calendar", query)

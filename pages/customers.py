@@ -3,8 +3,7 @@
 import streamlit as st
 
 from db.connection import base_path, opened
-from db.queries import Query, link_options
-from ui import downloads, fields, filters, grid, layout, paging, quick_chart, views
+from ui import downloads, fields, filter_bar, grid, layout, paging, quick_chart, views
 from ui.detail import show_customer
 from ui.entry import through_app
 from ui.i18n import t
@@ -29,20 +28,11 @@ st.title(t("customers.title"))
 st.caption(t("customers.caption") + " " + t("customers.open_hint"))
 views.bar("customers", FILTERS, actor)
 with opened(base_path()) as db:
-    links = {"owner_id": link_options(db, "users", actor=actor)}
-    search_cell, stale_cell, size_cell = st.columns([3, 1, 1])
-    with search_cell:
-        search = filters.search_box(CUSTOMERS, FILTERS)
-    with stale_cell:
-        stale = filters.stale_filter(FILTERS, "last_follow_up_at")
-    with size_cell:
-        size = paging.page_size(FILTERS)
-    chosen, sort, descending, match = filters.more_filters(CUSTOMERS, FILTERS, links)
+    controls = filter_bar.draw(db, CUSTOMERS, FILTERS, actor)
     shown = layout.panel(CUSTOMERS, FILTERS)
-    query = Query("customers", search, tuple(chosen + stale), sort, descending, page_size=size, match=match)
-    query = layout.groups(db, CUSTOMERS, query, shown.group_by, FILTERS, actor, links)
+    query = layout.groups(db, CUSTOMERS, controls.query, shown.group_by, FILTERS, actor, controls.links)
     page = paging.load(db, query, FILTERS, actor)
-    links = link_labels(db, CUSTOMERS, page.rows, actor, known=links)
+    links = link_labels(db, CUSTOMERS, page.rows, actor, known=controls.links)
 
 quick_chart.panel(CUSTOMERS, query, actor, links)
 downloads.buttons(GRID, query, shown.columns, actor, total=page.total,

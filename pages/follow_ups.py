@@ -3,8 +3,8 @@
 import streamlit as st
 
 from db.connection import base_path, opened
-from db.queries import Query, link_options
-from ui import attachments, downloads, fields, filters, grid, layout, paging, quick_chart, views
+from db.queries import link_options
+from ui import attachments, downloads, fields, filter_bar, grid, layout, paging, quick_chart, views
 from ui.entry import through_app
 from ui.i18n import t
 from ui.links import link_labels
@@ -25,26 +25,14 @@ st.title(t("follow_ups.title"))
 st.caption(t("follow_ups.caption", limit=CUSTOMER_CHOICES))
 views.bar("follow_ups", FILTERS, actor)
 with opened(base_path()) as db:
-    users = link_options(db, "users", actor=actor)
-    search_cell, customer_cell, period_cell, size_cell = st.columns([2, 2, 2, 1])
-    with search_cell:
-        search = filters.search_box(FOLLOW_UPS, FILTERS)
-    with customer_cell:
-        customer_text, by_customer = filters.link_search(FOLLOW_UPS, FILTERS, "customer_id")
-    with period_cell:
-        period = filters.date_range(FILTERS, "time")
-    with size_cell:
-        size = paging.page_size(FILTERS)
-    chosen, sort, descending, match = filters.more_filters(FOLLOW_UPS, FILTERS, {"person_id": users},
-                                                           columns=("method", "person_id", "status"))
+    controls = filter_bar.draw(db, FOLLOW_UPS, FILTERS, actor)
+    users = controls.links["person_id"]
     shown = layout.panel(FOLLOW_UPS, FILTERS)
-    query = Query("follow_ups", search, tuple(by_customer + period + chosen), sort, descending, page_size=size,
-                  match=match)
-    query = layout.groups(db, FOLLOW_UPS, query, shown.group_by, FILTERS, actor, {"person_id": users})
+    query = layout.groups(db, FOLLOW_UPS, controls.query, shown.group_by, FILTERS, actor, controls.links)
     page = paging.load(db, query, FILTERS, actor)
     customers = link_options(db, "customers", actor=actor, include=tuple(r["customer_id"] for r in page.rows),
-                             limit=CUSTOMER_CHOICES, contains=customer_text)
-    if not customers and not customer_text:
+                             limit=CUSTOMER_CHOICES, contains=controls.customer_text)
+    if not customers and not controls.customer_text:
         st.info(t("follow_ups.no_customers"))
 
     links = link_labels(db, FOLLOW_UPS, page.rows, actor, known={"customer_id": customers, "person_id": users})

@@ -9,9 +9,8 @@ from db import tables
 from db.access import AccessDenied
 from db.connection import base_path, opened
 from db.fields import FieldError, is_added_table
-from db.queries import Query
 from schema.templates import TEMPLATES
-from ui import attachments, downloads, fields, filters, grid, layout, paging, quick_chart, views
+from ui import attachments, downloads, fields, filter_bar, grid, layout, paging, quick_chart, views
 from ui.detail import show_record
 from ui.entry import through_app
 from ui.i18n import lang, t
@@ -66,15 +65,9 @@ if "record" in st.query_params:
 prefix = f"tables.{table.name}.filters"
 views.bar(table.name, prefix, actor)
 with opened(base_path()) as db:
-    search_cell, size_cell = st.columns([4, 1])
-    with search_cell:
-        search = filters.search_box(table, prefix)
-    with size_cell:
-        size = paging.page_size(prefix)
-    chosen, sort, descending, match = filters.more_filters(table, prefix, {})
+    controls = filter_bar.draw(db, table, prefix, actor)
     shown = layout.panel(table, prefix)
-    query = Query(table.name, search, tuple(chosen), sort, descending, page_size=size, match=match)
-    query = layout.groups(db, table, query, shown.group_by, prefix, actor, {})
+    query = layout.groups(db, table, controls.query, shown.group_by, prefix, actor, {})
     page = paging.load(db, query, prefix, actor)
     links = link_labels(db, table, page.rows, actor)
 

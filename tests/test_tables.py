@@ -3,6 +3,7 @@ low-code issue's whole story, tried in the app as a new user would."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
 from db.connection import BASE_ENV, opened
 from db.errors import InvalidChanges
 from db.fields import FieldError, load_base
-from db.queries import Query, fetch_page, get_row
+from db.queries import Filter, Query, count_rows, fetch_page, get_row
 from db.undo import trash, undo
 from schema.templates import TEMPLATES
 from tests.conftest import ADMIN, LINA, app_for
@@ -113,8 +114,18 @@ def test_the_low_code_story_as_a_new_user_would_try_it(base):
     app.selectbox(key="quick_chart.customers.zh.column").set_value("stage").run()
     assert len(app.get("vega_lite_chart")) == 1
 
-    app.switch_page("pages/kanban.py").run()
-    assert not app.exception and any(m.value.startswith("**线索**") for m in app.markdown)
+    view_id = app.query_params["view"]
+    board = next(link.proto for link in app.get("page_link") if link.proto.label == "以看板查看")
+    assert board.query_string == f"table=customers&view={view_id}"
+    app.switch_page("pages/kanban.py")  # the link's page and address
+    app.query_params.update(table="customers", view=view_id)
+    app.run()
+    assert not app.exception
+    with opened(base) as db:
+        in_view = count_rows(db, Query("customers", filters=(
+            Filter("grade", "in", ("A",)), Filter("last_follow_up_at", "older_than_days", (30,)))), actor=ADMIN)
+    lanes = [re.fullmatch(r"\*\*(.+)\*\* · ([\d,]+)", m.value) for m in app.markdown]
+    assert sum(int(m[2].replace(",", "")) for m in lanes if m) == in_view > 0
 
 
 @pytest.fixture

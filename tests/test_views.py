@@ -4,6 +4,7 @@ name, personal or shared, opened from the 视图 select, from their own URL, or 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from db.queries import Filter, Query, count_rows, fetch_page, group_counts, grou
 from schema.crm import CUSTOMERS
 from schema.types import Link
 from tests.conftest import ADMIN, CUSTOMERS_PAGE, LINA, MANAGER, TODAY, ZHANGWEI, app_for
+from ui.calendar import days_of
 from ui.cells import OPEN
 from ui.layout import always_shown
 
@@ -405,3 +407,107 @@ def test_a_picked_group_outside_the_largest_shown_keeps_its_true_count(base):
     assert shown_total(app).startswith(f"共 {count} 条")
     assert app.pills(key="follow_ups.filters.group").value == json.dumps(customer)
     assert "只列出记录最多的 50 组。" in [c.value for c in app.caption]
+
+
+# A view shown as a board and on the calendar: the same records as on its grid.
+
+def lane_totals(app) -> dict[str, int]:
+    """The board's columns and their counts, from their headers (**线索** · 12)."""
+    found = (re.fullmatch(r"\*\*(.+)\*\* · ([\d,]+)", m.value) for m in app.markdown)
+    return {m[1]: int(m[2].replace(",", "")) for m in found if m}
+
+
+def open_as(base: Path, username: str, page: str, table: str, view_id: int):
+    app = app_for(base, username)
+    app.session_state["calendar.anchor"] = TODAY
+    app.run()
+    app.switch_page(page)
+    app.query_params["table"] = table
+    app.query_params["view"] = str(view_id)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+VIEWS_AND_QUERIES = [
+    ("customers", {"grade": ["A"], "stale": 30}, A_NOT_FOLLOWED_UP),
+    ("customers", {"grade": ["A"], "stale": 30, "match": "any"}, replace(A_NOT_FOLLOWED_UP, match="any")),
+    ("customers", {"search": "科技", "group_by": "owner_id", "group": "null"},  # the 公海's, by a picked group
+     Query("customers", "科技", narrow=(Filter("owner_id", "in", (None,)),))),
+    ("follow_ups", {"method": ["visit"], "time.from": "2026-10-01"},
+     Query("follow_ups", filters=(Filter("time", "between", ("2026-10-01", None)),
+                                  Filter("method", "in", ("visit",))))),
+]
+
+
+@pytest.mark.parametrize("username", ["admin", "lina"])
+@pytest.mark.parametrize(("table", "state", "query"), VIEWS_AND_QUERIES)
+def test_a_view_shown_as_a_board_holds_exactly_the_records_of_its_grid(base, username, table, state, query):
+    actor = {"admin": ADMIN, "lina": LINA}[username]
+    with opened(base) as db:
+        view_id = views.save_view(db, actor, table, "看板里的视图", state)
+        expected = count_rows(db, query, actor=actor)
+        everything = count_rows(db, Query(table), actor=actor)
+    assert 0 < expected < everything  # the view narrows, and leaves something to show
+    app = open_as(base, username, "pages/kanban.py", table, view_id)
+    assert app.selectbox(key=f"views.kanban.{table}.filters.select").value == view_id
+    assert sum(lane_totals(app).values()) == expected
+
+
+def test_the_board_of_a_view_still_narrows_by_its_own_search(base):
+    with opened(base) as db:
+        view_id = views.save_view(db, ADMIN, "customers", "A级", {"grade": ["A"]})
+        name = db.execute("SELECT name FROM customers WHERE grade = 'A' ORDER BY id LIMIT 1").fetchone()[0]
+    app = open_as(base, "admin", "pages/kanban.py", "customers", view_id)
+    app.text_input(key="kanban.customers.filters.search").input(name).run()
+    with opened(base) as db:
+        expected = count_rows(db, Query("customers", name, (Filter("grade", "in", ("A",)),)), actor=ADMIN)
+    assert sum(lane_totals(app).values()) == expected >= 1
+
+
+@pytest.mark.parametrize("username", ["admin", "lina"])
+def test_a_view_on_the_calendar_places_only_its_records(base, username):
+    actor = {"admin": ADMIN, "lina": LINA}[username]
+    with opened(base) as db:
+        view_id = views.save_view(db, actor, "customers", "意向客户", {"stage": ["intent"]})
+        month = days_of("month", TODAY)
+        query = Query("customers", filters=(Filter("stage", "in", ("intent",)),),
+                      narrow=(Filter("next_follow_up_on", "between", (month[0].isoformat(), month[-1].isoformat())),),
+                      page_size=500)
+        expected = sorted(row["id"] for row in fetch_page(db, query, actor=actor))
+        everything = count_rows(db, replace(query, filters=()), actor=actor)
+    assert 0 < len(expected) < everything
+    app = open_as(base, username, "pages/calendar.py", "customers", view_id)
+    shown = [int(m) for md in app.markdown for m in re.findall(r"\(/customers\?customer=(\d+)\)", md.value)]
+    assert sorted(shown) == expected
+
+
+def page_links(app) -> dict[str, str]:
+    return {link.proto.label: f"{link.proto.page}?{link.proto.query_string}" for link in app.get("page_link")}
+
+
+@pytest.mark.parametrize(("page", "table", "expected"), [
+    ("pages/customers.py", "customers", {"以看板查看": "kanban?table=customers&view={id}",
+                                         "以日历查看": "calendar?table=customers&view={id}"}),
+    ("pages/kanban.py", "customers", {"以表格查看": "customers?view={id}",
+                                      "以日历查看": "calendar?table=customers&view={id}"}),
+    ("pages/calendar.py", "follow_ups", {"以表格查看": "follow_ups?view={id}",
+                                         "以看板查看": "kanban?table=follow_ups&view={id}"}),
+])
+def test_an_open_view_links_to_its_other_forms(base, page, table, expected):
+    with opened(base) as db:
+        view_id = views.save_view(db, ADMIN, table, "拜访", {"grade": ["A"]} if table == "customers" else {})
+    app = open_as(base, "admin", page, table, view_id)
+    assert page_links(app) == {words: link.format(id=view_id) for words, link in expected.items()}
+
+
+def test_an_added_tables_view_links_to_its_grid_by_the_table(base):
+    table = contracts(base)[0]
+    with opened(base) as db:
+        view_id = views.save_view(db, ADMIN, table, "全部合同", {})
+    app = open_as(base, "admin", "pages/kanban.py", table, view_id)
+    assert page_links(app)["以表格查看"] == f"tables?table={table}&view={view_id}"
+
+
+def test_without_a_view_the_board_and_calendar_offer_no_links(base):
+    assert page_links(open_as(base, "admin", "pages/kanban.py", "customers", 0)) == {}

@@ -1,7 +1,8 @@
 """日历: the records of any table placed on a month or week by a date field; a record's name opens it.
 
 The days shown are read in one SQL query (a ``between`` filter on the date
-field, for the rows the member may see), at most :data:`MAX_RECORDS` of them.
+field, with the page's search and filters or a saved view's, for the rows the
+member may see), at most :data:`MAX_RECORDS` of them.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
+from dataclasses import replace
 
 import streamlit as st
 
@@ -57,8 +59,9 @@ def _shift(key: str, period: str, steps: int) -> None:
         st.session_state[key] = dt.date(anchor.year + month // 12, month % 12 + 1, 1)
 
 
-def show(table: Table, column: Column, actor: Actor, period: str, prefix: str) -> None:
-    """The calendar of ``table`` by ``column`` around the day kept under ``prefix``."""
+def show(table: Table, column: Column, actor: Actor, period: str, prefix: str, query: Query) -> None:
+    """The calendar of ``table`` by ``column`` around the day kept under ``prefix``, of the records ``query``
+    finds (a view's or the page's search and filters)."""
     key = f"{prefix}.anchor"
     st.session_state.setdefault(key, dt.date.today())
     back, title, ahead, today = st.columns([1, 3, 1, 1])
@@ -71,8 +74,9 @@ def show(table: Table, column: Column, actor: Actor, period: str, prefix: str) -
     anchor = st.session_state[key]
     days = days_of(period, anchor)
     title.markdown(f"### {t('calendar.month_title', year=anchor.year, month=anchor.month)}")
-    query = Query(table.name, filters=(Filter(column.name, "between", (days[0].isoformat(), days[-1].isoformat())),),
-                  sort=column.name, descending=False, page_size=MAX_RECORDS)
+    shown = Filter(column.name, "between", (days[0].isoformat(), days[-1].isoformat()))
+    query = replace(query, narrow=(*query.narrow, shown), sort=column.name, descending=False, page=1,
+                    page_size=MAX_RECORDS)
     with opened(base_path()) as db:
         total = count_rows(db, query, actor=actor)
         rows = fetch_page(db, query, actor=actor)

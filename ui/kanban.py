@@ -2,7 +2,8 @@
 
 Each column is one option (and one for empty cells); it shows the first
 cards of that option, read one page at a time in SQL with the page's search
-applied and only the rows the member may see. A card names its record (the
+and filters applied (those of a saved view when one is picked: "A级未跟进30天"
+as a board) and only the rows the member may see. A card names its record (the
 link opens it: a customer's detail, an added table's record view), with its
 link fields (负责人, 推荐人) underneath. A card's 移到 select saves the new
 value through ``db.changes.apply`` — the same validation, version check and
@@ -14,6 +15,7 @@ in one edit, and 取消 writes nothing.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
@@ -142,8 +144,9 @@ def _questions(table: Table, column: Column) -> None:
                                   key="kanban.ask.cancel")
 
 
-def board(table: Table, column: Column, actor: Actor, search: str) -> None:
-    """One column per option of ``column`` (and one for empty cells), with the first cards of each."""
+def board(table: Table, column: Column, actor: Actor, query: Query) -> None:
+    """One column per option of ``column`` (and one for empty cells), with the first cards of each among the
+    records ``query`` finds (a view's or the page's search and filters, in its sort)."""
     options = {o.code: o.label.get(lang()) for o in column.type.options}
     lanes = [*options, EMPTY]
     names = options | {EMPTY: t("kanban.empty_column")}
@@ -152,9 +155,9 @@ def board(table: Table, column: Column, actor: Actor, search: str) -> None:
     with opened(base_path()) as db:
         content = {}
         for code in lanes:
-            query = Query(table.name, search, (Filter(column.name, "in", (None if code == EMPTY else code,)),),
-                          page_size=CARDS_PER_COLUMN)
-            content[code] = (count_rows(db, query, actor=actor), fetch_page(db, query, actor=actor))
+            lane = Filter(column.name, "in", (None if code == EMPTY else code,))
+            cards = replace(query, narrow=(*query.narrow, lane), page=1, page_size=CARDS_PER_COLUMN)
+            content[code] = (count_rows(db, cards, actor=actor), fetch_page(db, cards, actor=actor))
         shown_rows = [row for _, rows in content.values() for row in rows]
         labels = {c.name: link_options(db, c.type.table, actor=actor, limit=0,
                                        include=tuple(row.get(c.name) for row in shown_rows)) for c in details}

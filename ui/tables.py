@@ -69,10 +69,10 @@ def select(label: str, key: str, options: Mapping[str, str], *, param: str | Non
 
 
 def pick_table(base: Base, key: str, *, param: str | None = "table", container: Any = st) -> Table:
-    """The table picker (the address's ``?table=`` selects, and a new choice drops its ``field``);
+    """The table picker (the address's ``?table=`` selects, and a new choice drops its ``field`` and ``view``);
     returns the table chosen."""
     labels = {table.name: table.label.get(lang()) for table in openable(base)}  # at render time: the session's language
-    return base.table(select(t("tables.pick"), key, labels, param=param, default="customers", clears=("field",),
+    return base.table(select(t("tables.pick"), key, labels, param=param, default="customers", clears=("field", "view"),
                              container=container))
 
 

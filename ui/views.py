@@ -6,6 +6,10 @@ group picked (``ui/layout.py``); opening one writes that state back before the
 controls are drawn, and controls a view does not mention start at their
 defaults (views saved before a control existed open as they were). A grid
 opens with the member's default view, else the shared one.
+
+The same bar stands above a table's 看板视图 and 日历, whose filter controls
+are the grid's (``ui/filter_bar.py``): a view opened there shows its records
+as cards or on days, and the bar links an open view to its other two forms.
 """
 
 from __future__ import annotations
@@ -100,8 +104,30 @@ def _delete(prefix: str, view_id: int) -> None:
     flash("success", t("views.deleted"))
 
 
-def bar(table: str, prefix: str, actor: Actor) -> None:
-    """The view select, 保存视图 and 删除视图; call it before the grid's filter controls are drawn."""
+#: The forms a view's records take: the page, its words and icon (the grid's page depends on the table).
+_SHOWN_AS = {
+    "grid": (None, "views.as_grid", ":material/table_view:"),
+    "kanban": ("pages/kanban.py", "views.as_kanban", ":material/view_kanban:"),
+    "calendar": ("pages/calendar.py", "views.as_calendar", ":material/calendar_month:"),
+}
+_GRID_PAGES = {"customers": "pages/customers.py", "follow_ups": "pages/follow_ups.py"}
+
+
+def _elsewhere(table: str, view_id: int, shown_as: str) -> None:
+    """Links that open the view ``view_id`` in its other forms (the grid, the board, the calendar)."""
+    places = [place for place in _SHOWN_AS if place != shown_as]
+    for place, cell in zip(places, st.columns(len(places) + 2)[:len(places)], strict=True):
+        page, words, icon = _SHOWN_AS[place]
+        params = {"view": str(view_id)}
+        if page is not None or table not in _GRID_PAGES:  # the board, the calendar and 数据表 pick their table
+            params = {"table": table} | params
+        cell.page_link(page or _GRID_PAGES.get(table, "pages/tables.py"), label=t(words), icon=icon,
+                       query_params=params)
+
+
+def bar(table: str, prefix: str, actor: Actor, *, shown_as: str = "grid") -> None:
+    """The view select, 保存视图 and 删除视图, and for an open view links to its other forms; call it before the
+    filter controls are drawn. ``shown_as``: the form on this page (``grid``, ``kanban`` or ``calendar``)."""
     with opened(base_path()) as db:
         available = views.views(db, actor, table)
         wanted = st.query_params.get("view")
@@ -134,3 +160,4 @@ def bar(table: str, prefix: str, actor: Actor) -> None:
     if chosen != NONE:
         remove.button(t("views.delete"), on_click=_delete, args=(prefix, chosen), key=f"views.{prefix}.delete",
                       icon=":material/bookmark_remove:")
+        _elsewhere(table, chosen, shown_as)
