@@ -567,6 +567,38 @@ def m019_imports(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX imports_user ON imports(user_id, id)")
 
 
+@migrations()
+def m020_public_forms(db: sqlite_utils.Database) -> None:
+    """公开表单: forms anyone with the link can fill in (token, table, title, the fields asked as a JSON list,
+    the 来源渠道 recorded, the owner of what they add, who published them) and the log of posts (for the limits,
+    and a duplicate's answers)."""
+    db.execute("""
+        CREATE TABLE public_forms (
+            id INTEGER PRIMARY KEY,
+            token TEXT NOT NULL UNIQUE,
+            table_name TEXT NOT NULL,
+            title TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            source TEXT,
+            owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_by INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1
+        )""")
+    db.execute("""
+        CREATE TABLE public_form_posts (
+            id INTEGER PRIMARY KEY,
+            form_id INTEGER NOT NULL REFERENCES public_forms(id) ON DELETE CASCADE,
+            at TEXT NOT NULL,
+            client TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            record_id INTEGER,
+            duplicate_of INTEGER,
+            answers TEXT
+        )""")
+    db.execute("CREATE INDEX public_form_posts_form ON public_form_posts(form_id, at)")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names of those applied."""
     pending = [migration.name for migration in migrations.pending(db)]

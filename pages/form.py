@@ -3,12 +3,14 @@
 ``table`` names the table (the form then has no picker; ``/form?source=expo``
 is a customer form), ``source`` fixes 来源渠道 of customers, ``title`` names the
 form. Opened from the menu, the form starts on 客户 with a picker and shows
-the link to send. Anyone logged in can fill it in, on a phone too.
+the link to send. Anyone logged in can fill it in, on a phone too. Managers
+publish 公开表单 here too: forms anyone can fill in without an account
+(``ui/public_forms.py``).
 """
 
 import streamlit as st
 
-from ui import form
+from ui import form, public_forms
 from ui.entry import through_app
 from ui.i18n import lang, t
 from ui.messages import show_flashes
@@ -41,3 +43,4 @@ if actor.can("transfer") and table.has_column("source"):
         st.caption(t("form.links_help"))
         for option in table.column("source").type.options:
             st.code(f"/form?source={option.code}&title={option.label.zh}登记", language=None)
+public_forms.section(actor)

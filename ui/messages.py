@@ -15,10 +15,10 @@ from db.access import AccessDenied
 from db.duplicates import SimilarCustomers
 from db.errors import InvalidChanges, Problem, Refused, StaleRow
 from schema.crm import CRM
-from schema.model import UnknownColumn
+from schema.model import Table, UnknownColumn
 from schema.rules import rule
 from schema.types import Choice
-from ui.i18n import lang, t
+from ui.i18n import CATALOG, lang, t
 from ui.schema import current_base
 from ui.text import md_escape
 
@@ -86,18 +86,22 @@ def problem_text(table_name: str, problem: Problem) -> str:
 
 def reason_text(table_name: str, problem: Problem) -> str:
     """Why a value was refused, as plain text (not Markdown): 不是有效的手机号… (options and fields by their labels)."""
-    table = current_base().table(table_name)
+    return reason_in(current_base().table(table_name), problem, lang())
+
+
+def reason_in(table: Table, problem: Problem, language: str) -> str:
+    """:func:`reason_text` for ``table`` in ``language``, outside a Streamlit session (the public form's page)."""
     params = dict(problem.params)
     if "options" in params:
-        params["options"] = t("app.separator").join(o.label.get(lang()) for o in params["options"])
+        params["options"] = CATALOG[language]["app.separator"].join(o.label.get(language) for o in params["options"])
     if table.has_column(params.get("field", "")):  # required when 销售阶段 is 成交: both by their labels
         select = table.column(params["field"])
         if isinstance(select.type, Choice):
-            params["option"] = select.type.label(params.get("option"), lang())
-        params["field"] = select.label.get(lang())
+            params["option"] = select.type.label(params.get("option"), language)
+        params["field"] = select.label.get(language)
     if problem.reason == "invalid.duplicate" and "customer" in params and params["customer"] != _SLOT:
         params["customer"] = ""
-    return t(problem.reason, **params)
+    return CATALOG[language][problem.reason].format(**params)
 
 
 def similar_lines(error: SimilarCustomers) -> list[str]:

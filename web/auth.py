@@ -30,8 +30,8 @@ from db.connection import base_path, opened
 from db.demo import DEMO_PASSWORD, DEMO_USERS
 
 COOKIE = accounts.SESSION_COOKIE
-#: Paths the gate lets through without a session: our own routes and Streamlit's machinery.
-OPEN_PREFIXES = ("/auth/", "/_stcore/", "/static/", "/media/", "/component/", "/app/static/", "/favicon")
+#: Paths the gate lets through without a session: our own routes (login, public forms) and Streamlit's machinery.
+OPEN_PREFIXES = ("/auth/", "/f/", "/_stcore/", "/static/", "/media/", "/component/", "/app/static/", "/favicon")
 
 TEXT = {
     "zh": {
@@ -112,13 +112,16 @@ def same_origin(request: Request) -> bool:
     return bool(source) and urlparse(source).netloc == request.headers.get("host")
 
 
-def _page(request: Request, title: str, body: str, status: int = 200) -> HTMLResponse:
+def page(request: Request, title: str, body: str, status: int = 200, *,
+         headers: dict[str, str] | None = None) -> HTMLResponse:
+    """A small HTML page of ours (login, first start, a public form): ``title`` is escaped here, ``body`` must
+    be escaped already; never cached, never framed."""
     lang = language(request)
     document = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
                 f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{html.escape(title)}'
                 f"</title><style>{_STYLE}</style></head><body><main>{body}</main></body></html>")
-    return HTMLResponse(document, status_code=status, headers={"Cache-Control": "no-store",
-                                                                "X-Frame-Options": "DENY"})
+    return HTMLResponse(document, status_code=status, headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
+                                                                **(headers or {})})
 
 
 def _say(request: Request, key: str, **params: object) -> str:
@@ -151,7 +154,7 @@ def _login_form(request: Request, *, username: str = "", error: str = "", status
             f'<label for="password">{_say(request, "password")}</label>'
             f'<input id="password" name="password" type="password" autocomplete="current-password" required>'
             f'<button type="submit">{_say(request, "login")}</button></form>{note}')
-    return _page(request, TEXT[language(request)]["title"], body, status)
+    return page(request, TEXT[language(request)]["title"], body, status)
 
 
 def _is_https(request: Request) -> bool:
@@ -207,7 +210,7 @@ def _setup_form(request: Request, *, values: dict[str, str] | None = None, error
             + (f'<p class="error" role="alert">{error}</p>' if error else "")
             + f'<form method="post" action="/auth/setup">{fields}<button type="submit">{_say(request, "create")}'
             "</button></form>")
-    return _page(request, TEXT[language(request)]["setup_title"], body, status)
+    return page(request, TEXT[language(request)]["setup_title"], body, status)
 
 
 async def setup_page(request: Request) -> Response:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 
-from db import accounts, pool, snapshots
+from db import accounts, pool, public_forms, snapshots
 from db.connection import base_path, opened
 from db.demo import prepare_base
 from db.undo import purge_trash
@@ -29,7 +29,7 @@ EVERY_SECONDS = 3600
 def run_once(base: str | Path, *, now: dt.datetime | None = None) -> dict[str, int]:
     """One round of housekeeping on ``base``; return what it did (for the log and the tests)."""
     now = now or dt.datetime.now()
-    done = {"snapshot": 0, "pruned": 0, "purged": 0, "sessions": 0, "returned_to_pool": 0}
+    done = {"snapshot": 0, "pruned": 0, "purged": 0, "sessions": 0, "returned_to_pool": 0, "form_posts": 0}
     if not Path(base).exists():
         return done
     if not any(s.taken_at.date() == now.date() and s.reason == "daily" for s in snapshots.listing(base)):
@@ -40,6 +40,7 @@ def run_once(base: str | Path, *, now: dt.datetime | None = None) -> dict[str, i
         done["purged"] = purge_trash(db, now=now)
         done["sessions"] = accounts.purge_expired_sessions(db, now=now)
         done["returned_to_pool"] = len(pool.return_overdue(db, now.date(), now=now))
+        done["form_posts"] = public_forms.purge_posts(db, now=now)
     return done
 
 
