@@ -121,17 +121,14 @@ def is_added_table(name: str) -> bool:
     return len(name) > 1 and name[0] == "t" and name[1:].isdigit()
 
 
-def clean_label(text: str) -> str:
-    """A label as kept: spaces collapsed; raises FieldError if empty or too long."""
-    return _label(text)
-
-
-def _label(text: str) -> str:
+def clean_label(text: str, *, required: str = "field.label_required", too_long: str = "field.label_too_long") -> str:
+    """A label as kept: spaces collapsed; raises FieldError ``required`` if empty, ``too_long`` if too long
+    (a table's name is refused in table words: ``table.label_required``, ``table.label_too_long``)."""
     label = " ".join((text or "").split())
     if not label:
-        raise FieldError("field.label_required")
+        raise FieldError(required)
     if len(label) > MAX_LABEL:
-        raise FieldError("field.label_too_long", limit=MAX_LABEL)
+        raise FieldError(too_long, limit=MAX_LABEL)
     return label
 
 
@@ -152,7 +149,7 @@ def options_as_stored(labels: list[str], existing: tuple[Option, ...] = ()) -> l
     """
     cleaned = []
     for text in labels:
-        label = _label(text)
+        label = clean_label(text)
         if label.casefold() in {c.casefold() for c in cleaned}:
             raise FieldError("field.option_twice", label=label)
         cleaned.append(label)
@@ -202,7 +199,7 @@ def add_field(db: sqlite_utils.Database, actor: Actor, table_name: str, label: s
     今天 for a date) fills the field on rows added without it.
     """
     access.require(actor, "manage_schema")
-    label = _label(label)
+    label = clean_label(label)
     if kind_code not in KIND_CODES:
         raise FieldError("field.unknown_kind")
     option_rows = options_as_stored(list(options)) if kind(kind_code).has_options else []
@@ -532,7 +529,7 @@ def update_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name:
         added = db.execute("SELECT kind, options FROM fields WHERE id = ?", [row]).fetchone()
         changes: dict[str, Any] = {}
         if label is not None:
-            text = _label(label)
+            text = clean_label(label)
             _check_unique(base, table.name, text, except_name=name)
             same = column.label.zh == column.label.en
             zh = text if lang != "en" or same else column.label.zh

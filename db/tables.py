@@ -23,10 +23,11 @@ def create_table(db: sqlite_utils.Database, actor: Actor, label: str, *, templat
                  now: dt.datetime | None = None) -> str:
     """A new table called ``label`` (from ``template_code``'s fields, if given); return its name.
 
-    Raises AccessDenied or FieldError (no label, a label already used by a table, an unknown template).
+    Raises AccessDenied or FieldError: ``table.label_required`` (no label), ``table.label_too_long``,
+    ``table.label_taken`` (a label already used by a table), ``table.unknown_template``.
     """
     access.require(actor, "manage_schema")
-    label = fields.clean_label(label)
+    label = fields.clean_label(label, required="table.label_required", too_long="table.label_too_long")
     start = None
     if template_code:
         try:

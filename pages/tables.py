@@ -1,6 +1,7 @@
 """数据表: the tables a team added (from scratch or a template), each with a full grid; new tables (admins).
 
-``?table=t3`` opens a table; ``&record=ID`` opens one of its records (from the board or the calendar).
+``?table=t3`` opens a table; ``&record=ID`` opens one of its records (the grid's 详情 box, the board or the
+calendar lead there). A new table left unnamed takes its template's name, in the member's language.
 """
 
 import streamlit as st
@@ -9,7 +10,7 @@ from db import tables
 from db.access import AccessDenied
 from db.connection import base_path, opened
 from db.fields import FieldError, is_added_table
-from schema.templates import TEMPLATES
+from schema.templates import TEMPLATES, template
 from ui import attachments, downloads, fields, filter_bar, grid, layout, paging, quick_chart, views
 from ui.detail import show_record
 from ui.entry import through_app
@@ -25,6 +26,8 @@ from ui.text import md_escape
 def _create() -> None:
     state = st.session_state
     label, code = state.get("tables.new_label", ""), state.get("tables.template") or None
+    if not label.strip() and code:  # the name shown greyed out in the box is the one the table takes
+        label = template(code).label.get(lang())
     try:
         with opened(base_path()) as db:
             name = tables.create_table(db, acting(), label, template_code=code)
@@ -34,6 +37,13 @@ def _create() -> None:
     state["tables.pick"] = name
     state["tables.new_label"] = ""
     flash("success", md_escape(t("tables.created", label=label.strip())))
+
+
+def _what_templates_give() -> str:
+    """One line per template: its name and the fields it brings (besides 名称)."""
+    lines = [f"- **{md_escape(tp.label.get(lang()))}** — "
+             + md_escape(t("app.separator").join(label for label, _, _ in tp.fields)) for tp in TEMPLATES]
+    return "\n".join([t("tables.templates"), *lines])
 
 
 through_app()
@@ -48,10 +58,12 @@ if actor.can("manage_schema"):
     with st.expander(t("tables.new"), icon=":material/add_box:", expanded=not added):
         templates = {"": t("tables.blank")} | {tp.code: tp.label.get(lang()) for tp in TEMPLATES}
         name_cell, template_cell = st.columns(2)
-        template_cell.selectbox(t("tables.template"), list(templates), format_func=templates.get,
-                                key="tables.template")
+        picked = template_cell.selectbox(t("tables.template"), list(templates), format_func=templates.get,
+                                         key="tables.template")
+        # A picked template's name, greyed out, is the name the table takes if none is typed; a blank table has none.
         name_cell.text_input(t("tables.new_label"), key="tables.new_label", max_chars=40,
-                             placeholder=templates.get(st.session_state.get("tables.template") or "", ""))
+                             placeholder=templates[picked] if picked else None, help=t("tables.new_label_help"))
+        st.caption(_what_templates_give())
         st.button(t("tables.new"), on_click=_create, type="primary", key="tables.create")
 
 if not added:
@@ -62,6 +74,7 @@ table = base.table(select(t("tables.pick"), "tables.pick", added, param="table",
 if "record" in st.query_params:
     show_record(table, st.query_params["record"], actor)
     st.stop()
+st.caption(t("tables.open_hint"))
 prefix = f"tables.{table.name}.filters"
 views.bar(table.name, prefix, actor)
 with opened(base_path()) as db:
@@ -71,7 +84,8 @@ with opened(base_path()) as db:
     page = paging.load(db, query, prefix, actor)
     links = link_labels(db, table, page.rows, actor)
 
-table_grid = grid.Grid(table, key=f"tables.{table.name}.editor", columns=tuple(c.name for c in table.columns))
+table_grid = grid.Grid(table, key=f"tables.{table.name}.editor", columns=tuple(c.name for c in table.columns),
+                       open_param="record", open_with={"table": table.name})
 quick_chart.panel(table, query, actor, links)
 downloads.buttons(table_grid, query, shown.columns, actor, total=page.total,
                   key=f"tables.{table.name}.export")

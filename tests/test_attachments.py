@@ -398,3 +398,23 @@ def test_an_added_tables_rows_take_files_in_the_attachments_box_under_the_grid(m
     upload(app, "合同.pdf", b"%PDF-1.7", "application/pdf")
     assert names(db, ADMIN, table, row, name) == ["合同.pdf"]
     assert "合同.pdf" in [e.value for e in app.text]
+
+
+def test_an_added_tables_record_page_takes_a_picture_lists_it_with_a_thumbnail_and_a_download(
+        monkeypatch, base_file, db, downloads):
+    table = tables.create_table(db, ADMIN, "合同")
+    name = fields.add_field(db, ADMIN, table, "合同扫描件", "attachment")
+    row = insert(db, table, title="华东框架合同")
+    monkeypatch.setenv(BASE_ENV, str(base_file))
+    app = app_for(base_file)
+    app.run()
+    app.query_params.update(table=table, record=str(row))  # where the grid's 详情 box leads
+    app.switch_page("pages/tables.py").run()
+    assert "合同扫描件" in [s.value for s in app.subheader]
+    assert "还没有文件。" in [c.value for c in app.caption]
+    upload(app, "合同首页.png", PNG, "image/png")
+    assert names(db, ADMIN, table, row, name) == ["合同首页.png"]
+    assert [e.value for e in app.success] == ["已上传：合同首页\\.png。"]
+    assert len(app.image) == 1 and "合同首页.png" in [e.value for e in app.text]
+    assert [(d["file_name"], d["mime"], d["data"]()) for d in downloads[-1:]] == [
+        ("合同首页.png", "application/octet-stream", PNG)]

@@ -18,7 +18,10 @@ from db.fields import FieldError, load_base
 from db.queries import Filter, Query, count_rows, fetch_page, get_row
 from db.undo import trash, undo
 from schema.templates import TEMPLATES
+from schema.templates import template as template_of
 from tests.conftest import ADMIN, LINA, app_for
+from tests.test_grid_callbacks import type_into
+from ui.cells import OPEN
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda tp: tp.code)
@@ -58,9 +61,11 @@ def test_only_administrators_add_tables_and_names_are_unique(db):
     with pytest.raises(AccessDenied):
         tables.create_table(db, LINA, "我的表")
     tables.create_table(db, ADMIN, "合同")
-    for label in ("合同", "客户信息表", "", "x" * 61):
-        with pytest.raises(FieldError):
+    for label, reason in (("合同", "table.label_taken"), ("客户信息表", "table.label_taken"),
+                          ("", "table.label_required"), ("x" * 61, "table.label_too_long")):
+        with pytest.raises(FieldError) as refused:
             tables.create_table(db, ADMIN, label)
+        assert refused.value.reason == reason
 
 
 @pytest.fixture
@@ -188,3 +193,110 @@ def test_a_field_of_an_added_table_can_be_deleted_and_a_links_other_side_goes_wi
     assert [c.label.zh for c in load_base(db).table(table).columns] == ["名称"]
     fields.restore_field(db, ADMIN, "customers", link)
     assert "客户信息表" in [c.label.zh for c in load_base(db).table(table).columns]
+
+
+# --- 数据表 as a new user finds it --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def empty(base_file: Path, monkeypatch) -> Path:
+    """The empty base, served to the app."""
+    monkeypatch.setenv(BASE_ENV, str(base_file))
+    return base_file
+
+
+def tables_page(path: Path, lang: str | None = None, **link):
+    app = app_for(path, lang=lang)
+    app.run()
+    app.query_params.update(link)
+    app.switch_page("pages/tables.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def added_tables(path: Path) -> dict[str, str | None]:
+    """``{label: template}`` of the tables added so far."""
+    with opened(path) as db:
+        return {r[0]: r[1] for r in db.execute("SELECT label_zh, template FROM user_tables ORDER BY id")}
+
+
+@pytest.mark.parametrize(("lang", "template", "named", "said"), [
+    (None, "referrals", "转介绍记录", "已新建表“转介绍记录”。"),
+    (None, "contracts", "合同", "已新建表“合同”。"),
+    ("en", "satisfaction", "Satisfaction visits", "Table “Satisfaction visits” created\\."),
+])
+def test_a_template_picked_and_no_name_typed_makes_a_table_named_after_the_template(empty, lang, template, named,
+                                                                                    said):
+    app = tables_page(empty, lang)
+    app.selectbox(key="tables.template").set_value(template).run()
+    assert app.text_input(key="tables.new_label").placeholder == named  # what the box shows greyed out
+    app.button(key="tables.create").click().run()
+    assert [s.value for s in app.success] == [said]
+    assert added_tables(empty) == {named: template}
+    with opened(empty) as db:
+        made = next(t for t in load_base(db).tables if t.label.zh == named)
+    assert [c.label.zh for c in made.columns] == ["名称", *[label for label, _, _ in template_of(template).fields]]
+    assert app.selectbox(key="tables.pick").value == made.name  # its grid, ready for its first row
+
+
+@pytest.mark.parametrize(("existing", "template", "typed", "said"), [
+    (None, "", "", "请填写表名称。"),
+    (None, "", "   ", "请填写表名称。"),
+    (None, "", "客户信息表", "已有名为“客户信息表”的表。"),
+    ("合同", "contracts", "", "已有名为“合同”的表。"),
+    ("转介绍记录", "", "转介绍记录", "已有名为“转介绍记录”的表。"),
+])
+def test_a_table_name_missing_or_taken_is_refused_in_table_words_and_nothing_is_made(empty, existing, template,
+                                                                                      typed, said):
+    if existing:
+        with opened(empty) as db:
+            tables.create_table(db, ADMIN, existing)
+    before = added_tables(empty)
+    app = tables_page(empty)
+    app.selectbox(key="tables.template").set_value(template).run()
+    if not template:  # nothing greyed out in the box that looks like a name
+        assert not app.text_input(key="tables.new_label").placeholder
+    app.text_input(key="tables.new_label").input(typed)
+    app.button(key="tables.create").click().run()
+    assert [e.value for e in app.error] == [said]
+    assert added_tables(empty) == before
+
+
+def test_a_table_name_is_refused_in_table_words_in_english_too(empty):
+    app = tables_page(empty, "en")
+    app.button(key="tables.create").click().run()
+    assert [e.value for e in app.error] == ["Give the table a name\\."]
+
+
+def test_the_new_table_box_tells_what_each_template_brings(empty):
+    app = tables_page(empty)
+    [caption] = [c.value for c in app.caption if c.value.startswith("每个模板")]
+    for template in TEMPLATES:
+        assert f"**{template.label.zh}** — " + "、".join(label for label, _, _ in template.fields) in caption
+
+
+@pytest.fixture
+def contract(empty: Path) -> tuple[str, int, int]:
+    """An added table 合同 with two records: its name and their ids."""
+    with opened(empty) as db:
+        table = tables.create_table(db, ADMIN, "合同", template_code="contracts")
+        new = tuple(NewRow({"title": title}) for title in ("华东框架合同", "华南年度合同"))
+        rows = apply(db, ChangeSet(table, inserts=new), actor=ADMIN).inserted
+    return table, *rows
+
+
+def test_ticking_open_on_an_added_tables_grid_opens_that_record_and_back_leads_to_the_grid(empty, contract):
+    table, _, second = contract
+    app = tables_page(empty)
+    shown = list(app.dataframe[0].value["title"])
+    assert sorted(shown) == ["华东框架合同", "华南年度合同"]
+    type_into(app, 0, {shown.index("华南年度合同"): {OPEN: True}})
+    assert (app.query_params.get("table"), app.query_params.get("record")) == (table, str(second))
+    assert [s.value for s in app.subheader] == ["华南年度合同"]
+    assert f"合同 \\#{second}" in [c.value for c in app.caption]
+    back = app.button(key="tables.record.back")
+    assert back.label == "← 返回合同"
+    back.click().run()
+    assert "record" not in app.query_params
+    assert list(app.dataframe[0].value["title"]) == shown
+    assert not app.dataframe[0].value[OPEN].any()  # the box is unticked again

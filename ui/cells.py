@@ -166,8 +166,9 @@ def column_config(table: Table, names: tuple[str, ...], links: Mapping[str, Mapp
     columns in ``as_text`` (holding values that do not fit their type) as plain text."""
     config: dict[str, Any] = {}
     if with_open:
-        config[OPEN] = st.column_config.CheckboxColumn(t("grid.open"), help=t("grid.open_help"), width="small",
-                                                       pinned=True)
+        config[OPEN] = st.column_config.CheckboxColumn(
+            t("grid.open"), help=t("grid.open_help") if table.name == "customers" else t("grid.open_record_help"),
+            width="small", pinned=True)
     for name in names:
         column = table.column(name)
         help_text = column.help.get(lang()) if column.help else None

@@ -1,9 +1,9 @@
 """A record's detail. A customer's: its computed follow-up figures, its profile, its 附件 and its
-follow-ups grid; another table's record: its fields in a one-row grid and its history.
+follow-ups grid; another table's record: its fields in a one-row grid, its 附件 and its history.
 
 A customer opens from the customer grid's 详情 box or deep-linked as
 ``?customer=ID``; new follow-ups added there are linked to it already. A
-record of an added table opens from the board or the calendar, as
+record of an added table opens from its grid's 详情 box, the board or the calendar, as
 ``/tables?table=t3&record=ID``.
 """
 
@@ -127,8 +127,9 @@ def _back_to_table() -> None:
 
 
 def show_record(table: Table, raw_id: str, actor: Actor) -> None:
-    """Draw record ``raw_id`` (as found in the URL) of ``table``: its fields to edit and its history,
-    or say it is not there (a record ``actor`` may not see is not there either)."""
+    """Draw record ``raw_id`` (as found in the URL) of ``table``: its fields to edit, the files of each 附件
+    field (thumbnails, downloads, an uploader: as in a customer's detail) and its history, or say it is not
+    there (a record ``actor`` may not see is not there either)."""
     st.button(t("tables.back", table=md_escape(table.label.get(lang()))), on_click=_back_to_table,
               key="tables.record.back")
     record_id = int(raw_id) if re.fullmatch(r"[0-9]{1,15}", raw_id) else None
@@ -149,6 +150,7 @@ def show_record(table: Table, raw_id: str, actor: Actor) -> None:
     fields = grid.Grid(table, key=f"tables.{table.name}.record.{record_id}",
                        columns=tuple(c.name for c in table.columns), can_add=False, can_delete=False)
     grid.show(fields, [record], links)
+    attachments.section(table, record_id, actor, key=f"tables.{table.name}.record.{record_id}.attachments")
     with st.expander(t("customers.history")):
         named = {"users": dict(users), table.name: {record_id: record[table.label_column]}}
         for column in table.columns:

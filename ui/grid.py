@@ -62,7 +62,8 @@ class Grid:
 
     ``fixed`` values go into every new row and their columns are hidden (the
     customer of a customer's own follow-ups); ``open_param`` names the query
-    parameter that the 详情 checkbox sets to the row's id. ``shown`` is the
+    parameter that the 详情 checkbox sets to the row's id, along with ``open_with``
+    (``{"table": "t3"}``: the table an added table's record belongs to). ``shown`` is the
     columns a saved view shows, in its order (``None``: the table's columns
     less those hidden in 字段).
     """
@@ -74,6 +75,7 @@ class Grid:
     can_add: bool = True
     can_delete: bool = True
     open_param: str | None = None
+    open_with: Mapping[str, str] = field(default_factory=dict)
     shown: tuple[str, ...] | None = None
 
     @property
@@ -182,7 +184,7 @@ def _on_change(grid: Grid, key: str, rows: list[dict[str, Any]]) -> None:
     names = [str(row.get(grid.table.label_column) or "") for row in rows]
     changes, opened_ids = changes_from_editor(grid, st.session_state[key], ids, versions, names)
     if opened_ids and grid.open_param:
-        st.query_params[grid.open_param] = str(opened_ids[-1])
+        st.query_params.update({**grid.open_with, grid.open_param: str(opened_ids[-1])})
     if changes.deletes:
         gone = [names[ids.index(d.row_id)] for d in changes.deletes]
         st.session_state[_state(grid, "pending")] = (key, rows, changes, gone)

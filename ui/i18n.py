@@ -44,6 +44,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "trash.restored": "已恢复。",
         "grid.open": "详情",
         "grid.open_help": "勾选以打开这位客户的详情",
+        "grid.open_record_help": "勾选以打开这条记录：字段、附件与修改记录",
         "grid.saved": "已保存：{parts}。",
         "grid.updated": "修改 {count} 行",
         "grid.inserted": "新增 {count} 行",
@@ -564,6 +565,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "nav.tables": "数据表",
         "table.unknown_template": "没有这个模板。",
         "table.label_taken": "已有名为“{label}”的表。",
+        "table.label_required": "请填写表名称。",
+        "table.label_too_long": "表名称太长了（最多 {limit} 个字符）。",
         "field.link_table": "请选择要链接的表。",
         "field.number_format": "编号格式“{format}”不对：需要恰好一个 {{seq}} 或 {{seq:3}}（序号，至少 3 位），"
                                "可用 {{YYYY}}、{{YY}}、{{MM}}、{{DD}}，最多 40 个字符。",
@@ -781,6 +784,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "tables.pick": "表",
         "tables.new": "新建表",
         "tables.new_label": "表名称",
+        "tables.new_label_help": "从模板开始时可以留空：表就用模板的名称。",
+        "tables.templates": "每个模板除“名称”外自带这些字段，建好后仍可增删改：",
+        "tables.open_hint": "勾选“详情”列打开一条记录：它的字段、附件与修改记录。",
         "tables.template": "从模板开始",
         "tables.blank": "空白表",
         "tables.created": "已新建表“{label}”。",
@@ -900,6 +906,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "trash.restored": "Restored.",
         "grid.open": "Open",
         "grid.open_help": "Tick to open this customer's details",
+        "grid.open_record_help": "Tick to open this record: its fields, files and history",
         "grid.saved": "Saved: {parts}.",
         "grid.updated": "{count} changed",
         "grid.inserted": "{count} added",
@@ -1449,6 +1456,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "nav.tables": "Tables",
         "table.unknown_template": "No such template.",
         "table.label_taken": "There is already a table called “{label}”.",
+        "table.label_required": "Give the table a name.",
+        "table.label_too_long": "The table's name is too long (at most {limit} characters).",
         "field.link_table": "Pick the table to link to.",
         "field.number_format": "The number format “{format}” is not right: it needs exactly one {{seq}} or {{seq:3}} "
                                "(a counter of at least 3 digits) and may use {{YYYY}}, {{YY}}, {{MM}}, {{DD}}; "
@@ -1678,6 +1687,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "tables.pick": "Table",
         "tables.new": "New table",
         "tables.new_label": "Table name",
+        "tables.new_label_help": "May be left empty when starting from a template: the table takes the template's "
+                                 "name.",
+        "tables.templates": "Besides Name, each template brings these fields; add, change or delete them "
+                            "afterwards as you like:",
+        "tables.open_hint": "Tick the Open column to open a record: its fields, files and history.",
         "tables.template": "Start from a template",
         "tables.blank": "Blank table",
         "tables.created": "Table “{label}” created.",
