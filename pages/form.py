@@ -8,7 +8,7 @@ the link to send. Anyone logged in can fill it in, on a phone too.
 
 import streamlit as st
 
-from ui import form
+from ui import form, links
 from ui.entry import through_app
 from ui.i18n import lang, t
 from ui.messages import show_flashes
@@ -35,7 +35,10 @@ fixed = form.fixed_by(table, st.query_params.get("source"))
 if fixed:
     st.caption(t("form.fixed_source", source=table.column("source").type.label(fixed["source"], lang())))
 st.caption(t("form.caption"))
-form.show(table, fixed, form.link_choices(table, actor))
+search = f"form.{table.name}.link_search"
+offered = form.link_choices(table, fixed, actor, links.typed(search))
+links.search_box(search, offered)
+form.show(table, fixed, offered.labels)
 if actor.can("transfer") and table.has_column("source"):
     with st.expander(t("form.links")):
         st.caption(t("form.links_help"))
