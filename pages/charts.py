@@ -76,6 +76,6 @@ with pinned_tab:
             head.markdown(f"**{md_escape(title)}**")
             action.button(t("charts.remove"), key=f"charts.remove.{chart_id}", on_click=_remove, args=(chart_id,))
             if base.has_table(spec.table) and base.table(spec.table).has_column(spec.column):
-                quick_chart.draw(base.table(spec.table), spec, actor, {"owner_id": users, "person_id": users})
+                quick_chart.draw(base.table(spec.table), spec, actor)
             else:
                 st.caption(t("charts.gone"))

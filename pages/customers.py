@@ -3,16 +3,16 @@
 import streamlit as st
 
 from db.connection import base_path, opened
-from ui import downloads, fields, filter_bar, grid, layout, paging, quick_chart, views
+from ui import downloads, fields, filter_bar, grid, layout, links, paging, quick_chart, views
 from ui.detail import show_customer
 from ui.entry import through_app
 from ui.i18n import t
-from ui.links import link_labels
 from ui.messages import show_flashes
 from ui.schema import current_base
 from ui.session import signed_in
 
 FILTERS = "customers.filters"
+LINK_SEARCH = "customers.link_search"
 
 through_app()
 actor = signed_in()
@@ -32,10 +32,12 @@ with opened(base_path()) as db:
     shown = layout.panel(CUSTOMERS, FILTERS)
     query = layout.groups(db, CUSTOMERS, controls.query, shown.group_by, FILTERS, actor, controls.links)
     page = paging.load(db, query, FILTERS, actor)
-    links = link_labels(db, CUSTOMERS, page.rows, actor, known=controls.links)
+    offered = links.choices(db, CUSTOMERS, page.rows, actor, known=controls.links,
+                            contains=links.typed(LINK_SEARCH))
 
-quick_chart.panel(CUSTOMERS, query, actor, links)
+quick_chart.panel(CUSTOMERS, query, actor)
 downloads.buttons(GRID, query, shown.columns, actor, total=page.total,
                   key="customers.export", title=t("customers.title"))
 fields.panel(CUSTOMERS, actor)
-paging.show(GRID, page, links, FILTERS, shown.columns)
+links.search_box(LINK_SEARCH, offered)
+paging.show(GRID, page, offered.labels, FILTERS, shown.columns)

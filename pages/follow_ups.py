@@ -4,15 +4,15 @@ import streamlit as st
 
 from db.connection import base_path, opened
 from db.queries import link_options
-from ui import attachments, downloads, fields, filter_bar, grid, layout, paging, quick_chart, views
+from ui import attachments, downloads, fields, filter_bar, grid, layout, links, paging, quick_chart, views
 from ui.entry import through_app
 from ui.i18n import t
-from ui.links import link_labels
 from ui.messages import show_flashes
 from ui.schema import current_base
 from ui.session import signed_in
 
 FILTERS = "follow_ups.filters"
+LINK_SEARCH = "follow_ups.link_search"
 #: How many customers the 客户 select offers besides those on the page: never the whole table.
 CUSTOMER_CHOICES = 200
 
@@ -35,11 +35,13 @@ with opened(base_path()) as db:
     if not customers and not controls.customer_text:
         st.info(t("follow_ups.no_customers"))
 
-    links = link_labels(db, FOLLOW_UPS, page.rows, actor, known={"customer_id": customers, "person_id": users})
+    known = {"customer_id": customers, "person_id": users}
+    offered = links.choices(db, FOLLOW_UPS, page.rows, actor, known=known, contains=links.typed(LINK_SEARCH))
 
-quick_chart.panel(FOLLOW_UPS, query, actor, links)
+quick_chart.panel(FOLLOW_UPS, query, actor)
 downloads.buttons(GRID, query, shown.columns, actor, total=page.total,
                   key="follow_ups.export", title=t("follow_ups.title"))
 fields.panel(FOLLOW_UPS, actor)
-paging.show(GRID, page, links, FILTERS, shown.columns)
+links.search_box(LINK_SEARCH, offered)
+paging.show(GRID, page, offered.labels, FILTERS, shown.columns)
 attachments.picker(FOLLOW_UPS, page.rows, actor, key="follow_ups.attachments")

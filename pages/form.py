@@ -10,7 +10,7 @@ publish 公开表单 here too: forms anyone can fill in without an account
 
 import streamlit as st
 
-from ui import form, public_forms
+from ui import form, links, public_forms
 from ui.entry import through_app
 from ui.i18n import lang, t
 from ui.messages import show_flashes
@@ -37,7 +37,10 @@ fixed = form.fixed_by(table, st.query_params.get("source"))
 if fixed:
     st.caption(t("form.fixed_source", source=table.column("source").type.label(fixed["source"], lang())))
 st.caption(t("form.caption"))
-form.show(table, fixed, form.link_choices(table, actor))
+search = f"form.{table.name}.link_search"
+offered = form.link_choices(table, fixed, actor, links.typed(search))
+links.search_box(search, offered)
+form.show(table, fixed, offered.labels)
 if actor.can("transfer") and table.has_column("source"):
     with st.expander(t("form.links")):
         st.caption(t("form.links_help"))

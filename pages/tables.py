@@ -11,11 +11,10 @@ from db.access import AccessDenied
 from db.connection import base_path, opened
 from db.fields import FieldError, is_added_table
 from schema.templates import TEMPLATES, template
-from ui import attachments, downloads, fields, filter_bar, grid, layout, paging, quick_chart, views
+from ui import attachments, downloads, fields, filter_bar, grid, layout, links, paging, quick_chart, views
 from ui.detail import show_record
 from ui.entry import through_app
 from ui.i18n import lang, t
-from ui.links import link_labels
 from ui.messages import describe, flash, show_flashes
 from ui.schema import current_base
 from ui.session import acting, signed_in
@@ -76,19 +75,21 @@ if "record" in st.query_params:
     st.stop()
 st.caption(t("tables.open_hint"))
 prefix = f"tables.{table.name}.filters"
+search = f"tables.{table.name}.link_search"
 views.bar(table.name, prefix, actor)
 with opened(base_path()) as db:
     controls = filter_bar.draw(db, table, prefix, actor)
     shown = layout.panel(table, prefix)
     query = layout.groups(db, table, controls.query, shown.group_by, prefix, actor, {})
     page = paging.load(db, query, prefix, actor)
-    links = link_labels(db, table, page.rows, actor)
+    offered = links.choices(db, table, page.rows, actor, contains=links.typed(search))
 
 table_grid = grid.Grid(table, key=f"tables.{table.name}.editor", columns=tuple(c.name for c in table.columns),
                        open_param="record", open_with={"table": table.name})
-quick_chart.panel(table, query, actor, links)
+quick_chart.panel(table, query, actor)
 downloads.buttons(table_grid, query, shown.columns, actor, total=page.total,
                   key=f"tables.{table.name}.export")
 fields.panel(table, actor)
-paging.show(table_grid, page, links, prefix, shown.columns)
+links.search_box(search, offered)
+paging.show(table_grid, page, offered.labels, prefix, shown.columns)
 attachments.picker(table, page.rows, actor, key=f"tables.{table.name}.attachments")

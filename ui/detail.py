@@ -22,8 +22,8 @@ from db.queries import Filter, Query, get_row, link_options
 from db.settings import rules
 from schema.crm import CUSTOMERS
 from schema.model import Table
-from schema.types import Choice, Link
-from ui import attachments, downloads, grid, history, paging
+from schema.types import Choice
+from ui import attachments, downloads, grid, history, links, paging
 from ui.i18n import lang, t
 from ui.messages import describe, flash
 from ui.schema import current_base
@@ -76,6 +76,9 @@ def show_customer(raw_id: str, actor: Actor) -> None:
     """
     st.button(t("customers.back"), on_click=_back, key="customer.back")
     customer_id = int(raw_id) if re.fullmatch(r"[0-9]{1,15}", raw_id) else None
+    base = current_base()
+    customers, follow_up_table = base.table("customers"), base.table("follow_ups")
+    search = f"customer.{customer_id}.link_search"
     try:
         if customer_id is None:
             raise RowNotFound("customers", raw_id)
@@ -87,7 +90,14 @@ def show_customer(raw_id: str, actor: Actor) -> None:
                           descending=True, page_size=50)
             follow_ups = paging.load(db, query, prefix, actor)
             entries = row_history(db, "customers", customer_id, actor=actor)
+            named = history.linked_names(db, entries, actor)
             reclaim_days = rules(db).reclaim_days
+            # the profile's and the follow-ups' link fields (an added 所属项目 too), narrowed by the search box
+            profile_links = links.choices(db, customers, [customer], actor, known={"owner_id": users},
+                                          contains=links.typed(search))
+            follow_up_links = links.choices(db, follow_up_table, follow_ups.rows, actor, contains=links.typed(search),
+                                            known={"person_id": users,
+                                                   "customer_id": {customer_id: customer["name"]}})
     except RowNotFound:
         st.warning(md_escape(t("customers.not_found", id=raw_id)))
         return
@@ -103,11 +113,10 @@ def show_customer(raw_id: str, actor: Actor) -> None:
                     _figure(name, customer[name]))
 
     st.subheader(t("customers.profile"))
-    base = current_base()
-    customers, follow_up_table = base.table("customers"), base.table("follow_ups")
+    links.search_box(search, profile_links, follow_up_links)
     profile = grid.Grid(customers, key=f"customer.{customer_id}.profile",
                         columns=tuple(c.name for c in customers.stored_columns), can_add=False, can_delete=False)
-    grid.show(profile, [customer], {"owner_id": users})
+    grid.show(profile, [customer], profile_links.labels)
     attachments.section(customers, customer_id, actor, key=f"customer.{customer_id}.attachments")
 
     st.subheader(t("customers.follow_ups"))
@@ -115,11 +124,13 @@ def show_customer(raw_id: str, actor: Actor) -> None:
     records = grid.Grid(follow_up_table, key=prefix + ".editor",
                         columns=tuple(c.name for c in follow_up_table.columns),
                         fixed={"customer_id": customer_id})
-    grid.show(records, follow_ups.rows, {"person_id": users}, page=follow_ups.number)
+    grid.show(records, follow_ups.rows, follow_up_links.labels, page=follow_ups.number)
     paging.pager(prefix, follow_ups.count)
 
     with st.expander(t("customers.history")):
-        history.show(entries, {"users": users, "customers": {customer_id: customer["name"]}})
+        named["users"] = users
+        named.setdefault("customers", {})[customer_id] = customer["name"]
+        history.show(entries, named)
 
 
 def _back_to_table() -> None:
@@ -133,27 +144,28 @@ def show_record(table: Table, raw_id: str, actor: Actor) -> None:
     st.button(t("tables.back", table=md_escape(table.label.get(lang()))), on_click=_back_to_table,
               key="tables.record.back")
     record_id = int(raw_id) if re.fullmatch(r"[0-9]{1,15}", raw_id) else None
+    search = f"tables.{table.name}.record.{record_id}.link_search"
     try:
         if record_id is None:
             raise RowNotFound(table.name, raw_id)
         with opened(base_path()) as db:
             record = get_row(db, table.name, record_id, actor=actor)
-            links = {c.name: link_options(db, c.type.table, actor=actor, limit=200, include=(record[c.name],))
-                     for c in table.columns if isinstance(c.type, Link)}
+            # every record its links hold (a multiple link holds a list), and others by name to pick from
+            offered = links.choices(db, table, [record], actor, contains=links.typed(search))
             users = link_options(db, "users", actor=actor)
             entries = row_history(db, table.name, record_id, actor=actor)
+            named = history.linked_names(db, entries, actor)
     except RowNotFound:
         st.warning(md_escape(t("tables.record_not_found", id=raw_id)))
         return
     st.subheader(md_escape(record[table.label_column] or "—"))
     st.caption(md_escape(f"{table.label.get(lang())} #{record_id}"))
+    links.search_box(search, offered)
     fields = grid.Grid(table, key=f"tables.{table.name}.record.{record_id}",
                        columns=tuple(c.name for c in table.columns), can_add=False, can_delete=False)
-    grid.show(fields, [record], links)
+    grid.show(fields, [record], offered.labels)
     attachments.section(table, record_id, actor, key=f"tables.{table.name}.record.{record_id}.attachments")
     with st.expander(t("customers.history")):
-        named = {"users": dict(users), table.name: {record_id: record[table.label_column]}}
-        for column in table.columns:
-            if isinstance(column.type, Link):
-                named.setdefault(column.type.table, {}).update(links[column.name])
+        named["users"] = dict(users)
+        named.setdefault(table.name, {})[record_id] = record[table.label_column]
         history.show(entries, named)

@@ -19,9 +19,10 @@ from db.changes import ChangeSet, NewRow, apply
 from db.connection import base_path, opened
 from db.duplicates import SimilarCustomers
 from db.errors import InvalidChanges
-from db.queries import get_row, link_options
+from db.queries import get_row
 from schema.model import Column, Table
 from schema.types import AutoNumber, Checkbox, Choice, CreatedOn, Date, Link, LongText, MultiChoice
+from ui import links
 from ui.i18n import lang, t
 from ui.messages import describe, flash
 from ui.session import acting
@@ -46,16 +47,20 @@ def fixed_by(table: Table, source: str | None) -> dict[str, Any]:
     return {"source": code} if code else {}
 
 
-#: Records a link field's select offers (besides none): never a whole large table.
-LINK_CHOICES = 200
+def _picked(value: Any) -> list[int]:
+    """The ids a link input holds now (none picked: 0, or an empty list)."""
+    values = value if isinstance(value, list) else [value]
+    return [int(v) for v in values if isinstance(v, int) and not isinstance(v, bool) and v]
 
 
-def link_choices(table: Table, actor: Actor) -> dict[str, dict[int, str]]:
-    """``{column: {id: label}}`` for the form's link fields: rows ``actor`` may see (active members only)."""
+def link_choices(table: Table, fixed: Mapping[str, Any], actor: Actor, contains: str = "") -> links.Choices:
+    """What the form's link fields offer, only rows ``actor`` may see: active members; of other records, those
+    picked already plus at most ``links.CHOICES`` others whose name contains ``contains`` (the 查找链接记录
+    box), so that typing reaches any record."""
+    asked = [c for c in fields_of(table, fixed) if isinstance(c.type, Link)]
+    picked = {c.name: _picked(st.session_state.get(_key(table, c))) for c in asked}
     with opened(base_path()) as db:
-        return {c.name: link_options(db, c.type.table, actor=actor, active_only=c.type.table == "users",
-                                     limit=LINK_CHOICES)
-                for c in fields_of(table, {}) if isinstance(c.type, Link)}
+        return links.choices(db, table, [], actor, contains=contains, keep=picked, active_only=True, columns=asked)
 
 
 def _key(table: Table, column: Column) -> str:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
+import sqlite_utils
 import streamlit as st
 
+from db.access import Actor
 from db.attachments import TABLE as ATTACHMENTS
 from db.history import Entry
+from db.queries import link_options
 from schema.crm import CRM
 from schema.labels import Label
 from schema.model import Base, UnknownColumn
@@ -34,6 +38,21 @@ def shown(table_name: str, column_name: str, value: Any, links: Mapping[str, Map
     if isinstance(kind, Link):
         return t("app.separator").join(links.get(kind.table, {}).get(i, f"#{i}") for i in kind.ids(value))
     return str(value)
+
+
+def linked_names(db: sqlite_utils.Database, entries: list[Entry], actor: Actor) -> dict[str, dict[int, str]]:
+    """``{table: {id: label}}`` of the records the entries' link values name, before and after (one or several
+    each), read for exactly those ids; only records ``actor`` may see are named."""
+    base = current_base()
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for entry in entries:
+        table = base.table(entry.table) if base.has_table(entry.table) else None
+        for name, values in entry.changes.items() if table is not None else ():
+            kind = table.column(name).type if table.has_column(name) else None
+            if isinstance(kind, Link):
+                wanted[kind.table].update(i for value in values for i in kind.ids(value))
+    return {name: link_options(db, name, actor=actor, limit=0, include=tuple(sorted(ids)))
+            for name, ids in wanted.items() if ids}
 
 
 def frame(entries: list[Entry], links: Mapping[str, Mapping[int, str]]) -> pd.DataFrame:

@@ -793,6 +793,15 @@ CATALOG: dict[str, dict[str, str]] = {
         "tables.not_found": "找不到链接里的这张表（可能已被删除，或您无权打开）。",
         "tables.back": "← 返回{table}",
         "tables.record_not_found": "找不到第 {id} 号记录（可能已被删除）。",
+        "links.search": "查找链接记录",
+        "links.placeholder": "输入名称的一部分，如：鼎盛",
+        "links.help": "链接字段（{fields}）按名称选择：可选的是已链接的记录、本页的记录和按名称排序的前 {limit} 条；"
+                      "在这里输入名称的一部分，可选的就换成名称包含它的记录。",
+        "links.capped": "{fields}的可选记录较多，只列出按名称排序的前 {limit} 条（已链接的记录总在其中）。"
+                        "在“查找链接记录”里输入名称的一部分，即可找到其他记录。",
+        "links.capped_narrowed": "名称包含“{text}”的记录超过 {limit} 条：{fields}只列出其中前 {limit} 条"
+                                 "（已链接的记录总在其中），请输入更多文字缩小范围。",
+        "links.narrowed": "{fields}可选的是名称包含“{text}”的全部记录（已链接的记录仍在其中）。",
         "fields.link_target": "链接到哪个表",
         "fields.link_multiple": "允许多条记录",
         "fields.link_multiple_help": "勾选后一个单元格可以链接多条记录（例如一份合同涉及几位客户）。",
@@ -1699,6 +1708,16 @@ CATALOG: dict[str, dict[str, str]] = {
                             "open).",
         "tables.back": "← Back to {table}",
         "tables.record_not_found": "Record {id} cannot be found (it may have been deleted).",
+        "links.search": "Find linked records",
+        "links.placeholder": "Part of a name, e.g. 鼎盛",
+        "links.help": "Link fields ({fields}) are picked by name: they offer the records already linked, those on "
+                      "this page and the first {limit} by name; type part of a name here to be offered the records "
+                      "whose name contains it instead.",
+        "links.capped": "{fields} offers only the first {limit} records by name (those already linked always). "
+                        "Type part of a name into “Find linked records” to find the others.",
+        "links.capped_narrowed": "More than {limit} records have “{text}” in their name: {fields} offers the first "
+                                 "{limit} of them (those already linked always); type more to narrow it.",
+        "links.narrowed": "{fields} offers every record whose name contains “{text}” (those already linked too).",
         "fields.link_target": "Link to table",
         "fields.link_multiple": "Several records",
         "fields.link_multiple_help": "Tick to let one cell link several records (a contract with several customers).",

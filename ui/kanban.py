@@ -159,8 +159,10 @@ def board(table: Table, column: Column, actor: Actor, query: Query) -> None:
             cards = replace(query, narrow=(*query.narrow, lane), page=1, page_size=CARDS_PER_COLUMN)
             content[code] = (count_rows(db, cards, actor=actor), fetch_page(db, cards, actor=actor))
         shown_rows = [row for _, rows in content.values() for row in rows]
+        # a card names every record its links hold (a multiple link holds a list of them)
         labels = {c.name: link_options(db, c.type.table, actor=actor, limit=0,
-                                       include=tuple(row.get(c.name) for row in shown_rows)) for c in details}
+                                       include=tuple({i for row in shown_rows for i in c.type.ids(row.get(c.name))}))
+                  for c in details}
     shown = [code for code in lanes if code != EMPTY or content[code][0]]
     for code, cell in zip(shown, st.columns(len(shown)), strict=True):
         total, rows = content[code]
@@ -177,8 +179,10 @@ def _card(table: Table, column: Column, row: dict[str, Any], code: str, lanes: l
     title = md_escape(str(row.get(table.label_column) or "—"))
     st.markdown(f"[{title}]({record_url(table, row)})")
     for detail in details:  # a linked record the member may not see is not named
-        if (linked := labels[detail.name].get(row.get(detail.name))) is not None:
-            st.caption(md_escape(f"{detail.label.get(lang())}：{linked}"))
+        known = labels[detail.name]
+        named = [str(known[i]) for i in detail.type.ids(row.get(detail.name)) if known.get(i) is not None]
+        if named:
+            st.caption(md_escape(f"{detail.label.get(lang())}：{t('app.separator').join(named)}"))
     key = f"kanban.{table.name}.{column.name}.{row['id']}.{row['version']}"
     st.selectbox(t("kanban.move"), lanes, index=lanes.index(code), format_func=names.get, key=key,
                  on_change=_move, args=(table, column.name, row, key), label_visibility="collapsed")

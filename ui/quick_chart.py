@@ -2,21 +2,25 @@
 
 The groups are counted (or summed) in SQL over exactly the rows the grid's
 search and filters select (``db.charts.chart_groups``); this module only
-labels them and draws. A chart can be kept on the 看板 page.
+labels them and draws. A group that is a linked record (跟进记录 by 客户) is
+named by reading the labels of exactly the records the chart shows, within
+the member's sight. A chart can be kept on the 看板 page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import altair as alt
 import pandas as pd
+import sqlite_utils
 import streamlit as st
 
 from db.access import Actor
 from db.charts import ChartSpec, chart_groups, chartable, save_chart
 from db.connection import base_path, opened
-from db.queries import Query
+from db.queries import Query, link_options
 from schema.model import Table
 from schema.types import Checkbox, Choice, Link, Number
 from ui.i18n import lang, t
@@ -79,11 +83,26 @@ def chart(data: pd.DataFrame, spec: ChartSpec, x_title: str, value_title: str) -
     return alt.Chart(data).mark_bar().encode(**encoding).properties(height=320)
 
 
-def draw(table: Table, spec: ChartSpec, actor: Actor, links) -> None:
+def group_labels(db: sqlite_utils.Database, table: Table, spec: ChartSpec, groups: list[tuple[Any, Any, float]],
+                 actor: Actor) -> dict[str, Mapping[int, str]]:
+    """``{column: {id: label}}`` for the chart's link fields (its x and its second field): the labels of
+    exactly the records its groups are, only those ``actor`` may see (another's customer stays unnamed)."""
+    labels: dict[str, Mapping[int, str]] = {}
+    for position, name in ((0, spec.column), (1, spec.by)):
+        kind = table.column(name).type if name else None
+        if isinstance(kind, Link):
+            ids = tuple(sorted({g[position] for g in groups
+                                if isinstance(g[position], int) and not isinstance(g[position], bool)}))
+            labels[name] = link_options(db, kind.table, actor=actor, limit=0, include=ids) if ids else {}
+    return labels
+
+
+def draw(table: Table, spec: ChartSpec, actor: Actor) -> None:
     """The chart of ``spec`` and the table of its numbers, side by side."""
     try:
         with opened(base_path()) as db:
             groups = chart_groups(db, spec, actor=actor)
+            links = group_labels(db, table, spec, groups, actor)
     except (KeyError, ValueError):  # a saved chart over a field (or filter) that has since been deleted
         st.warning(t("charts.gone"))
         return
@@ -108,7 +127,7 @@ def _save(spec: ChartSpec, key: str) -> None:
     flash("success", t("charts.saved"))
 
 
-def panel(table: Table, query: Query, actor: Actor, links: Mapping[str, Mapping[int, str]]) -> None:
+def panel(table: Table, query: Query, actor: Actor) -> None:
     """The 图表 expander above a grid: pick a field (and optionally a second one or a number to sum)."""
     prefix = f"quick_chart.{table.name}.{lang()}"
     candidates = {c.name: c.label.get(lang()) for c in table.columns if chartable(c)}
@@ -133,7 +152,7 @@ def panel(table: Table, query: Query, actor: Actor, links: Mapping[str, Mapping[
             return
         spec = ChartSpec(table.name, column, by or None, sum_of or None, period, query.search, query.filters,
                          query.match, query.narrow)
-        draw(table, spec, actor, links)
+        draw(table, spec, actor)
         title_cell, save_cell = st.columns([3, 1])
         title_key = f"{prefix}.title"
         title_cell.text_input(t("charts.title_input"), key=title_key, max_chars=100,
