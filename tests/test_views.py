@@ -511,3 +511,92 @@ def test_an_added_tables_view_links_to_its_grid_by_the_table(base):
 
 def test_without_a_view_the_board_and_calendar_offer_no_links(base):
     assert page_links(open_as(base, "admin", "pages/kanban.py", "customers", 0)) == {}
+
+
+# Saving a view again under its name: the same view, the same address.
+
+def view_rows_named(base: Path, name: str) -> list[tuple]:
+    """``(id, owner, default, the grades picked)`` of each view called ``name``."""
+    with opened(base) as db:
+        rows = db.execute("SELECT id, owner_id, is_default, state FROM views WHERE name = ? ORDER BY id",
+                          [name]).fetchall()
+    return [(*row[:3], json.loads(row[3]).get("grade")) for row in rows]
+
+
+def test_a_view_saved_again_keeps_its_address(base):
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
+    app.run()
+    save_a_grade_view(app)
+    view_id = int(app.query_params["view"])
+    with opened(base) as db:  # a view saved since: the one saved again is no longer the newest
+        views.save_view(db, LINA, "customers", "李娜的视图", {})
+    app.selectbox(key="views.customers.filters.select").set_value(0).run()  # 全部
+    assert app.text_input(key="views.customers.filters.name").value == ""
+    app.selectbox(key="views.customers.filters.select").set_value(view_id).run()
+    assert app.text_input(key="views.customers.filters.name").value == "A级未跟进30天"  # ready to save over it
+    app.selectbox(key="customers.filters.stale").set_value(60).run()
+    next(b for b in app.button if b.label == "保存视图").click().run()
+    assert app.success[0].value.startswith("已保存视图")
+    assert int(app.query_params["view"]) == view_id
+    assert [row[0] for row in view_rows_named(base, "A级未跟进30天")] == [view_id]
+    bookmark = app_for(base, "admin", page=CUSTOMERS_PAGE)
+    bookmark.query_params["view"] = str(view_id)  # the address saved before the second save
+    bookmark.run()
+    assert not bookmark.warning
+    assert bookmark.selectbox(key="customers.filters.stale").value == 60
+    with opened(base) as db:
+        expected = count_rows(db, replace(A_NOT_FOLLOWED_UP, filters=(A_NOT_FOLLOWED_UP.filters[0],
+                                                                      Filter("last_follow_up_at", "older_than_days",
+                                                                             (60,)))), actor=ADMIN)
+    assert shown_total(bookmark).startswith(f"共 {expected} 条")
+
+
+@pytest.mark.parametrize(("actor", "shared"), [(LINA, False), (MANAGER, False), (MANAGER, True), (ADMIN, True)])
+@pytest.mark.parametrize(("first_default", "again_default"), [(False, False), (True, False), (False, True)])
+def test_saving_under_a_views_name_updates_it_in_place(base, actor, shared, first_default, again_default):
+    with opened(base) as db:
+        other = views.save_view(db, actor, "customers", "另一个", {}, shared=shared, default=True)
+        first = views.save_view(db, actor, "customers", "A级", {"grade": ["A"]}, shared=shared,
+                                default=first_default)
+        views.save_view(db, ZHANGWEI, "customers", "后来的", {})  # the view saved again is not the newest
+        again = views.save_view(db, actor, "customers", " A级 ", {"grade": ["A", "B"], "sort": "name"},
+                                shared=shared, default=again_default)
+        assert again == first
+        assert views.view(db, actor, first).state == {"grade": ["A", "B"], "sort": "name"}
+        defaults = [v.id for v in views.views(db, actor, "customers") if v.is_default]
+        assert defaults == ([first] if again_default else [] if first_default else [other])
+    assert len(view_rows_named(base, "A级")) == 1
+
+
+def test_a_salesperson_saving_under_a_shared_views_name_gets_her_own_and_leaves_the_shared_one(base):
+    with opened(base) as db:
+        shared = views.save_view(db, MANAGER, "customers", "A级客户", {"grade": ["A"]}, shared=True, default=True)
+    lina = app_for(base, "lina", page=CUSTOMERS_PAGE)
+    lina.run()  # the shared default opens, its name ready in 保存视图
+    assert lina.selectbox(key="views.customers.filters.select").value == shared
+    assert lina.text_input(key="views.customers.filters.name").value == "A级客户"
+    lina.multiselect(key="customers.filters.grade").set_value(["A", "B"]).run()
+    next(b for b in lina.button if b.label == "保存视图").click().run()
+    assert lina.success[0].value.startswith("已保存视图")
+    hers = int(lina.query_params["view"])
+    assert hers != shared
+    assert view_rows_named(base, "A级客户") == [(shared, None, 1, ["A"]), (hers, LINA.user_id, 0, ["A", "B"])]
+    with opened(base) as db:
+        assert [(v.name, v.shared) for v in views.views(db, LINA, "customers")] == [("A级客户", True),
+                                                                                     ("A级客户", False)]
+        assert [v.id for v in views.views(db, ZHANGWEI, "customers")] == [shared]
+        assert views.default_view(db, ZHANGWEI, "customers").id == shared
+
+
+def test_a_managers_shared_view_opened_and_saved_again_stays_shared_and_default(base):
+    with opened(base) as db:
+        shared = views.save_view(db, MANAGER, "customers", "A级客户", {"grade": ["A"]}, shared=True, default=True)
+        views.save_view(db, ZHANGWEI, "customers", "后来的", {})  # the view saved again is not the newest
+    app = app_for(base, "wanghaitao", page=CUSTOMERS_PAGE)
+    app.run()
+    assert app.checkbox(key="views.customers.filters.shared").value
+    assert app.checkbox(key="views.customers.filters.default").value
+    app.multiselect(key="customers.filters.grade").set_value(["B"]).run()
+    next(b for b in app.button if b.label == "保存视图").click().run()
+    assert int(app.query_params["view"]) == shared
+    assert view_rows_named(base, "A级客户") == [(shared, None, 1, ["B"])]
