@@ -4,7 +4,7 @@ Opening a view fills 保存视图 with its name (and 共享, 打开时默认显�
 updates that view in place, under the same address; another name saves a new view.
 
 A view is the state of the grid's controls under the page's prefix: filters,
-全部满足/任一满足 and sort (``ui/filters.py``), columns, grouping and the
+全部满足/任一满足 and the sort keys, 然后按 too (``ui/filters.py``), columns, grouping and the
 group picked (``ui/layout.py``); opening one writes that state back before the
 controls are drawn, and controls a view does not mention start at their
 defaults (views saved before a control existed open as they were). A grid
