@@ -1,7 +1,7 @@
 """Reading rows: one page at a time, with computed columns done in SQL.
 
 A :class:`Query` is data (table, search text, filters joined by "all" or
-"any", sort, page). It is compiled to SQL here and nowhere else. Computed columns (:class:`Rollup`,
+"any", sort keys, page). It is compiled to SQL here and nowhere else. Computed columns (:class:`Rollup`,
 :class:`DaysSince`) become correlated subqueries; they are evaluated only for
 the rows of the page shown, unless the query sorts or filters by them.
 Identifiers come from the schema and are quoted; every value is a parameter.
@@ -117,6 +117,8 @@ class Query:
     ``match`` joins ``filters``: ``all`` (every one holds) or ``any`` (at least
     one). ``narrow`` filters always hold (the group picked above a grid), as
     does ``search``; and whatever they say, only rows the actor may see match.
+    ``sort`` and ``descending`` are the first sort key; ``then`` the further ones
+    (然后按), each ``(column, descending)``, used only with a ``sort``.
     """
 
     table: str
@@ -128,6 +130,7 @@ class Query:
     page_size: int = 100
     match: str = "all"
     narrow: tuple[Filter, ...] = ()
+    then: tuple[tuple[str, bool], ...] = ()
 
     def __post_init__(self) -> None:
         if self.match not in MATCHES:
@@ -703,19 +706,30 @@ def ordered_ids(compiler: Compiler, table: Table, query: Query) -> str:
     (all pages: the caller adds LIMIT/OFFSET for one). Its values are bound in ``compiler.params``."""
     where = compiler.where(table, query)
     if query.sort:
-        column = table.column(query.sort)
-        descending = query.descending
-        if isinstance(column.type, DaysSince):  # most days since = earliest date: sort by the (indexed) date
-            column, descending = table.column(column.type.column), not descending
-        key = compiler.sort_key(table, column)
-        # SQLite puts NULL first ascending and last descending; descending order can then walk an index.
-        order = f"{key} DESC, t.id DESC" if descending else f"({key}) IS NULL, {key} ASC, t.id ASC"
+        keys = [_sort_term(compiler, table, query.sort, query.descending)]
+        seen = {query.sort}
+        for name, descending in query.then:  # 然后按: a column already sorted by cannot change the order
+            if name not in seen:
+                seen.add(name)
+                keys.append(_sort_term(compiler, table, name, bool(descending)))
+        # The last tiebreak follows the first key: rows equal on every key keep the order of the first alone.
+        order = ", ".join([*(term for term, _ in keys), "t.id DESC" if keys[0][1] else "t.id ASC"])
     else:
         default = table.column(table.default_order) if table.default_order != "id" else None
         direction = "DESC" if table.default_descending else "ASC"
         key = compiler.expression(table, default) if default else "t.id"
         order = f"{key} {direction}, t.id {direction}"
     return f"SELECT t.id FROM {quote(table.name)} t WHERE {where} ORDER BY {order}"
+
+
+def _sort_term(compiler: Compiler, table: Table, name: str, descending: bool) -> tuple[str, bool]:
+    """The ORDER BY term of one sort key, empties last either way, and whether it runs descending."""
+    column = table.column(name)
+    if isinstance(column.type, DaysSince):  # most days since = earliest date: sort by the (indexed) date
+        column, descending = table.column(column.type.column), not descending
+    key = compiler.sort_key(table, column)
+    # SQLite puts NULL first ascending and last descending; descending order can then walk an index.
+    return (f"{key} DESC" if descending else f"({key}) IS NULL, {key} ASC"), descending
 
 
 def rows_by_id(

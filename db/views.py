@@ -2,12 +2,13 @@
 default per table.
 
 A view's ``state`` is what the grid's controls hold (search text, picked
-options, 未跟进超过 N 天, 全部满足/任一满足, sort, direction, the columns shown
+options, 未跟进超过 N 天, 全部满足/任一满足, the sort keys and their directions, the columns shown
 in order, the column grouped by and the group picked), saved as JSON and put
 back when the view is opened — so every filter the grid offers, on built-in,
 computed and added fields, can be saved, and a control added later needs no
 migration (a view without its key opens with the control's default). Shared views are made and removed by
-managers and administrators; anyone saves personal ones.
+managers and administrators; anyone saves personal ones. Saving again under a view's name updates it in
+place, so its address keeps working.
 """
 
 from __future__ import annotations
@@ -78,7 +79,13 @@ def default_view(db: sqlite_utils.Database, actor: Actor, table_name: str) -> Vi
 
 def save_view(db: sqlite_utils.Database, actor: Actor, table_name: str, name: str, state: dict[str, Any], *,
               shared: bool = False, default: bool = False, now: dt.datetime | None = None) -> int:
-    """Save the grid state as a view (replacing the actor's view of that name); return its id.
+    """Save the grid state as a view; return its id.
+
+    Saving under a name the actor's views of ``table_name`` already have (or, with ``shared``, the shared
+    views) updates that view in place: its id, and so its address ``?view=ID``, stays. A personal view and
+    a shared one are apart even under one name: a salesperson saving with a shared view's name makes her
+    own view of that name and leaves the shared one as it was. ``default`` makes it the one default of
+    the table among the owner's views (or the shared ones); without it the view is no longer the default.
 
     Raises ViewError (no name, too long) or AccessDenied (a shared view by a salesperson).
     """
@@ -91,16 +98,21 @@ def save_view(db: sqlite_utils.Database, actor: Actor, table_name: str, name: st
         access.require(actor, "transfer")  # managers and administrators: they decide what everyone sees
     owner = None if shared else actor.user_id
     stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
+    saved = json.dumps(state, ensure_ascii=False, default=str)
     with write_transaction(db):
         access.resolve(db, actor)
         if default:
             db.execute("UPDATE views SET is_default = 0 WHERE table_name = ? AND owner_id IS ?", [table_name, owner])
-        db.execute("DELETE FROM views WHERE table_name = ? AND owner_id IS ? AND name = ?", [table_name, owner, name])
+        found = db.execute("SELECT id FROM views WHERE table_name = ? AND owner_id IS ? AND name = ? ORDER BY id "
+                           "LIMIT 1", [table_name, owner, name]).fetchone()
+        if found is not None:
+            db.execute("UPDATE views SET state = ?, is_default = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+                       [saved, int(default), stamp, actor.user_id, found[0]])
+            return int(found[0])
         return int(db.execute(
             "INSERT INTO views (table_name, name, owner_id, is_default, state, updated_at, updated_by) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [table_name, name, owner, int(default), json.dumps(state, ensure_ascii=False, default=str), stamp,
-             actor.user_id]).lastrowid)
+            [table_name, name, owner, int(default), saved, stamp, actor.user_id]).lastrowid)
 
 
 def delete_view(db: sqlite_utils.Database, actor: Actor, view_id: int) -> None:

@@ -62,6 +62,9 @@ def as_shown(row: dict, members: dict[int, str]) -> list:
     (Query("customers", filters=(Filter("last_follow_up_at", "older_than_days", (30,)),), sort="stage",
            page_size=50), LINA),
     (Query("customers", sort="follow_up_count", page_size=200), ZHANGWEI),
+    (Query("customers", sort="grade", then=(("last_follow_up_at", True),), page_size=50), ADMIN),  # 然后按
+    (Query("customers", sort="stage", descending=True, then=(("owner_id", False), ("name", True)), page_size=50),
+     LINA),
 ])
 def test_the_export_of_a_view_is_every_row_of_the_grid_in_order_and_in_its_columns(demo_db, query, actor):
     members = link_options(demo_db, "users", actor=actor)

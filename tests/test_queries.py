@@ -91,6 +91,26 @@ def test_sorting_works_on_stored_and_computed_columns_with_empties_last(db, thre
 
 
 @pytest.mark.parametrize(("query", "expected"), [
+    (Query("customers", sort="grade", then=(("stage", True),)),  # A: 成交 before 方案, then B
+     ["丙物流有限公司", "甲贸易有限公司", "乙科技有限公司"]),
+    (Query("customers", sort="grade", then=(("stage", False),)),
+     ["甲贸易有限公司", "丙物流有限公司", "乙科技有限公司"]),
+    (Query("customers", sort="grade", descending=True, then=(("last_follow_up_at", True),)),
+     ["乙科技有限公司", "甲贸易有限公司", "丙物流有限公司"]),
+    (Query("customers", sort="grade", then=(("last_follow_up_at", False),)),  # 丙 never followed up: last
+     ["甲贸易有限公司", "丙物流有限公司", "乙科技有限公司"]),
+    (Query("customers", sort="grade", then=(("days_since_follow_up", True), ("name", False))),
+     ["甲贸易有限公司", "丙物流有限公司", "乙科技有限公司"]),
+    (Query("customers", sort="grade", then=(("grade", True), ("stage", True))),  # a key twice counts once
+     ["丙物流有限公司", "甲贸易有限公司", "乙科技有限公司"]),
+    (Query("customers", then=(("stage", True),)), ["丙物流有限公司", "乙科技有限公司", "甲贸易有限公司"]),
+], ids=["grade-then-stage-desc", "grade-then-stage", "grade-desc-then-last", "then-empty-last", "days-since-then",
+        "repeated-key", "then-without-sort"])
+def test_further_sort_keys_order_the_rows_the_first_leaves_equal(db, three, query, expected):
+    assert names(db, query) == expected
+
+
+@pytest.mark.parametrize(("query", "expected"), [
     (Query("customers", filters=(Filter("last_follow_up_at", "older_than_days", (30,)),)),
      ["丙物流有限公司", "甲贸易有限公司"]),
     (Query("customers", filters=(Filter("stage", "in", ("lead", "won")),)), ["丙物流有限公司", "乙科技有限公司"]),

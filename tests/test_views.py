@@ -16,12 +16,13 @@ from db.access import AccessDenied
 from db.changes import ChangeSet, NewRow, apply
 from db.connection import BASE_ENV, opened
 from db.fields import load_base
-from db.queries import Filter, Query, count_rows, fetch_page, group_counts, groupable
+from db.queries import Filter, Query, count_rows, fetch_page, group_counts, groupable, link_options
 from schema.crm import CUSTOMERS
-from schema.types import Link
+from schema.types import Derived, Link
 from tests.conftest import ADMIN, CUSTOMERS_PAGE, LINA, MANAGER, TODAY, ZHANGWEI, app_for
 from ui.calendar import days_of
 from ui.cells import OPEN
+from ui.kanban import CARDS_PER_COLUMN
 from ui.layout import always_shown
 
 A_NOT_FOLLOWED_UP = Query("customers", filters=(Filter("grade", "in", ("A",)),
@@ -511,3 +512,242 @@ def test_an_added_tables_view_links_to_its_grid_by_the_table(base):
 
 def test_without_a_view_the_board_and_calendar_offer_no_links(base):
     assert page_links(open_as(base, "admin", "pages/kanban.py", "customers", 0)) == {}
+
+
+# Saving a view again under its name: the same view, the same address.
+
+def view_rows_named(base: Path, name: str) -> list[tuple]:
+    """``(id, owner, default, the grades picked)`` of each view called ``name``."""
+    with opened(base) as db:
+        rows = db.execute("SELECT id, owner_id, is_default, state FROM views WHERE name = ? ORDER BY id",
+                          [name]).fetchall()
+    return [(*row[:3], json.loads(row[3]).get("grade")) for row in rows]
+
+
+def test_a_view_saved_again_keeps_its_address(base):
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
+    app.run()
+    save_a_grade_view(app)
+    view_id = int(app.query_params["view"])
+    with opened(base) as db:  # a view saved since: the one saved again is no longer the newest
+        views.save_view(db, LINA, "customers", "李娜的视图", {})
+    app.selectbox(key="views.customers.filters.select").set_value(0).run()  # 全部
+    assert app.text_input(key="views.customers.filters.name").value == ""
+    app.selectbox(key="views.customers.filters.select").set_value(view_id).run()
+    assert app.text_input(key="views.customers.filters.name").value == "A级未跟进30天"  # ready to save over it
+    app.selectbox(key="customers.filters.stale").set_value(60).run()
+    next(b for b in app.button if b.label == "保存视图").click().run()
+    assert app.success[0].value.startswith("已保存视图")
+    assert int(app.query_params["view"]) == view_id
+    assert [row[0] for row in view_rows_named(base, "A级未跟进30天")] == [view_id]
+    bookmark = app_for(base, "admin", page=CUSTOMERS_PAGE)
+    bookmark.query_params["view"] = str(view_id)  # the address saved before the second save
+    bookmark.run()
+    assert not bookmark.warning
+    assert bookmark.selectbox(key="customers.filters.stale").value == 60
+    with opened(base) as db:
+        expected = count_rows(db, replace(A_NOT_FOLLOWED_UP, filters=(A_NOT_FOLLOWED_UP.filters[0],
+                                                                      Filter("last_follow_up_at", "older_than_days",
+                                                                             (60,)))), actor=ADMIN)
+    assert shown_total(bookmark).startswith(f"共 {expected} 条")
+
+
+@pytest.mark.parametrize(("actor", "shared"), [(LINA, False), (MANAGER, False), (MANAGER, True), (ADMIN, True)])
+@pytest.mark.parametrize(("first_default", "again_default"), [(False, False), (True, False), (False, True)])
+def test_saving_under_a_views_name_updates_it_in_place(base, actor, shared, first_default, again_default):
+    with opened(base) as db:
+        other = views.save_view(db, actor, "customers", "另一个", {}, shared=shared, default=True)
+        first = views.save_view(db, actor, "customers", "A级", {"grade": ["A"]}, shared=shared,
+                                default=first_default)
+        views.save_view(db, ZHANGWEI, "customers", "后来的", {})  # the view saved again is not the newest
+        again = views.save_view(db, actor, "customers", " A级 ", {"grade": ["A", "B"], "sort": "name"},
+                                shared=shared, default=again_default)
+        assert again == first
+        assert views.view(db, actor, first).state == {"grade": ["A", "B"], "sort": "name"}
+        defaults = [v.id for v in views.views(db, actor, "customers") if v.is_default]
+        assert defaults == ([first] if again_default else [] if first_default else [other])
+    assert len(view_rows_named(base, "A级")) == 1
+
+
+def test_a_salesperson_saving_under_a_shared_views_name_gets_her_own_and_leaves_the_shared_one(base):
+    with opened(base) as db:
+        shared = views.save_view(db, MANAGER, "customers", "A级客户", {"grade": ["A"]}, shared=True, default=True)
+    lina = app_for(base, "lina", page=CUSTOMERS_PAGE)
+    lina.run()  # the shared default opens, its name ready in 保存视图
+    assert lina.selectbox(key="views.customers.filters.select").value == shared
+    assert lina.text_input(key="views.customers.filters.name").value == "A级客户"
+    lina.multiselect(key="customers.filters.grade").set_value(["A", "B"]).run()
+    next(b for b in lina.button if b.label == "保存视图").click().run()
+    assert lina.success[0].value.startswith("已保存视图")
+    hers = int(lina.query_params["view"])
+    assert hers != shared
+    assert view_rows_named(base, "A级客户") == [(shared, None, 1, ["A"]), (hers, LINA.user_id, 0, ["A", "B"])]
+    with opened(base) as db:
+        assert [(v.name, v.shared) for v in views.views(db, LINA, "customers")] == [("A级客户", True),
+                                                                                     ("A级客户", False)]
+        assert [v.id for v in views.views(db, ZHANGWEI, "customers")] == [shared]
+        assert views.default_view(db, ZHANGWEI, "customers").id == shared
+
+
+def test_a_managers_shared_view_opened_and_saved_again_stays_shared_and_default(base):
+    with opened(base) as db:
+        shared = views.save_view(db, MANAGER, "customers", "A级客户", {"grade": ["A"]}, shared=True, default=True)
+        views.save_view(db, ZHANGWEI, "customers", "后来的", {})  # the view saved again is not the newest
+    app = app_for(base, "wanghaitao", page=CUSTOMERS_PAGE)
+    app.run()
+    assert app.checkbox(key="views.customers.filters.shared").value
+    assert app.checkbox(key="views.customers.filters.default").value
+    app.multiselect(key="customers.filters.grade").set_value(["B"]).run()
+    next(b for b in app.button if b.label == "保存视图").click().run()
+    assert int(app.query_params["view"]) == shared
+    assert view_rows_named(base, "A级客户") == [(shared, None, 1, ["B"])]
+
+
+# Sorting by more than one key (然后按).
+
+def python_order(db, table_name: str, keys: list[tuple[str, bool]], actor=ADMIN) -> list[int]:
+    """The ids of every row ``actor`` sees, sorted in Python by ``keys``: options in their declared order, links
+    by the linked row's name, empties last either way, equal rows by id in the first key's direction."""
+    table = load_base(db).table(table_name)
+    rows = fetch_page(db, Query(table_name, page_size=100_000), actor=actor, today=TODAY)
+
+    def value(name: str):
+        kind = table.column(name).type
+        kind = kind.result if isinstance(kind, Derived) else kind
+        if isinstance(kind, Link):
+            labels = link_options(db, kind.table, actor=actor)
+            return lambda row: labels.get(row[name])
+        options = [o.code for o in getattr(kind, "options", ())]
+        if options:
+            return lambda row: None if row[name] is None else (
+                options.index(row[name]) if row[name] in options else len(options))
+        return lambda row: row[name]
+
+    rows.sort(key=lambda row: row["id"], reverse=keys[0][1])
+    for name, descending in reversed(keys):  # stable sorts, the last key first
+        read = value(name)
+        if descending:
+            rows.sort(key=lambda row, read=read: (read(row) is not None, read(row) or 0), reverse=True)
+        else:
+            rows.sort(key=lambda row, read=read: (read(row) is None, read(row) or 0))
+    return [row["id"] for row in rows]
+
+
+def paged_ids(db, query: Query, actor=ADMIN) -> list[int]:
+    found, page = [], 1
+    while batch := fetch_page(db, replace(query, page=page, page_size=50), actor=actor, today=TODAY):
+        found += [row["id"] for row in batch]
+        page += 1
+    return found
+
+
+SORTS = [
+    [("grade", False), ("last_follow_up_at", True)],  # 潜力等级, then 最近跟进时间 newest first
+    [("grade", True), ("last_follow_up_at", False)],
+    [("stage", True), ("owner_id", False), ("follow_up_count", True)],  # a link by its member's name
+    [("owner_id", False), ("urgency", True), ("name", False)],
+    [("industry", False), ("expected_amount", True)],
+]
+
+
+@pytest.mark.parametrize("actor", [ADMIN, LINA])
+@pytest.mark.parametrize("keys", SORTS)
+def test_several_sort_keys_order_the_rows_as_python_does_over_every_page(demo_db, keys, actor):
+    query = Query("customers", sort=keys[0][0], descending=keys[0][1], then=tuple(keys[1:]))
+    assert paged_ids(demo_db, query, actor) == python_order(demo_db, "customers", keys, actor)
+
+
+@pytest.mark.parametrize("keys", [[("method", False), ("time", True)], [("person_id", True), ("customer_id", False)]])
+def test_follow_ups_sort_by_several_keys_too(demo_db, keys):
+    query = Query("follow_ups", sort=keys[0][0], descending=keys[0][1], then=tuple(keys[1:]))
+    assert paged_ids(demo_db, query) == python_order(demo_db, "follow_ups", keys)
+
+
+def test_formula_and_lookup_fields_sort_as_further_keys_too(base):
+    with opened(base) as db:
+        twice = fields.add_field(db, ADMIN, "customers", "两倍跟进次数", "formula", formula="{跟进次数} * 2")
+        grade = fields.add_field(db, ADMIN, "follow_ups", "客户等级", "lookup", lookup=("customer_id", "grade"))
+        for table, keys in (("customers", [("stage", False), (twice, True), ("name", False)]),
+                            ("follow_ups", [("method", True), (grade, False), ("time", True)])):
+            query = Query(table, sort=keys[0][0], descending=keys[0][1], then=tuple(keys[1:]))
+            assert paged_ids(db, query) == python_order(db, table, keys)
+
+
+def grid_numbers(app) -> list[str]:
+    return list(app.dataframe[-1].value["number"])
+
+
+def numbers_of(base: Path, query: Query, actor=ADMIN) -> list[str]:
+    with opened(base) as db:
+        return [row["number"] for row in fetch_page(db, replace(query, page_size=50), actor=actor, today=TODAY)]
+
+
+def test_a_view_with_two_sort_keys_saved_and_reopened_sorts_the_same(base):
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
+    app.run()
+    app.selectbox(key="customers.filters.sort").set_value("grade")
+    app.toggle(key="customers.filters.descending").set_value(False).run()
+    app.selectbox(key="customers.filters.sort2").set_value("last_follow_up_at")
+    app.toggle(key="customers.filters.descending2").set_value(True).run()
+    expected = numbers_of(base, Query("customers", sort="grade", then=(("last_follow_up_at", True),)))
+    assert grid_numbers(app) == expected
+    assert grid_numbers(app) != numbers_of(base, Query("customers", sort="grade"))  # the second key tells
+    view_id = save_view(app, "按等级再按最近跟进")
+    with opened(base) as db:
+        state = views.view(db, ADMIN, view_id).state
+    assert {k: state[k] for k in ("sort", "descending", "sort2", "descending2", "sort3")} == {
+        "sort": "grade", "descending": False, "sort2": "last_follow_up_at", "descending2": True, "sort3": ""}
+    fresh = app_for(base, "admin", page=CUSTOMERS_PAGE)
+    fresh.query_params["view"] = str(view_id)
+    fresh.run()
+    assert fresh.selectbox(key="customers.filters.sort2").value == "last_follow_up_at"
+    assert fresh.toggle(key="customers.filters.descending2").value is True
+    assert grid_numbers(fresh) == expected
+
+
+def test_a_third_key_is_offered_once_the_second_is_chosen_and_never_a_column_already_chosen(base):
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
+    app.run()
+    assert "customers.filters.sort2" not in [s.key for s in app.selectbox]  # 默认顺序 needs no 然后按
+    app.selectbox(key="customers.filters.sort").set_value("grade").run()
+    assert "grade" not in app.selectbox(key="customers.filters.sort2").options
+    assert "customers.filters.sort3" not in [s.key for s in app.selectbox]
+    app.selectbox(key="customers.filters.sort2").set_value("stage").run()
+    assert {"grade", "stage"}.isdisjoint(app.selectbox(key="customers.filters.sort3").options)
+    app.selectbox(key="customers.filters.sort").set_value("stage").run()  # the first key takes the second's column
+    assert app.selectbox(key="customers.filters.sort2").value == ""
+    assert grid_numbers(app) == numbers_of(base, Query("customers", sort="stage", descending=True))
+
+
+def test_a_view_with_two_sort_keys_on_the_board_shows_cards_in_that_order(base):
+    with opened(base) as db:
+        view_id = views.save_view(db, ADMIN, "customers", "按等级", {"sort": "grade", "descending": False,
+                                                                     "sort2": "name", "descending2": True})
+        stages = dict(db.execute("SELECT id, stage FROM customers").fetchall())
+    app = open_as(base, "admin", "pages/kanban.py", "customers", view_id)
+    assert app.selectbox(key="kanban.customers.filters.sort2").value == "name"
+    cards = [int(m) for md in app.markdown for m in re.findall(r"\(/customers\?customer=(\d+)\)", md.value)]
+    for stage in set(stages.values()):  # each column's first cards: its first records in the view's order
+        lane = Query("customers", sort="grade", then=(("name", True),), narrow=(Filter("stage", "in", (stage,)),),
+                     page_size=CARDS_PER_COLUMN)
+        with opened(base) as db:
+            expected = [row["id"] for row in fetch_page(db, lane, actor=ADMIN, today=TODAY)]
+        assert [card for card in cards if stages[card] == stage] == expected, stage
+
+
+@pytest.mark.parametrize(("state", "expected"), [
+    ({"sort": "grade", "descending": False, "sort2": "{extra}", "sort3": "name"}, Query("customers", sort="grade")),
+    ({"sort": "grade", "descending": False, "sort2": "name", "descending2": True, "sort3": "{extra}"},
+     Query("customers", sort="grade", then=(("name", True),))),
+], ids=["second", "third"])
+def test_a_view_sorting_by_a_field_deleted_since_still_opens_sorted_by_the_rest(base, state, expected):
+    with opened(base) as db:
+        extra = fields.add_field(db, ADMIN, "customers", "满意度", "single", options=["满意", "不满意"])
+        saved = views.save_view(db, ADMIN, "customers", "按满意度",
+                                {k: v.format(extra=extra) if isinstance(v, str) else v for k, v in state.items()})
+        fields.delete_field(db, ADMIN, "customers", extra)
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
+    app.query_params["view"] = str(saved)
+    app.run()
+    assert not app.exception
+    assert grid_numbers(app) == numbers_of(base, expected)

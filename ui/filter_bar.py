@@ -62,10 +62,11 @@ def draw(db: sqlite_utils.Database, table: Table, prefix: str, actor: Actor, *, 
     if grid:
         with cells[-1]:
             size = paging.page_size(prefix)
-    chosen, sort, descending, match = filters.more_filters(
+    chosen, sorts, match = filters.more_filters(
         table, prefix, links, columns=_FOLLOW_UP_FILTERS if table.name == "follow_ups" else None)
+    sort, descending = sorts[0] if sorts else (None, True)
     query = Query(table.name, search, tuple(found + chosen), sort, descending, page_size=size, match=match,
-                  narrow=() if grid else _picked_group(table, prefix))
+                  narrow=() if grid else _picked_group(table, prefix), then=sorts[1:])
     return Controls(query, links, customer_text)
 
 

@@ -22,6 +22,8 @@ from ui.text import md_escape
 
 STALE_DAYS = (0, 7, 15, 30, 60, 90)
 _DEFAULT_SORT = ""
+#: How many sort keys 然后按 adds after the first.
+MORE_SORTS = 2
 #: Controls under the prefix that 清除筛选 keeps: the grid's columns and grouping (ui/layout.py).
 LAYOUT_KEYS = ("columns", "group_by")
 
@@ -96,15 +98,33 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def sort_control(table: Table, prefix: str) -> tuple[str | None, bool]:
-    """A select of every column to sort by, and a descending toggle."""
-    labels = {_DEFAULT_SORT: t("filters.sort_default")} | {c.name: c.label.get(lang()) for c in table.columns}
-    left, right = st.columns([3, 1])
-    sort = left.selectbox(t("filters.sort"), list(labels), format_func=labels.get, key=f"{prefix}.sort")
-    descending = right.toggle(t("filters.descending"), key=f"{prefix}.descending", value=True)
-    return (sort or None), descending
+def sort_control(table: Table, prefix: str) -> tuple[tuple[str, bool], ...]:
+    """A select of every column to sort by with a descending toggle, and under it up to :data:`MORE_SORTS`
+    more (然后按), each shown once the one above is chosen; returns the keys chosen, ``(column, descending)``
+    in order (none: the table's default order).
 
-
+    Keys ``sort``/``descending``, then ``sort2``/``descending2`` …: plain text and booleans a view saves. A key
+    naming a field deleted since (or one already chosen above) starts over at 默认顺序 / （无）.
+    """
+    labels = {c.name: c.label.get(lang()) for c in table.columns}  # worked out now, not in format_func
+    keys: list[tuple[str, bool]] = []
+    for number in range(1, MORE_SORTS + 2):
+        suffix = "" if number == 1 else str(number)
+        sort_key, descending_key = f"{prefix}.sort{suffix}", f"{prefix}.descending{suffix}"
+        chosen = {name for name, _ in keys}
+        empty = t("filters.sort_default") if number == 1 else t("filters.then_none")
+        options = {_DEFAULT_SORT: empty} | {name: label for name, label in labels.items() if name not in chosen}
+        if st.session_state.get(sort_key, _DEFAULT_SORT) not in options:
+            st.session_state[sort_key] = _DEFAULT_SORT
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        sort = left.selectbox(t("filters.sort") if number == 1 else t("filters.then"), list(options),
+                              format_func=options.get, key=sort_key)
+        # The first key runs newest/largest first unless told; a further one A→Z, smallest first.
+        descending = right.toggle(t("filters.descending"), key=descending_key, value=number == 1)
+        if not sort:
+            break
+        keys.append((sort, bool(descending)))
+    return tuple(keys)
 def match_control(prefix: str) -> str:
     """全部满足 / 任一满足: whether every filter that is set must hold, or any one of them."""
     labels = {"all": t("filters.match_all"), "any": t("filters.match_any")}  # worked out now, not in format_func
@@ -123,15 +143,15 @@ def clear(prefix: str, keep: tuple[str, ...] = ()) -> None:
 
 def more_filters(
     table: Table, prefix: str, links: Mapping[str, Mapping[int, str]], columns: tuple[str, ...] | None = None
-) -> tuple[list[Filter], str | None, bool, str]:
+) -> tuple[list[Filter], tuple[tuple[str, bool], ...], str]:
     """The folded 筛选与排序 panel: how filters join, column filters (all filterable, or ``columns``),
-    conditions on any column (ui/conditions.py), sort,
-    and a clear button (which keeps the grid's columns and grouping). Returns the filters, the sort, whether
-    it is descending and the match (``all`` or ``any``)."""
+    conditions on any column (ui/conditions.py), the sort keys (然后按 too),
+    and a clear button (which keeps the grid's columns and grouping). Returns the filters, the sort keys
+    (``(column, descending)`` in order; none for the default order) and the match (``all`` or ``any``)."""
     with st.expander(t("filters.title")):
         match = match_control(prefix)
         chosen = column_filters(table, prefix, links, columns)
         chosen += conditions.editor(table, prefix)
-        sort, descending = sort_control(table, prefix)
+        sorts = sort_control(table, prefix)
         st.button(t("filters.clear"), on_click=clear, args=(prefix, LAYOUT_KEYS), key=f"{prefix}.clear")
-    return chosen, sort, descending, match
+    return chosen, sorts, match

@@ -1,7 +1,10 @@
 """The 视图 bar above a grid: open a saved view (its own URL ``?view=ID``), save the current one, delete.
 
+Opening a view fills 保存视图 with its name (and 共享, 打开时默认显示), so saving after changing a filter
+updates that view in place, under the same address; another name saves a new view.
+
 A view is the state of the grid's controls under the page's prefix: filters,
-全部满足/任一满足 and sort (``ui/filters.py``), columns, grouping and the
+全部满足/任一满足 and the sort keys, 然后按 too (``ui/filters.py``), columns, grouping and the
 group picked (``ui/layout.py``); opening one writes that state back before the
 controls are drawn, and controls a view does not mention start at their
 defaults (views saved before a control existed open as they were). A grid
@@ -61,26 +64,40 @@ def _load(prefix: str, view_id: int, state: dict[str, Any]) -> None:
     st.session_state[_loaded_key(prefix)] = view_id
 
 
+def _prefill(prefix: str, actor: Actor, found: views.View | None) -> None:
+    """Fill 保存视图's name (and 共享, 打开时默认显示) from the view just opened, so saving again updates it in
+    place; empty them when none is. A view the actor may not change (a shared one, for a salesperson) gives
+    only its name: saving then makes her own view of that name."""
+    mine = found is not None and (not found.shared or actor.can("transfer"))
+    st.session_state[f"views.{prefix}.name"] = found.name if found else ""
+    st.session_state[f"views.{prefix}.shared"] = bool(mine and found.shared)
+    st.session_state[f"views.{prefix}.default"] = bool(mine and found.is_default)
+
+
 def _open(prefix: str, table: str) -> None:
     chosen = st.session_state.get(f"views.{prefix}.select", NONE)
+    actor = acting()
     if chosen == NONE:
         clear(prefix)
         st.session_state[_loaded_key(prefix)] = NONE
         st.query_params.pop("view", None)
+        _prefill(prefix, actor, None)
         return
     with opened(base_path()) as db:
-        found = views.view(db, acting(), chosen)
+        found = views.view(db, actor, chosen)
     if found is not None:
         _load(prefix, found.id, found.state)
+        _prefill(prefix, actor, found)
         st.query_params["view"] = str(found.id)
 
 
 def _save(prefix: str, table: str) -> None:
-    state = st.session_state
+    state, actor = st.session_state, acting()
+    shared = actor.can("transfer") and bool(state.get(f"views.{prefix}.shared"))  # the box only they see
     try:
         with opened(base_path()) as db:
-            view_id = views.save_view(db, acting(), table, state.get(f"views.{prefix}.name", ""),
-                                      current_state(prefix), shared=bool(state.get(f"views.{prefix}.shared")),
+            view_id = views.save_view(db, actor, table, state.get(f"views.{prefix}.name", ""),
+                                      current_state(prefix), shared=shared,
                                       default=bool(state.get(f"views.{prefix}.default")))
     except (views.ViewError, AccessDenied) as refused:
         flash("error", describe(refused)[0])
@@ -101,6 +118,7 @@ def _delete(prefix: str, view_id: int) -> None:
     st.session_state[_loaded_key(prefix)] = NONE
     st.session_state[f"views.{prefix}.select"] = NONE
     st.query_params.pop("view", None)
+    _prefill(prefix, acting(), None)
     flash("success", t("views.deleted"))
 
 
@@ -139,6 +157,7 @@ def bar(table: str, prefix: str, actor: Actor, *, shown_as: str = "grid") -> Non
             found = views.view(db, actor, int(wanted))
             if found is not None and found.table == table:
                 _load(prefix, found.id, found.state)
+                _prefill(prefix, actor, found)
                 st.session_state[f"views.{prefix}.select"] = found.id
             else:
                 st.warning(t("views.not_found"))
