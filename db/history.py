@@ -40,6 +40,8 @@ class Entry:
     #: ``assigned``, ``undone``) and, for a release, the member's own words.
     pool_reason: str | None = None
     pool_note: str | None = None
+    #: A record a visitor added through a 公开表单 (db/public_forms.py): the form's title (``user`` is ``None``).
+    form: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,19 @@ def row_history(db: sqlite_utils.Database, table_name: str, row_id: int, *, acto
         ).fetchall()
         rows += _while_linked(candidates, column.name, int(row_id))
     rows.sort(key=lambda r: r[0], reverse=True)
-    return with_pool_reasons(db, [_entry(r) for r in rows[:limit]])
+    return with_form_titles(db, with_pool_reasons(db, [_entry(r) for r in rows[:limit]]))
+
+
+def with_form_titles(db: sqlite_utils.Database, entries: list[Entry]) -> list[Entry]:
+    """``entries`` with the title of the 公开表单 that wrote each change made under no member."""
+    changes = sorted({e.change_id for e in entries if e.user is None})
+    if not changes:
+        return entries
+    marks = ", ".join("?" for _ in changes)
+    titles = dict(db.execute(
+        "SELECT p.change_id, f.title FROM public_form_posts p JOIN public_forms f ON f.id = p.form_id "
+        f"WHERE p.change_id IN ({marks})", changes).fetchall())
+    return [replace(e, form=titles[e.change_id]) if e.change_id in titles else e for e in entries]
 
 
 def with_pool_reasons(db: sqlite_utils.Database, entries: list[Entry]) -> list[Entry]:
@@ -191,7 +205,7 @@ def activity(db: sqlite_utils.Database, *, actor: Actor, user_id: int | None = N
         "SELECT h.id, h.change_id, h.at, u.display_name, h.table_name, h.row_id, h.action, h.changes FROM history h "
         f"LEFT JOIN users u ON u.id = h.user_id WHERE {where} ORDER BY h.id DESC LIMIT ? OFFSET ?",
         [*params, int(limit), int(offset)]).fetchall()
-    return total, with_pool_reasons(db, [_entry(r) for r in rows])
+    return total, with_form_titles(db, with_pool_reasons(db, [_entry(r) for r in rows]))
 
 
 def _entry(row: tuple) -> Entry:

@@ -571,7 +571,7 @@ def m019_imports(db: sqlite_utils.Database) -> None:
 def m020_public_forms(db: sqlite_utils.Database) -> None:
     """公开表单: forms anyone with the link can fill in (token, table, title, the fields asked as a JSON list,
     the 来源渠道 recorded, the owner of what they add, who published them) and the log of posts (for the limits,
-    and a duplicate's answers)."""
+    a duplicate's answers, and the change a post wrote, which the history names by its form)."""
     db.execute("""
         CREATE TABLE public_forms (
             id INTEGER PRIMARY KEY,
@@ -594,9 +594,11 @@ def m020_public_forms(db: sqlite_utils.Database) -> None:
             outcome TEXT NOT NULL,
             record_id INTEGER,
             duplicate_of INTEGER,
-            answers TEXT
+            answers TEXT,
+            change_id INTEGER
         )""")
     db.execute("CREATE INDEX public_form_posts_form ON public_form_posts(form_id, at)")
+    db.execute("CREATE INDEX public_form_posts_change ON public_form_posts(change_id) WHERE change_id IS NOT NULL")
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

@@ -7,15 +7,15 @@ owns the customers it adds (nobody — the 公海 — unless chosen). Its addres
 holds a random token (``/f/<token>``, served by ``web/public_forms.py``); it
 can be stopped and started again.
 
-A visitor's answers go through ``db.changes.apply`` as the member who
-published the form (they answer for it; a form of a member no longer active or
-no longer allowed to publish is closed), so they are checked like the grid's
-and recorded in the history. Near duplicates are saved (查重 finds them later);
+A visitor's answers go through ``db.changes.apply`` with the rights of the
+member who published the form (a form of a member no longer active or no
+longer allowed to publish is closed), so they are checked like the grid's; the
+history records them as the form's, under no member. Near duplicates are saved (查重 finds them later);
 an exact duplicate of an existing customer is not added — what the visitor typed
 is kept with the form as a 重复提交 naming that customer, for a manager to
 follow up, and the visitor is thanked like anyone else (a visitor never learns
 what the base holds). Each post is logged (when, a hash of the client, the
-outcome); a client posts at most :data:`PER_CLIENT` times per
+outcome, refused ones too); a client posts at most :data:`PER_CLIENT` times per
 :data:`CLIENT_WINDOW`, a form takes at most :data:`PER_FORM` posts an hour.
 """
 
@@ -31,9 +31,9 @@ from typing import Any
 
 import sqlite_utils
 
-from db import access
+from db import access, history
 from db.access import AccessDenied, Actor
-from db.changes import ChangeSet, NewRow, apply
+from db.changes import ChangeSet, NewRow, apply, validate
 from db.connection import write_transaction
 from db.errors import InvalidChanges, Refused
 from db.fields import is_added_table, load_base
@@ -41,11 +41,11 @@ from schema.model import Base, Column, Table
 from schema.types import Attachments, AutoNumber, CreatedOn, Link
 
 MAX_TITLE = 60
-#: Posts one client may make to one form within :data:`CLIENT_WINDOW`.
-PER_CLIENT = 5
+#: Posts one client may make to one form within :data:`CLIENT_WINDOW` (refused ones count too).
+PER_CLIENT = 10
 CLIENT_WINDOW = dt.timedelta(minutes=10)
-#: Posts one form takes in an hour, from everyone.
-PER_FORM = 200
+#: Posts one form takes in an hour, from everyone (refused ones count too).
+PER_FORM = 300
 #: The fields a new customer form asks unless the publisher chooses (those the table has, in its order).
 CUSTOMER_DEFAULTS = ("name", "contact", "contact_title", "phone", "email", "industry", "region", "needs")
 #: Columns never asked: who owns the record is the publisher's choice.
@@ -196,13 +196,23 @@ def set_active(db: sqlite_utils.Database, actor: Actor, form_id: int, active: bo
             raise FormError("public_form.not_found")
 
 
-def by_token(db: sqlite_utils.Database, token: str) -> PublicForm | None:
-    """The active form at ``token`` whose publisher may still publish, else ``None``."""
+def by_token(db: sqlite_utils.Database, token: str, *, base: Base | None = None) -> PublicForm | None:
+    """The form at ``token`` if a visitor can use it now: active, its publisher still may publish, and its table
+    still one a visitor can fill in (a required link added since closes it), else ``None``."""
     row = db.execute(f"SELECT {_COLUMNS} FROM public_forms WHERE token = ? AND active = 1", [str(token)]).fetchone()
     if row is None:
         return None
     form = _form(row)
-    return form if _publisher(db, form) is not None else None
+    return form if _publisher(db, form) is not None and unusable(form, base or load_base(db)) is None else None
+
+
+def unusable(form: PublicForm, base: Base) -> FormError | None:
+    """Why ``form`` cannot take answers with the table as it is now (its publisher's panel says so), or ``None``."""
+    try:
+        _check_table(base, form.table)
+    except FormError as problem:
+        return problem
+    return None
 
 
 def _publisher(db: sqlite_utils.Database, form: PublicForm) -> Actor | None:
@@ -234,26 +244,42 @@ def submit(db: sqlite_utils.Database, token: str, answers: Mapping[str, Any], cl
 
     Raises FormClosed, FormBusy, or InvalidChanges (values that do not fit;
     each problem names its column — never an exact duplicate, which is kept
-    as a 重复提交). Everything is written in one transaction or not at all.
+    as a 重复提交). Answers are checked before the base's write lock is taken;
+    a refused post is logged (it counts towards the limits) without its
+    answers. The record, its history (as the form's, under no member: the
+    publisher's 撤销 never takes a visitor's record back) and the post's log
+    are written in one transaction or not at all.
     """
     now = now or dt.datetime.now()
     at = now.strftime("%Y-%m-%d %H:%M:%S")
     base = load_base(db)
+    form = by_token(db, token, base=base)
+    if form is None:
+        raise FormClosed()
+    _throttle(db, form, client, now)
+    table = base.table(form.table)
+    values = {c.name: answers.get(c.name) for c in asked(table, form)}
+    if form.source:
+        values["source"] = form.source
+    if table.has_column("owner_id"):  # an owner disabled since the form was published: the 公海 instead
+        active = form.owner_id is not None and db.execute(
+            "SELECT 1 FROM users WHERE id = ? AND active = 1", [form.owner_id]).fetchone()
+        values["owner_id"] = form.owner_id if active else None
+    changes = ChangeSet(table.name, inserts=(NewRow(values, row=1),))
+    try:
+        validate(changes, now=now, base=base)  # before the lock: a refused post never holds up the base
+    except InvalidChanges:
+        with write_transaction(db):
+            _log(db, form, at, client, "refused", None, None, None)
+        raise
     with write_transaction(db):
-        form = by_token(db, token)
-        if form is None or not base.has_table(form.table):
-            raise FormClosed()
         publisher = _publisher(db, form)
-        table = base.table(form.table)
+        if publisher is None or by_token(db, token, base=base) is None:  # closed meanwhile
+            raise FormClosed()
         _throttle(db, form, client, now)
-        values = {c.name: answers.get(c.name) for c in asked(table, form)}
-        if form.source:
-            values["source"] = form.source
-        if table.has_column("owner_id"):
-            values["owner_id"] = form.owner_id
+        by = history.stamp(db, None, at)
         try:
-            applied = apply(db, ChangeSet(table.name, inserts=(NewRow(values, row=1),)), actor=publisher,
-                            now=now, base=base, allow_similar=True)
+            applied = apply(db, changes, actor=publisher, now=now, base=base, allow_similar=True, by=by)
         except InvalidChanges as error:
             duplicates = [p for p in error.problems if p.reason == "invalid.duplicate"]
             if not duplicates or len(duplicates) != len(error.problems):
@@ -262,7 +288,7 @@ def submit(db: sqlite_utils.Database, token: str, answers: Mapping[str, Any], cl
             kept = {name: value for name, value in values.items() if value not in (None, "", [])}
             _log(db, form, at, client, "duplicate", None, matched, kept)
             return Outcome("duplicate", duplicate_of=matched)
-        _log(db, form, at, client, "added", applied.inserted[0], None, None)
+        _log(db, form, at, client, "added", applied.inserted[0], None, None, change_id=by.change_id)
         return Outcome("added", record_id=applied.inserted[0])
 
 
@@ -278,12 +304,12 @@ def _throttle(db: sqlite_utils.Database, form: PublicForm, client: str, now: dt.
 
 
 def _log(db: sqlite_utils.Database, form: PublicForm, at: str, client: str, outcome: str, record_id: int | None,
-         duplicate_of: int | None, answers: Mapping[str, Any] | None) -> None:
+         duplicate_of: int | None, answers: Mapping[str, Any] | None, *, change_id: int | None = None) -> None:
     db.execute(
-        "INSERT INTO public_form_posts (form_id, at, client, outcome, record_id, duplicate_of, answers) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO public_form_posts (form_id, at, client, outcome, record_id, duplicate_of, answers, change_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [form.id, at, client, outcome, record_id, duplicate_of,
-         json.dumps(dict(answers), ensure_ascii=False, default=str) if answers is not None else None])
+         json.dumps(dict(answers), ensure_ascii=False, default=str) if answers is not None else None, change_id])
 
 
 @dataclass(frozen=True)
@@ -312,8 +338,8 @@ def posts(db: sqlite_utils.Database, actor: Actor, form_id: int, *, limit: int =
 
 
 def purge_posts(db: sqlite_utils.Database, *, now: dt.datetime | None = None, keep_days: int = 90) -> int:
-    """Forget the log of posts that added a record, older than ``keep_days`` (housekeeping; the record itself and
-    its history stay); return how many went. Duplicates are kept: their answers are nowhere else."""
+    """Forget the log of posts older than ``keep_days`` that added a record (the record and its history stay) or
+    were refused (housekeeping); return how many went. Duplicates are kept: their answers are nowhere else."""
     before = ((now or dt.datetime.now()) - dt.timedelta(days=keep_days)).strftime("%Y-%m-%d %H:%M:%S")
     with write_transaction(db):
-        return db.execute("DELETE FROM public_form_posts WHERE outcome = 'added' AND at < ?", [before]).rowcount
+        return db.execute("DELETE FROM public_form_posts WHERE outcome != 'duplicate' AND at < ?", [before]).rowcount

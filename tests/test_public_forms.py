@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import urllib.request
 from pathlib import Path
 
 import pytest
+from starlette.requests import Request
 
 from db import fields, public_forms, tables
 from db.access import AccessDenied
@@ -16,10 +18,12 @@ from db.changes import ChangeSet, RowEdit, apply
 from db.connection import BASE_ENV, opened
 from db.duplicates import SimilarCustomers
 from db.errors import InvalidChanges
-from db.history import row_history
+from db.history import activity, row_history
 from db.public_forms import FormBusy, FormClosed, FormError
+from db.undo import last_change, undo
 from tests.conftest import ADMIN, BOSS, NOW, SALES, app_for, insert
 from tests.test_web_auth import fetch, origin, serve
+from web import public_forms as web_forms
 
 VISITOR = {"name": "星河数据科技有限公司", "contact": "周先生", "phone": "13800138000", "needs": "想了解销售管理"}
 
@@ -37,7 +41,7 @@ def test_a_visitors_answers_become_a_customer_in_the_pool_with_the_forms_source_
     assert (row["name"], row["contact"], row["phone"], row["needs"]) == tuple(VISITOR.values())
     assert (row["source"], row["owner_id"], row["stage"]) == ("website", None, "lead")
     [added] = row_history(crew, "customers", outcome.record_id, actor=BOSS)
-    assert added.action == "insert" and added.user == BOSS.name  # under the member who published the form
+    assert (added.action, added.user, added.form) == ("insert", None, "官网咨询")  # the form's, under no member
 
 
 def test_answers_to_fields_the_form_does_not_ask_are_ignored(crew, form):
@@ -87,11 +91,77 @@ def test_a_bad_answer_is_refused_naming_its_field_and_nothing_is_written(crew, f
         public_forms.submit(crew, form.token, answers, "client-1", now=NOW)
     assert [(p.column, p.reason) for p in refused.value.problems] == [(column, reason)]
     assert crew.execute("SELECT COUNT(*) FROM customers").fetchone()[0] == 0
-    assert crew.execute("SELECT COUNT(*) FROM public_form_posts").fetchone()[0] == 0
+    assert crew.execute("SELECT outcome, answers FROM public_form_posts").fetchall() == [("refused", None)]
 
 
 def _visitor(number: int) -> dict[str, str]:
     return VISITOR | {"name": f"访客公司{number}号", "phone": f"1390000{number:04d}"}
+
+
+def test_refused_posts_count_towards_the_limit_too(crew, form):
+    for _ in range(public_forms.PER_CLIENT):
+        with pytest.raises(InvalidChanges):
+            public_forms.submit(crew, form.token, VISITOR | {"phone": "1"}, "typist", now=NOW)
+    with pytest.raises(FormBusy):
+        public_forms.submit(crew, form.token, VISITOR, "typist", now=NOW)
+
+
+def test_the_publishers_undo_never_takes_back_a_visitors_record_and_the_history_names_the_form(crew, form):
+    own = insert(crew, "customers", actor=BOSS, name="经理自己加的客户")
+    visitor = public_forms.submit(crew, form.token, VISITOR, "c", now=NOW).record_id
+    undo(crew, last_change(crew, BOSS), actor=BOSS)
+    assert crew["customers"].get(visitor)["name"] == VISITOR["name"]
+    assert not crew.execute("SELECT 1 FROM customers WHERE id = ?", [own]).fetchone()
+    [added] = row_history(crew, "customers", visitor, actor=BOSS)
+    assert (added.user, added.form) == (None, "官网咨询")
+    assert (added.user, added.form) in [(e.user, e.form) for e in activity(crew, actor=BOSS)[1]]
+
+
+def test_an_unticked_checkbox_is_a_no_even_when_the_field_defaults_to_yes(crew):
+    table = tables.create_table(crew, ADMIN, "展会登记")
+    consent = fields.add_field(crew, ADMIN, table, "同意联系", "checkbox")
+    fields.update_field(crew, ADMIN, table, consent, default=True)
+    form = public_forms.publish(crew, BOSS, table, "展会登记")
+    added = fields.load_base(crew).table(table)
+    label = added.label_column
+    for posted, stored in (({label: ["甲"]}, 0), ({label: ["乙"], consent: ["1"]}, 1)):
+        answers = web_forms._answers(added, form, posted)
+        record = public_forms.submit(crew, form.token, answers, "c", now=NOW).record_id
+        assert crew[table].get(record)[consent] == stored
+
+
+def test_a_required_link_added_after_publishing_closes_the_form_and_says_why(crew):
+    referrals = tables.create_table(crew, ADMIN, "转介绍记录", template_code="referrals")
+    form = public_forms.publish(crew, BOSS, referrals, "转介绍登记")
+    link = next(c.name for c in fields.load_base(crew).table(referrals).columns if c.label.zh == "推荐人")
+    fields.update_field(crew, ADMIN, referrals, link, required=True)
+    assert public_forms.by_token(crew, form.token) is None
+    assert public_forms.unusable(form, fields.load_base(crew)).reason == "public_form.needs_link"
+    with pytest.raises(FormClosed):
+        public_forms.submit(crew, form.token, {}, "c", now=NOW)
+
+
+def test_customers_of_a_form_whose_owner_was_disabled_go_to_the_pool(crew):
+    owned = public_forms.publish(crew, BOSS, "customers", "展会登记", owner_id=SALES.user_id)
+    version = crew["users"].get(SALES.user_id)["version"]
+    apply(crew, ChangeSet("users", edits=(RowEdit(SALES.user_id, version, {"active": False}),)), actor=ADMIN)
+    record = public_forms.submit(crew, owned.token, VISITOR, "c", now=NOW).record_id
+    assert crew["customers"].get(record)["owner_id"] is None
+
+
+@pytest.mark.parametrize(("peer", "forwarded", "trusted", "expected"), [
+    ("203.0.113.9", "", "", "203.0.113.9"),
+    ("203.0.113.9", "10.0.0.1", "", "203.0.113.9"),  # a client naming itself is not believed
+    ("127.0.0.1", "10.0.0.1, 198.51.100.7", "127.0.0.1", "198.51.100.7"),  # the trusted proxy's own entry
+    ("127.0.0.1", "", "127.0.0.1", "127.0.0.1"),
+    ("192.0.2.1", "198.51.100.7", "127.0.0.1", "192.0.2.1"),  # not the trusted proxy
+])
+def test_the_client_counted_is_the_connection_or_what_a_trusted_proxy_says(monkeypatch, peer, forwarded, trusted,
+                                                                           expected):
+    monkeypatch.setenv(web_forms.TRUSTED_PROXIES_ENV, trusted)
+    headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
+    request = Request({"type": "http", "method": "POST", "path": "/f/x", "headers": headers, "client": (peer, 5)})
+    assert web_forms.client_address(request) == expected
 
 
 @pytest.mark.parametrize(("later", "allowed"), [(dt.timedelta(minutes=9, seconds=59), False),
@@ -266,6 +336,23 @@ def test_a_bot_filling_the_hidden_field_is_thanked_and_nothing_is_written(site):
     answers = {"name": "机器人有限公司", "phone": "13912345670", "homepage": "http://spam.example"}
     status, _, body = fetch(site["url"] + site["live"].path, form=answers, headers=origin(site["url"]))
     assert status == 200 and "谢谢" in body and _customer(site["path"], "机器人有限公司") is None
+
+
+def test_a_post_naming_too_many_fields_is_refused_without_an_error_page(site):
+    answers = {f"a{i}": "1" for i in range(web_forms.MAX_FIELDS + 1)}
+    assert fetch(site["url"] + site["live"].path, form=answers, headers=origin(site["url"]))[0] == 413
+
+
+def test_head_is_answered_like_get(site):
+    request = urllib.request.Request(site["url"] + site["live"].path, method="HEAD")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+
+
+@pytest.mark.parametrize("path", ["/f/x/customers", "/f/x/y", "/f/", "/f"])
+def test_only_a_forms_own_address_is_open_without_a_login(site, path):
+    status, headers, _ = fetch(site["url"] + path)
+    assert status == 303 and headers["location"].startswith("/auth/login")
 
 
 def test_a_post_too_large_is_refused_before_it_is_read_whole(site):

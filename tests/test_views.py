@@ -751,3 +751,28 @@ def test_a_view_sorting_by_a_field_deleted_since_still_opens_sorted_by_the_rest(
     app.run()
     assert not app.exception
     assert grid_numbers(app) == numbers_of(base, expected)
+
+
+def test_a_group_a_view_picked_is_said_on_the_board(base):
+    with opened(base) as db:
+        view_id = views.save_view(db, ADMIN, "customers", "公海的", {"group_by": "owner_id", "group": "null"})
+    app = open_as(base, "admin", "pages/kanban.py", "customers", view_id)
+    assert "只显示视图在“列与分组”中选中的“负责人”分组（在表格页可更改或清除）。" in [c.value for c in app.caption]
+
+
+def test_a_view_of_another_table_in_the_address_is_said_once_and_forgotten(base):
+    with opened(base) as db:
+        view_id = views.save_view(db, ADMIN, "follow_ups", "拜访", {"method": ["visit"]})
+    app = open_as(base, "admin", "pages/kanban.py", "customers", view_id)
+    assert [w.value for w in app.warning] == ["找不到这个视图（可能已被删除，或不是共享给您的视图）。"]
+    assert "view" not in app.query_params
+    app.run()
+    assert not app.warning
+
+
+def test_a_view_of_a_table_without_a_single_select_or_a_date_links_to_no_page_that_would_stop(base):
+    with opened(base) as db:
+        table = tables.create_table(db, ADMIN, "只有名称")
+        view_id = views.save_view(db, ADMIN, table, "全部", {})
+    app = open_as(base, "admin", "pages/tables.py", table, view_id)
+    assert not app.exception and page_links(app) == {}

@@ -19,6 +19,8 @@ from db.access import Actor
 from db.queries import Filter, Query, groupable, link_options
 from schema.model import Table
 from ui import filters, paging
+from ui.i18n import lang, t
+from ui.text import md_escape
 
 #: The link fields of the built-in tables whose filters offer every member by name.
 _MEMBERS = {"customers": "owner_id", "follow_ups": "person_id"}
@@ -65,8 +67,11 @@ def draw(db: sqlite_utils.Database, table: Table, prefix: str, actor: Actor, *, 
     chosen, sorts, match = filters.more_filters(
         table, prefix, links, columns=_FOLLOW_UP_FILTERS if table.name == "follow_ups" else None)
     sort, descending = sorts[0] if sorts else (None, True)
+    narrow = () if grid else _picked_group(table, prefix)
+    if narrow:  # the grid shows it as a picked pill; here a line says so
+        st.caption(t("filter_bar.picked_group", column=md_escape(table.column(narrow[0].column).label.get(lang()))))
     query = Query(table.name, search, tuple(found + chosen), sort, descending, page_size=size, match=match,
-                  narrow=() if grid else _picked_group(table, prefix), then=sorts[1:])
+                  narrow=narrow, then=sorts[1:])
     return Controls(query, links, customer_text)
 
 

@@ -55,6 +55,13 @@ def linked_names(db: sqlite_utils.Database, entries: list[Entry], actor: Actor) 
             for name, ids in wanted.items() if ids}
 
 
+def who_did(entry: Entry) -> str:
+    """Who made a change: a member's name, a 公开表单 by its title, else "—"."""
+    if entry.user:
+        return entry.user
+    return t("history.by_form", title=entry.form) if entry.form else "—"
+
+
 def frame(entries: list[Entry], links: Mapping[str, Mapping[int, str]]) -> pd.DataFrame:
     """One row per changed column of every entry, newest first."""
     lines = []
@@ -65,12 +72,12 @@ def frame(entries: list[Entry], links: Mapping[str, Mapping[int, str]]) -> pd.Da
             continue
         table = base.table(entry.table)
         if not entry.changes:  # emptied with the trash: who, when and what stay
-            lines.append({t("history.time"): entry.at, t("history.who"): entry.user or "—",
+            lines.append({t("history.time"): entry.at, t("history.who"): who_did(entry),
                           t("history.action"): t(f"history.{entry.action}"),
                           t("history.table"): f"{table.label.get(lang())} #{entry.row_id}",
                           t("history.column"): "—", t("history.before"): t("history.purged"),
                           t("history.after"): "—"})
-        actions, who = {}, entry.user or "—"
+        actions, who = {}, who_did(entry)
         if entry.pool_reason:  # the 负责人 line of a move into or out of the 公海 says why
             moved = t(f"pool_reason.{entry.pool_reason}")
             actions["owner_id"] = t("history.pool_note", reason=moved, note=entry.pool_note) if entry.pool_note \
@@ -104,7 +111,7 @@ def _file_lines(entry: Entry, base: Base) -> list[dict[str, str]]:
             else t("attachments.title")
     name = values.get("file_name")
     removed = entry.action == "delete"
-    return [{t("history.time"): entry.at, t("history.who"): entry.user or "—",
+    return [{t("history.time"): entry.at, t("history.who"): who_did(entry),
              t("history.action"): t(f"history.{entry.action}"), t("history.table"): record,
              t("history.column"): field,
              t("history.before"): (name if removed else "—") if name else t("history.purged"),

@@ -516,9 +516,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "form.links": "表单链接",
         "form.links_help": "把下面的链接发给展会或官网的同事（需登录）；通过它提交的客户会自动记上来源渠道。",
         "public_form.section": "公开表单（无需登录）",
+        "history.by_form": "公开表单“{title}”",
+        "filter_bar.picked_group": "只显示视图在“列与分组”中选中的“{column}”分组（在表格页可更改或清除）。",
+        "public_form.unusable": "这个表单现在无法提交：{reason}",
         "public_form.section_help": "发布一个任何人都能填写的表单，例如放在官网上的“官网咨询”，"
                                     "或展会上让访客用手机扫码填写的“展会登记”。访客看不到系统里的任何数据；提交的记录按表格的规则校验，并记入修改记录"
-                                    "（记在发布人名下）。与已有客户完全重复的提交不会新建客户，而是留在下面的“重复提交”里，"
+                                    "（记为该公开表单）。与已有客户完全重复的提交不会新建客户，而是留在下面的“重复提交”里，"
                                     "由您跟进。",
         "public_form.table": "添加到",
         "public_form.title_label": "表单名称（访客看到的标题）",
@@ -1413,10 +1416,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "form.links_help": "Send these links to colleagues at a trade show or on the website (they sign in); "
                            "customers added through them get the source filled in.",
         "public_form.section": "Public forms (no sign-in)",
+        "history.by_form": "public form \u201c{title}\u201d",
+        "filter_bar.picked_group": "Only the group of \u201c{column}\u201d the view picked under Columns and grouping "
+                                   "(change or clear it on the grid's page).",
+        "public_form.unusable": "This form cannot take answers now: {reason}",
         "public_form.section_help": (
             "Publish a form anyone can fill in: a website enquiry form, or a trade-show sign-up visitors open on "
             "their phones. Visitors see nothing of your data; what they submit is checked like the grid and recorded "
-            "in the history (under the member who published the form). A submission that exactly duplicates an "
+            "in the history (as the form's). A submission that exactly duplicates an "
             "existing customer adds nothing and waits under Duplicate submissions below for you."),
         "public_form.table": "Adds to",
         "public_form.title_label": "Form title (what visitors see)",

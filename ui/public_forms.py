@@ -102,11 +102,13 @@ def _column_label(table: Table, name: str) -> str:
 
 
 def _answer_text(table: Table, name: str, value) -> str:
+    """What a visitor typed, as a person reads it (tags and options by their labels)."""
     if not table.has_column(name):
         return str(value)
     kind = table.column(name).type
-    if isinstance(kind, MultiChoice) and isinstance(value, str):
-        return t("app.separator").join(kind.label(code, lang()) for code in MultiChoice.codes(value))
+    if isinstance(kind, MultiChoice):
+        codes = value if isinstance(value, list) else [part for part in str(value).split(",") if part]
+        return t("app.separator").join(kind.label(str(code), lang()) for code in codes)
     if isinstance(kind, Choice):
         return kind.label(value, lang())
     return str(value)
@@ -126,6 +128,8 @@ def _listed(form: PublicForm, actor: Actor, users: dict[int, str]) -> None:
                                added=counts.get("added", 0), duplicates=counts.get("duplicate", 0),
                                who=users.get(form.created_by, "—"), at=form.created_at[:16])))
         st.code(site() + form.path, language=None)
+        if form.active and (problem := public_forms.unusable(form, base)) is not None:
+            st.warning(t("public_form.unusable", reason=describe(problem)[0]))
         st.button(t("public_form.stop" if form.active else "public_form.start"), on_click=_switch, args=(form,),
                   key=f"{_KEY}.switch.{form.id}")
         if duplicates and table is not None:

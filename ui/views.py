@@ -30,6 +30,7 @@ from ui.filters import clear
 from ui.i18n import t
 from ui.layout import defaults_key
 from ui.messages import describe, flash
+from ui.schema import current_base
 from ui.session import acting
 
 #: Controls under the prefix that are not part of a view (page number, buttons).
@@ -133,7 +134,13 @@ _GRID_PAGES = {"customers": "pages/customers.py", "follow_ups": "pages/follow_up
 
 def _elsewhere(table: str, view_id: int, shown_as: str) -> None:
     """Links that open the view ``view_id`` in its other forms (the grid, the board, the calendar)."""
-    places = [place for place in _SHOWN_AS if place != shown_as]
+    from ui import calendar, kanban  # here: they draw records, the bar only links to them
+
+    shown = current_base().table(table)
+    usable = {"grid": True, "kanban": bool(kanban.groupable(shown)), "calendar": bool(calendar.dated(shown))}
+    places = [place for place in _SHOWN_AS if place != shown_as and usable[place]]  # never a page that would stop
+    if not places:
+        return
     for place, cell in zip(places, st.columns(len(places) + 2)[:len(places)], strict=True):
         page, words, icon = _SHOWN_AS[place]
         params = {"view": str(view_id)}
@@ -159,8 +166,9 @@ def bar(table: str, prefix: str, actor: Actor, *, shown_as: str = "grid") -> Non
                 _load(prefix, found.id, found.state)
                 _prefill(prefix, actor, found)
                 st.session_state[f"views.{prefix}.select"] = found.id
-            else:
+            else:  # said once: the address forgets it
                 st.warning(t("views.not_found"))
+                st.query_params.pop("view", None)
         st.session_state.setdefault(_loaded_key(prefix), NONE)
     names = {NONE: t("views.all")} | {v.id: (f"{v.name}（{t('views.shared')}）" if v.shared else v.name)
                                       for v in available}

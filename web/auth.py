@@ -16,6 +16,7 @@ a message) is HTML-escaped.
 from __future__ import annotations
 
 import html
+import re
 from urllib.parse import quote as url_quote
 from urllib.parse import urlparse
 
@@ -30,8 +31,10 @@ from db.connection import base_path, opened
 from db.demo import DEMO_PASSWORD, DEMO_USERS
 
 COOKIE = accounts.SESSION_COOKIE
-#: Paths the gate lets through without a session: our own routes (login, public forms) and Streamlit's machinery.
-OPEN_PREFIXES = ("/auth/", "/f/", "/_stcore/", "/static/", "/media/", "/component/", "/app/static/", "/favicon")
+#: A public form's own page (``web/public_forms.py``), open without a session: exactly ``/f/<token>``.
+PUBLIC_FORM_PATH = re.compile(r"/f/[A-Za-z0-9_-]+")
+#: Paths the gate lets through without a session: our own routes and Streamlit's machinery.
+OPEN_PREFIXES = ("/auth/", "/_stcore/", "/static/", "/media/", "/component/", "/app/static/", "/favicon")
 
 TEXT = {
     "zh": {
@@ -274,7 +277,9 @@ class LoginGate:
         self.app = app
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and not scope["path"].startswith(OPEN_PREFIXES):
+        path = scope.get("path", "")
+        if scope["type"] == "http" and scope["method"] == "GET" and not path.startswith(OPEN_PREFIXES) \
+                and not PUBLIC_FORM_PATH.fullmatch(path):
             request = Request(scope)
             if "text/html" in request.headers.get("accept", ""):
                 target = await run_in_threadpool(_where_to, request.cookies.get(COOKIE), request)

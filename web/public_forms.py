@@ -13,6 +13,7 @@ scripts, and the page cannot be framed.
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
@@ -35,6 +36,10 @@ from web.auth import language, page, same_origin
 
 #: The most a post may carry; a form's answers are a few kilobytes.
 MAX_BODY = 64 * 1024
+#: The most fields a post may name (a form asks a few dozen at most).
+MAX_FIELDS = 500
+#: Proxies whose X-Forwarded-For is believed (``127.0.0.1`` when a proxy on this machine serves Genjin).
+TRUSTED_PROXIES_ENV = "GENJIN_TRUSTED_PROXIES"
 #: The field people cannot see and bots fill in.
 TRAP = "homepage"
 _POLICY = ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
@@ -77,7 +82,7 @@ def _input(column: Column, value: Any, lang: str) -> str:
             f'<option value="{html.escape(code)}"{" selected" if code == value else ""}>{html.escape(label)}</option>'
             for code, label in options) + "</select>")
     if isinstance(kind, Checkbox):
-        ticked = value == "1" if value is not None else bool(column.default)
+        ticked = value == "1" if value is not None else bool(column.default)  # after a refusal: as the visitor left it
         return f'<input id="{name}" name="{name}" type="checkbox" value="1"{" checked" if ticked else ""}>'
     if isinstance(kind, LongText):
         return f'<textarea id="{name}" name="{name}"{required}>{text}</textarea>'
@@ -139,34 +144,41 @@ def _answers(table: Table, form: PublicForm, fields: Mapping[str, list[str]]) ->
         values = fields.get(column.name, [])
         if isinstance(column.type, MultiChoice):
             answers[column.name] = values
-        elif isinstance(column.type, Checkbox):
-            answers[column.name] = "1" if "1" in values else ""
+        elif isinstance(column.type, Checkbox):  # unticked is a no, not "left empty" (which takes the default)
+            answers[column.name] = "1" if "1" in values else "0"
         else:
             answers[column.name] = values[0] if values else ""
     return answers
 
 
 def client_address(request: Request) -> str:
-    """Who posts, for the limits: the first address a proxy names, else the connection's."""
-    forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
-    return forwarded or (request.client.host if request.client else "")
+    """Who posts, for the limits: the connection's address — or, when it is a proxy named in
+    ``GENJIN_TRUSTED_PROXIES`` (comma-separated addresses), the address that proxy added last to
+    ``X-Forwarded-For`` (what a client sends itself there is never believed)."""
+    address = request.client.host if request.client else ""
+    trusted = {a.strip() for a in os.environ.get(TRUSTED_PROXIES_ENV, "").split(",") if a.strip()}
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",") if a.strip()]
+    return forwarded[-1] if address in trusted and forwarded else address
 
 
 async def public_form(request: Request) -> Response:
-    """GET: the form at ``/f/<token>``. POST: add the visitor's record, or show what to fix."""
+    """GET (and HEAD): the form at ``/f/<token>``. POST: add the visitor's record, or show what to fix."""
     token = request.path_params["token"]
     loaded = await run_in_threadpool(_load, token)
     if loaded is None:
         return _message_page(request, "public_form.closed_title", "public_form.closed", 404)
     form, table = loaded
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _form_page(request, form, table)
     if not same_origin(request):
         return _message_page(request, "public_form.closed_title", "public_form.forbidden", 403)
     body = await _read_body(request)
     if body is None:
         return _message_page(request, "public_form.closed_title", "public_form.too_large", 413)
-    fields = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=500)
+    try:
+        fields = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError:  # more fields than any form has
+        return _message_page(request, "public_form.closed_title", "public_form.too_large", 413)
     if any(value.strip() for value in fields.get(TRAP, [])):  # a bot: thanked, nothing written
         return _message_page(request, "public_form.thanks_title", "public_form.thanks", 200, again=form.path)
     answers = _answers(table, form, fields)
