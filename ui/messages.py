@@ -31,9 +31,11 @@ def flash(kind: str, text: str) -> None:
 
 
 def show_flashes() -> None:
-    """Show and forget the queued messages."""
-    for kind, text in st.session_state.pop(_FLASHES, []):
-        getattr(st, kind)(text)
+    """Show and forget the queued messages — in one container that is drawn with or without them, so what follows
+    keeps its place on the page: a panel left open (字段, 筛选与排序) stays open when a message comes or goes."""
+    with st.container():
+        for kind, text in st.session_state.pop(_FLASHES, []):
+            getattr(st, kind)(text)
 
 
 def row_text(row: object) -> str:
