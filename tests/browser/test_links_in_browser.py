@@ -8,7 +8,7 @@ import json
 from db import fields, tables
 from db.changes import ChangeSet, NewRow, apply
 from db.connection import opened
-from tests.browser.test_in_browser import eventually, grids, move_to_column, open_app, selected_cell, settle
+from tests.browser.test_in_browser import NAME_X, eventually, grids, move_to_column, open_app, selected_cell, settle
 from tests.conftest import ADMIN
 
 
@@ -21,8 +21,9 @@ def test_several_customers_are_picked_by_name_in_one_cell_and_shown_by_name(page
         picked = db.execute("SELECT id, name FROM customers ORDER BY name LIMIT 2").fetchall()
     open_app(page, url, f"/tables?table={table}")
     grid = grids(page).first
+    grid.scroll_into_view_if_needed()  # below the fold now that 查找链接记录 stands above it
     box = grid.bounding_box()
-    page.mouse.click(box["x"] + 60, box["y"] + 35 + 17)  # the 名称 cell of the first row
+    page.mouse.click(box["x"] + NAME_X, box["y"] + 35 + 17)  # the 名称 cell of the first row (right of 详情)
     eventually(lambda: selected_cell(grid) is not None)
     move_to_column(page, grid, "涉及客户")
     page.keyboard.press("Enter")
@@ -42,8 +43,9 @@ def test_several_customers_are_picked_by_name_in_one_cell_and_shown_by_name(page
     open_app(page, url, f"/tables?table={table}")
     assert page.get_by_text("有不符合字段类型的值").count() == 0
     grid = grids(page).first
+    grid.scroll_into_view_if_needed()  # below the fold now that 查找链接记录 stands above it
     box = grid.bounding_box()
-    page.mouse.click(box["x"] + 60, box["y"] + 35 + 17)
+    page.mouse.click(box["x"] + NAME_X, box["y"] + 35 + 17)
     eventually(lambda: selected_cell(grid) is not None)
     move_to_column(page, grid, "涉及客户")
     page.keyboard.press("Enter")  # the cell's editor names what it holds (the canvas draws the same)
