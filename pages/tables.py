@@ -9,8 +9,8 @@ import streamlit as st
 from db import tables
 from db.access import AccessDenied
 from db.connection import base_path, opened
-from db.fields import FieldError, is_added_table
-from schema.templates import TEMPLATES, template
+from db.fields import FieldError, is_added_table, load_base
+from schema.templates import TEMPLATES
 from ui import attachments, downloads, fields, filter_bar, grid, layout, links, paging, quick_chart, views
 from ui.detail import show_record
 from ui.entry import through_app
@@ -25,17 +25,16 @@ from ui.text import md_escape
 def _create() -> None:
     state = st.session_state
     label, code = state.get("tables.new_label", ""), state.get("tables.template") or None
-    if not label.strip() and code:  # the name shown greyed out in the box is the one the table takes
-        label = template(code).label.get(lang())
-    try:
+    try:  # left empty with a template: the template's name (the one shown greyed out in the box)
         with opened(base_path()) as db:
             name = tables.create_table(db, acting(), label, template_code=code)
+            label = load_base(db).table(name).label.get(lang())
     except (FieldError, AccessDenied) as refused:
         flash("error", describe(refused)[0])
         return
     state["tables.pick"] = name
     state["tables.new_label"] = ""
-    flash("success", md_escape(t("tables.created", label=label.strip())))
+    flash("success", md_escape(t("tables.created", label=label)))
 
 
 def _what_templates_give() -> str:

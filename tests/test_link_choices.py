@@ -128,7 +128,10 @@ def test_a_customer_beyond_the_first_200_is_found_by_name_and_linked(base, contr
 
     app.text_input(key=search).input("青岛鼎盛餐饮").run()
 
-    assert offered(app, grid, column, contracts["table"]) == [FAR]
+    if place == "form":  # a form keeps offering what it offered before (a pick is sent only with 提交), after
+        assert offered(app, grid, column, contracts["table"])[0] == FAR  # what was found
+    else:
+        assert offered(app, grid, column, contracts["table"]) == [FAR]
     far = contracts["ids"][FAR]
     if place == "form":
         app.text_input(key=f"form.{contracts['table']}.title").input("鼎盛餐饮年度合同")
@@ -153,8 +156,13 @@ def test_a_salespersons_search_offers_only_the_customers_she_may_see(base, contr
     with opened(base) as db:
         hers = [r[0] for r in db.execute("SELECT name FROM customers WHERE name LIKE '%鼎盛%' AND "
                                          "(owner_id = ? OR owner_id IS NULL) ORDER BY name, id", [LINA.user_id])]
+        visible = {r[0] for r in db.execute("SELECT name FROM customers WHERE owner_id = ? OR owner_id IS NULL",
+                                            [LINA.user_id])}
     assert FAR not in hers and HERS in hers
-    assert sorted(offered(app, grid, column, contracts["table"])) == sorted(hers)
+    if place == "form":  # what it offered before too (see above), all hers
+        assert set(hers) <= set(offered(app, grid, column, contracts["table"])) <= visible
+    else:
+        assert sorted(offered(app, grid, column, contracts["table"])) == sorted(hers)
 
 
 @pytest.mark.parametrize("username", ["admin", "lina"])

@@ -58,9 +58,25 @@ def link_choices(table: Table, fixed: Mapping[str, Any], actor: Actor, contains:
     picked already plus at most ``links.CHOICES`` others whose name contains ``contains`` (the 查找链接记录
     box), so that typing reaches any record."""
     asked = [c for c in fields_of(table, fixed) if isinstance(c.type, Link)]
-    picked = {c.name: _picked(st.session_state.get(_key(table, c))) for c in asked}
+    state = st.session_state
+    # A pick inside the form reaches the session only on 提交: what was offered before stays offered, so a pick
+    # made before the search changed is still among the options when the form is submitted.
+    earlier = {c.name: state.get(_offered_key(table, c), []) for c in asked}
+    keep = {c.name: [*_picked(state.get(_key(table, c))), *earlier[c.name]] for c in asked}
     with opened(base_path()) as db:
-        return links.choices(db, table, [], actor, contains=contains, keep=picked, active_only=True, columns=asked)
+        offered = links.choices(db, table, [], actor, contains=contains, keep=keep, active_only=True, columns=asked)
+    for column in asked:
+        ids = list(dict.fromkeys([*earlier[column.name], *offered.labels.get(column.name, {})]))
+        state[_offered_key(table, column)] = ids[-MAX_REMEMBERED:]
+    return offered
+
+
+#: Ids a form's link field remembers having offered (a few searches' worth).
+MAX_REMEMBERED = 2000
+
+
+def _offered_key(table: Table, column: Column) -> str:
+    return f"form.{table.name}.offered.{column.name}"
 
 
 def _key(table: Table, column: Column) -> str:
@@ -126,6 +142,7 @@ def _submit(table: Table, fixed: Mapping[str, Any], asked: list[str], allow_simi
         return
     for name in asked:  # ready for the next visitor
         state.pop(f"form.{table.name}.{name}", None)
+        state.pop(f"form.{table.name}.offered.{name}", None)
     flash("success", md_escape(t("form.done", name=added)))
 
 

@@ -183,17 +183,23 @@ def _on_change(grid: Grid, key: str, rows: list[dict[str, Any]]) -> None:
     versions = [int(row["version"]) for row in rows]
     names = [str(row.get(grid.table.label_column) or "") for row in rows]
     changes, opened_ids = changes_from_editor(grid, st.session_state[key], ids, versions, names)
-    if opened_ids and grid.open_param:
-        st.query_params.update({**grid.open_with, grid.open_param: str(opened_ids[-1])})
-    if changes.deletes:
+    if changes.deletes:  # nothing opens while a deletion waits for its confirmation
         gone = [names[ids.index(d.row_id)] for d in changes.deletes]
         st.session_state[_state(grid, "pending")] = (key, rows, changes, gone)
         return
     if changes.is_empty():
         if opened_ids:
+            _open(grid, opened_ids[-1])
             reload(grid)  # untick the box
         return
-    save(grid, changes, key, rows)
+    if save(grid, changes, key, rows) and opened_ids:  # edits typed first are saved first; refused, they stay held
+        _open(grid, opened_ids[-1])
+
+
+def _open(grid: Grid, row_id: int) -> None:
+    """Show the record ``row_id`` (the 详情 box): its address, read by the page on the rerun."""
+    if grid.open_param:
+        st.query_params.update({**grid.open_with, grid.open_param: str(row_id)})
 
 
 def _confirm_delete(grid: Grid) -> None:

@@ -8,7 +8,17 @@ import json
 from db import fields, tables
 from db.changes import ChangeSet, NewRow, apply
 from db.connection import opened
-from tests.browser.test_in_browser import NAME_X, eventually, grids, move_to_column, open_app, selected_cell, settle
+from db.fields import load_base
+from tests.browser.test_in_browser import (
+    IDLE,
+    NAME_X,
+    eventually,
+    grids,
+    move_to_column,
+    open_app,
+    selected_cell,
+    settle,
+)
 from tests.conftest import ADMIN
 
 
@@ -53,3 +63,31 @@ def test_several_customers_are_picked_by_name_in_one_cell_and_shown_by_name(page
     editor.wait_for(timeout=5_000)
     assert all(name in editor.inner_text() for _, name in picked), editor.inner_text()
     page.keyboard.press("Escape")
+
+
+def test_a_customer_picked_in_a_form_stays_picked_when_the_search_changes_before_submitting(page, server):
+    url, base = server
+    with opened(base) as db:
+        table = tables.create_table(db, ADMIN, "合同（表单）", template_code="contracts")
+        link = next(c.name for c in load_base(db).table(table).columns if c.label.zh == "客户")
+        names = [r[0] for r in db.execute("SELECT name FROM customers ORDER BY name, id")]
+    far, other = names[-1], names[0]  # the last by name is not among the first 200 offered
+    page.goto(url + f"/form?table={table}")
+    page.wait_for_selector(IDLE, timeout=60_000)
+    search = page.get_by_role("textbox", name="查找链接记录")
+    search.fill(far)
+    search.press("Enter")
+    settle(page)
+    page.get_by_role("textbox", name="名称").fill("远方的合同")
+    select = page.locator("[data-testid='stSelectbox']").filter(has_text="客户").first
+    select.click()
+    page.get_by_role("option", name=far, exact=True).click()
+    search.fill(other)  # looking for someone else before submitting
+    search.press("Enter")
+    settle(page)
+    page.get_by_role("button", name="提交").click()
+    settle(page)
+    page.get_by_text("已提交：远方的合同").wait_for(timeout=30_000)
+    with opened(base) as db:
+        stored = db.execute(f'SELECT "{link}" FROM "{table}" WHERE title = ?', ["远方的合同"]).fetchone()[0]
+        assert db.execute("SELECT name FROM customers WHERE id = ?", [stored]).fetchone()[0] == far
