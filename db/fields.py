@@ -30,7 +30,16 @@ from db.sql import quote
 from db.tiers import tier_cuts
 from schema.crm import CRM
 from schema.fields import AGGREGATES, DEFAULT_NUMBER_FORMAT, KIND_CODES, FieldSpec, kind, with_fields
-from schema.formula import FormulaError, formula_column, parse, references, result_of, rewrite
+from schema.formula import (
+    FormulaError,
+    formula_column,
+    label_reference,
+    parse,
+    reference_label,
+    references,
+    result_of,
+    rewrite,
+)
 from schema.labels import Label
 from schema.model import Base, Column, Table, UnknownColumn
 from schema.rules import with_rules, with_tier_cuts
@@ -417,7 +426,7 @@ def checked_formula(table: Table, name: str, text: str, base: Base | None = None
         for reference in references(node):
             column = formula_column(table, reference)
             if column is None:
-                raise FieldError("formula.unknown_field", label=reference)
+                raise FieldError("formula.unknown_field", label=reference_label(reference) or reference)
             names[reference] = column.name
         expression = rewrite(text, lambda reference: "#" + names[reference])
     except FormulaError as error:
@@ -489,10 +498,11 @@ def _label_of(base: Base, table: Table, node: tuple[str, str]) -> str:
 
 
 def formula_text(table: Table, expression: str, lang: str = "zh") -> str:
-    """A stored expression as a person writes it: references by label in ``lang``."""
+    """A stored expression as a person writes it: references by label in ``lang`` (braces, backslashes and
+    a leading ``#`` in a label escaped, so that the text parses back to the same formula)."""
     def label(reference: str) -> str:
         column = formula_column(table, reference)
-        return column.label.get(lang) if column else reference
+        return label_reference(column.label.get(lang)) if column else reference
     try:
         return rewrite(expression, label)
     except FormulaError:

@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import strategies as st
 
 from db.access import Actor
 from db.accounts import hash_password
@@ -32,6 +33,19 @@ _ADMIN_HASH = hash_password(ADMIN_PASSWORD)
 #: What a customer moved to 成交 must hold (成交金额, 成交日期, 成交关键因素), and one moved to 输单 (流失原因).
 WON = {"won_amount": 120000, "won_on": "2026-11-20", "win_factors": ["fit"]}
 LOST = {"loss_reason": "price"}
+
+
+#: What labels and formulas treat specially: braces, backslashes, #, quotes of both widths, brackets, SQL's
+#: ``;--``, operators, control characters (kept) and whitespace ones (collapsed), CJK and emoji.
+_FRAGMENTS = ("{", "}", "\\", "#", '"', "'", "“", "”", "(", ")", "[", "]", "【", "】", ";--", "; DROP TABLE customers",
+              "=", "&", "*", "/", "+", "-", ",", " ", "\t", "\n", "\x00", "\x07", "\x1b", "\x1f", "\u200b",
+              "\u202e", "预算", "万元", "客户", "渠道", "🚀", "👍🏻", "A", "z", "1")
+#: Field, table and option labels as people might type them: any text, and text made of those fragments;
+#: spaces collapsed and cut to 60 characters as a label is kept (hypothesis strategy).
+LABELS = st.one_of(
+    st.text(min_size=1, max_size=60),
+    st.lists(st.sampled_from(_FRAGMENTS), min_size=1, max_size=12).map("".join),
+).map(lambda text: " ".join(text.split())[:60].strip()).filter(bool)
 
 
 def add_admin(path: Path) -> None:

@@ -400,7 +400,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "fields.formula": "公式",
         "fields.formula_help": "用 {{字段名称}} 引用本表字段；+ - * /、& 连接文本、比较 = != < > <= >=、AND/OR/NOT；"
                                "函数 IF、AND、OR、NOT、CONCAT、LEFT、RIGHT、LEN、ROUND、ABS、TODAY、DAYS_BETWEEN、"
-                               "DATE_ADD。例：IF({{跟进次数}} = 0, \"未跟进\", {{联系人}})",
+                               "DATE_ADD。例：IF({{跟进次数}} = 0, \"未跟进\", {{联系人}})。字段名称里的 {{、}}、\\ "
+                               "和开头的 # 前面加 \\：`{{预算\\{{万元\\}}}}`",
         "field.not_formula": "这不是公式字段。",
         "formula.empty": "请填写公式。",
         "formula.too_long": "公式太长了（最多 {limit} 个字符）。",
@@ -1223,7 +1224,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "fields.formula_help": "Refer to this table's fields as {{Field name}}; + - * /, & joins text, "
                                "comparisons = != < > <= >=, AND/OR/NOT; functions IF, AND, OR, NOT, CONCAT, LEFT, "
                                "RIGHT, LEN, ROUND, ABS, TODAY, DAYS_BETWEEN, DATE_ADD. "
-                               "E.g. IF({{Follow-ups}} = 0, \"none\", {{Contact}})",
+                               "E.g. IF({{Follow-ups}} = 0, \"none\", {{Contact}}). Put a \\ before {{, }} or \\ "
+                               "in a field's name, and before a # it starts with: `{{Budget \\{{k\\}}}}`",
         "field.not_formula": "This is not a formula field.",
         "formula.empty": "Write the formula.",
         "formula.too_long": "The formula is too long (at most {limit} characters).",
