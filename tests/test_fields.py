@@ -3,6 +3,8 @@ built-in columns can be relabelled and hidden, deleted fields come back with the
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -10,12 +12,13 @@ from hypothesis import strategies as st
 from db import fields
 from db.access import AccessDenied, Actor
 from db.changes import ChangeSet, NewRow, RowDelete, RowEdit, apply
+from db.charts import ChartSpec, chart_groups
 from db.errors import InvalidChanges
 from db.fields import FieldError, load_base
 from db.queries import Filter, Query, fetch_page, get_row
 from db.undo import UndoRefused, last_change, trash, undo
 from schema.fields import KINDS
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, insert
 
 SALES = Actor(2, "sales")
 
@@ -247,3 +250,111 @@ def test_renaming_in_english_leaves_the_chinese_label_and_help_alone(db):
     column = load_base(db).table("customers").column("number")
     assert (column.label.zh, column.label.en) == ("客户编号", "Customer ID")
     assert (column.help.zh, column.help.en) == ("自动生成", "Automatic")
+
+
+def option_labels(db, table: str, column: str, lang: str = "zh") -> list[str]:
+    return [o.label.get(lang) for o in load_base(db).table(table).column(column).type.options]
+
+
+def code_of(db, table: str, column: str, label: str) -> str:
+    return next(o.code for o in load_base(db).table(table).column(column).type.options if o.label.zh == label)
+
+
+#: Built-in selects an administrator extends: (table, column, the new option, a cell typed with it).
+BUILT_IN_SELECTS = [
+    ("customers", "source", "抖音", "抖音"),
+    ("customers", "industry", "新能源", "新能源"),
+    ("customers", "tags", "直播客户", "意向强烈、直播客户"),
+    ("follow_ups", "method", "到店", "到店"),
+]
+
+
+@pytest.mark.parametrize(("table", "column", "added", "typed"), BUILT_IN_SELECTS)
+def test_an_option_added_to_a_built_in_select_is_saved_filtered_and_charted_like_the_others(
+        db, make_customer, table, column, added, typed):
+    fields.update_field(db, ADMIN, table, column, options=[*option_labels(db, table, column), added])
+    code = code_of(db, table, column, added)
+    customer = make_customer()
+    row = {"customer_id": customer, "time": "2026-11-20 10:00"} if table == "follow_ups" else {"name": "抖音直播间"}
+    inserted = apply(db, ChangeSet(table, inserts=(NewRow({**row, column: typed}),)), actor=ADMIN).inserted[0]
+    if table == "follow_ups":
+        insert(db, table, customer_id=customer, method="phone")
+    else:
+        apply(db, ChangeSet(table, edits=(RowEdit(customer, 1, {column: typed}),)), actor=ADMIN)  # the grid's edit
+    stored = db[table].get(inserted)[column]
+    assert code in (json.loads(stored) if column == "tags" else [stored])
+    op = "any_tag" if column == "tags" else "in"
+    found = fetch_page(db, Query(table, filters=(Filter(column, op, (code,)),)), actor=ADMIN)
+    assert sorted(r["id"] for r in found) == sorted({inserted, customer} if table == "customers" else {inserted})
+    charted = {x: v for x, _, v in chart_groups(db, ChartSpec(table, column), actor=ADMIN)}
+    assert charted[code] == len(found)
+    assert load_base(db).table(table).column(column).type.label(code, "zh") == added
+
+
+def test_an_option_added_to_the_follow_up_methods_is_what_a_customers_latest_method_shows(db, make_customer):
+    fields.update_field(db, ADMIN, "follow_ups", "method", options=[*option_labels(db, "follow_ups", "method"), "到店"])
+    customer = make_customer()
+    insert(db, "follow_ups", customer_id=customer, time="2026-11-21 09:00", method="到店")
+    customers = load_base(db).table("customers")
+    shown = customers.column("last_method").type.result.label(get_row(db, "customers", customer, actor=ADMIN)
+                                                               ["last_method"], "zh")
+    assert shown == "到店"
+
+
+def test_a_built_in_options_label_renamed_is_what_its_cells_show_and_their_code_stays(db, make_customer):
+    expo = make_customer(source="展会")
+    renamed = ["线下展会" if label == "展会" else label for label in option_labels(db, "customers", "source")]
+    fields.update_field(db, ADMIN, "customers", "source", options=renamed)
+    source = load_base(db).table("customers").column("source").type
+    assert db["customers"].get(expo)["source"] == "expo"
+    assert (source.label("expo", "zh"), source.label("expo", "en")) == ("线下展会", "Trade show")
+    assert option_labels(db, "customers", "source") == renamed
+    other = make_customer(source="线下展会")
+    assert db["customers"].get(other)["source"] == "expo"
+
+
+@pytest.mark.parametrize(("table", "column", "removed", "lang"), [
+    ("customers", "source", "展会", "zh"),
+    ("customers", "stage", "成交", "zh"),
+    ("customers", "stage", "Lost", "en"),
+    ("customers", "grade", "A级", "zh"),
+    ("customers", "tags", "意向强烈", "zh"),
+    ("follow_ups", "method", "回访", "zh"),
+])
+def test_removing_a_built_in_option_is_refused_naming_it_and_writes_nothing(db, table, column, removed, lang):
+    labels = option_labels(db, table, column, lang)
+    before = db.execute("SELECT * FROM fields").fetchall()
+    with pytest.raises(FieldError) as refused:
+        fields.update_field(db, ADMIN, table, column, options=[label for label in labels if label != removed],
+                            lang=lang)
+    assert (refused.value.reason, refused.value.params) == ("field.option_builtin", {"label": removed})
+    assert db.execute("SELECT * FROM fields").fetchall() == before
+
+
+@pytest.mark.parametrize(("column", "reason"), [
+    ("score_grade", "field.options_computed"),     # 评分等级, from the lead score
+    ("tier", "field.options_computed"),            # 客户分层, from the revenue
+    ("urgency_class", "field.options_computed"),
+    ("last_method", "field.options_computed"),     # a rollup of the follow-ups' 跟进方式
+    ("region", "field.no_options"),
+])
+def test_a_computed_select_or_a_field_without_options_takes_no_options(db, column, reason):
+    with pytest.raises(FieldError) as refused:
+        fields.update_field(db, ADMIN, "customers", column, options=["甲", "乙"])
+    assert refused.value.reason == reason
+
+
+def test_options_edited_in_english_change_only_the_english_labels(db, make_customer):
+    chinese = option_labels(db, "customers", "source")
+    english = ["Expo" if label == "Trade show" else label for label in option_labels(db, "customers", "source", "en")]
+    fields.update_field(db, ADMIN, "customers", "source", options=[*english, "Douyin"], lang="en")
+    assert option_labels(db, "customers", "source", "en") == [*english, "Douyin"]
+    assert option_labels(db, "customers", "source") == [*chinese, "Douyin"]  # a new option: one name in both
+    assert make_customer(source="Expo") and make_customer(source="展会")
+
+
+def test_an_option_label_may_not_name_another_option_in_either_language(db):
+    labels = ["Referral" if label == "展会" else label for label in option_labels(db, "customers", "source")]
+    with pytest.raises(FieldError) as refused:
+        fields.update_field(db, ADMIN, "customers", "source", options=labels)  # 转介绍 is Referral in English
+    assert refused.value.reason == "field.option_twice"

@@ -98,11 +98,10 @@ def _save(table: Table, column: Column) -> None:
             number_format = state.get(_key(table, f"{prefix}.format"), "")
             if number_format != column.type.pattern:
                 changes["number_format"] = number_format
-        if kind_of(column) and kind_of(column).has_options:
-            lines = [line for line in state.get(_key(table, f"{prefix}.options"), "").splitlines()
-                     if line.strip()]
-            if lines != [o.label.zh for o in column.type.options]:
-                changes["options"] = lines
+    if _has_options(column):
+        lines = [line for line in state.get(_key(table, f"{prefix}.options"), "").splitlines() if line.strip()]
+        if lines != _option_lines(column):
+            changes["options"] = lines
     if changes:
         _run(lambda db, actor: fields.update_field(db, actor, table.name, column.name, lang=lang(), **changes),
              "fields.saved")
@@ -119,6 +118,17 @@ def _convert(table: Table, column: Column) -> None:
         if result.shortened:
             text += " " + t("fields.shortened", count=result.shortened)
         flash("warning" if result.kept or result.shortened else "success", md_escape(text))
+
+
+def _has_options(column: Column) -> bool:
+    """Whether the panel edits this field's options: a select people type into, added or built-in (a computed
+    one such as 评分等级 has none to edit)."""
+    return isinstance(column.type, Choice) and column.editable
+
+
+def _option_lines(column: Column) -> list[str]:
+    """The options as the box shows them: their labels in the language read now, each language its own."""
+    return [option.label.get(lang()) for option in column.type.options]
 
 
 def _typed(column: Column) -> bool:
@@ -297,12 +307,13 @@ def _edit_form(table: Table) -> None:
         if isinstance(column.type, AutoNumber):
             st.text_input(t("fields.number_format"), value=column.type.pattern, key=_key(table, f"{prefix}.format"),
                           help=t("fields.number_format_help"), max_chars=40)
-        if kind_of(column) and kind_of(column).has_options:
-            st.text_area(t("fields.options"), value="\n".join(o.label.zh for o in column.type.options),
-                         key=_key(table, f"{prefix}.options"), height=90)
         if isinstance(column.type, Formula):
             st.text_input(t("fields.formula"), value=fields.formula_text(table, column.type.expression, lang()),
                           key=_key(table, f"{prefix}.formula"), help=t("fields.formula_help"))
+    if _has_options(column):
+        st.text_area(t("fields.options"), value="\n".join(_option_lines(column)), key=_key(table, f"{prefix}.options"),
+                     height=150 if len(column.type.options) > 4 else 90,
+                     help=t("fields.options_help" if _is_added(column) else "fields.options_builtin_help"))
     save, left, right, delete, _ = st.columns([2, 1, 1, 1, 2])
     save.button(t("fields.save"), on_click=_save, args=(table, column), key=_key(table, f"{prefix}.save"),
                 type="primary")

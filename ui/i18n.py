@@ -366,7 +366,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "field.options_required": "单选和多选字段至少需要一个选项。",
         "field.option_twice": "选项“{label}”重复了。",
         "field.not_found": "没有这个字段（可能已被删除）。",
-        "field.builtin": "内置字段只能修改名称、说明和显示。",
+        "field.builtin": "内置字段只能修改名称、说明、显示和位置（单选、多选还可以编辑选项）。",
+        "field.option_builtin": "“{label}”是内置选项，不能删除（可以改名）。",
+        "field.options_computed": "“{label}”由系统计算，它的选项不能修改。",
         "field.builtin_delete": "内置字段不能删除，可以隐藏。",
         "field.no_options": "这种字段没有选项。",
         "field.label_column": "记录的名称列不能隐藏。",
@@ -394,6 +396,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "fields.restore": "恢复",
         "fields.restored": "已恢复字段“{label}”及其数据。",
         "fields.options": "选项",
+        "fields.options_help": "每行一个，改的是中文名称（英文界面里改英文名称）。改名：直接改这一行，单元格跟着变。",
+        "fields.options_builtin_help": ("每行一个，改的是中文名称（英文界面里改英文名称）。内置选项可以改名、调整顺序，"
+                                        "不能删除；可以添加新选项。"),
         "fields.save": "保存修改",
         "fields.help_text": "说明",
         "fields.hidden": "已隐藏",
@@ -1187,7 +1192,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "field.options_required": "A select field needs at least one option.",
         "field.option_twice": "The option “{label}” is there twice.",
         "field.not_found": "No such field (it may have been deleted).",
-        "field.builtin": "Built-in fields only take a new name, help and visibility.",
+        "field.builtin": "Built-in fields only take a new name, help, visibility and place (and selects, their "
+                         "options).",
+        "field.option_builtin": "“{label}” is a built-in option: it cannot be removed (it can be renamed).",
+        "field.options_computed": "“{label}” is computed by the base: its options cannot be changed.",
         "field.builtin_delete": "Built-in fields cannot be deleted; hide them instead.",
         "field.no_options": "This kind of field has no options.",
         "field.label_column": "The column that names a record cannot be hidden.",
@@ -1217,6 +1225,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "fields.restore": "Restore",
         "fields.restored": "Field “{label}” and its data restored.",
         "fields.options": "Options",
+        "fields.options_help": "One per line, in English (the Chinese view edits the Chinese names). To rename an "
+                               "option, edit its line: cells follow.",
+        "fields.options_builtin_help": "One per line, in English (the Chinese view edits the Chinese names). "
+                                       "Built-in options can be renamed and reordered, not removed; new ones can be "
+                                       "added.",
         "fields.save": "Save changes",
         "fields.help_text": "Help text",
         "fields.hidden": "hidden",
