@@ -656,6 +656,27 @@ def write_settings(db: sqlite_utils.Database, row: int, changes: dict[str, Any],
 def move_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name: str, steps: int, *,
                now: dt.datetime | None = None) -> None:
     """Move a column ``steps`` places (negative: to the left) among the table's columns."""
+    _move(db, actor, table_name, name, lambda others, index: max(0, min(len(others), index + steps)), now)
+
+
+def move_field_after(db: sqlite_utils.Database, actor: Actor, table_name: str, name: str, after: str | None, *,
+                     now: dt.datetime | None = None) -> None:
+    """Move a column to just after column ``after`` (``None``: to the front), in one step however far that is.
+    Raises AccessDenied or FieldError (either column not there)."""
+    def place(others: list[str], index: int) -> int:
+        if after is None:
+            return 0
+        if after == name:
+            return index
+        if after not in others:
+            raise FieldError("field.not_found")
+        return others.index(after) + 1
+
+    _move(db, actor, table_name, name, place, now)
+
+
+def _move(db: sqlite_utils.Database, actor: Actor, table_name: str, name: str, place, now: dt.datetime | None) -> None:
+    """Move column ``name`` to ``place(the other columns in order, its index)``: its index among them."""
     access.require(actor, "manage_schema")
     with write_transaction(db):
         access.resolve(db, actor)
@@ -664,8 +685,8 @@ def move_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name: s
         if name not in names:
             raise FieldError("field.not_found")
         index = names.index(name)
-        target = max(0, min(len(names) - 1, index + steps))
-        names.insert(target, names.pop(index))
+        names.pop(index)
+        names.insert(place(names, index), name)
         for position, moved in enumerate(names):
             write_settings(db, _ensure_row(db, table.name, moved), {"position": float(position)}, actor, now)
 

@@ -465,3 +465,22 @@ def test_an_option_label_may_not_name_another_option_in_either_language(db):
     with pytest.raises(FieldError) as refused:
         fields.update_field(db, ADMIN, "customers", "source", options=labels)  # 转介绍 is Referral in English
     assert refused.value.reason == "field.option_twice"
+
+
+@pytest.mark.parametrize("after", [None, "number", "name", "tags", "last_revisit_at"])
+def test_a_field_moved_to_a_place_lands_at_the_front_or_right_after_the_field_picked_in_one_step(db, after):
+    name = fields.add_field(db, ADMIN, "customers", "合同编号", "text")  # lands after the 54 customer columns
+    others = [c.name for c in load_base(db).table("customers").columns if c.name != name]
+    fields.move_field_after(db, ADMIN, "customers", name, after)
+    names = [c.name for c in load_base(db).table("customers").columns]
+    assert names.index(name) == (0 if after is None else names.index(after) + 1)
+    assert [n for n in names if n != name] == others  # the others keep their order
+
+
+def test_a_field_moved_after_one_that_is_not_there_is_refused_and_nothing_moves(db):
+    name = fields.add_field(db, ADMIN, "customers", "合同编号", "text")
+    before = [c.name for c in load_base(db).table("customers").columns]
+    with pytest.raises(FieldError) as refused:
+        fields.move_field_after(db, ADMIN, "customers", name, "f999")
+    assert refused.value.reason == "field.not_found"
+    assert [c.name for c in load_base(db).table("customers").columns] == before

@@ -199,3 +199,28 @@ def test_a_computed_select_shows_no_options_box(base):
     assert not [a for a in app.text_area if a.key == "fields.customers.score_grade.zh.options"]
     app.selectbox(key="fields.customers.chosen.zh").set_value("stage").run()
     assert app.text_area(key="fields.customers.stage.zh.options").value.splitlines()[-2:] == ["成交", "输单"]
+
+
+@pytest.mark.parametrize(("lang", "place", "button", "message"), [
+    ("zh", "name", "移动", "已把“合同编号”移到“客户名称”之后。"),
+    ("zh", "", "移动", "已把“合同编号”移到最前面。"),
+    ("en", "name", "Move", "“合同编号” moved after “Customer name”."),
+])
+def test_a_new_field_is_moved_to_its_place_in_one_step_from_the_panel(base, lang, place, button, message):
+    from db import fields as db_fields
+    from tests.conftest import ADMIN
+
+    with opened(base) as db:
+        name = db_fields.add_field(db, ADMIN, "customers", "合同编号", "text")
+    app = app_for(base, "admin", lang=lang, page=CUSTOMERS_PAGE)
+    app.run()
+    app.selectbox(key=f"fields.customers.chosen.{lang}").set_value(name).run()
+    assert app.selectbox(key=f"fields.customers.{name}.{lang}.place").value == "last_revisit_at"  # where it is now
+    app.selectbox(key=f"fields.customers.{name}.{lang}.place").set_value(place)
+    click(app, button)
+    assert [s.value.replace("\\", "") for s in app.success] == [message]
+    with opened(base) as db:
+        names = [c.name for c in load_base(db).table("customers").columns]
+    assert names.index(name) == (names.index(place) + 1 if place else 0)
+    columns = grid_columns(app)  # the grid follows: after 客户名称, or before 客户编号 (after the 详情 tick)
+    assert columns[columns.index(name) + (-1 if place else 1)] == (place or "number")

@@ -154,6 +154,18 @@ def _move(table: Table, column: Column, steps: int) -> None:
     _run(lambda db, actor: fields.move_field(db, actor, table.name, column.name, steps))
 
 
+def _move_to(table: Table, column: Column) -> None:
+    """移到…: to the front, or just after the field picked, in one step."""
+    after = st.session_state.get(_key(table, f"{column.name}.{lang()}.place")) or None
+    label = column.label.get(lang())
+    if after is None:
+        _run(lambda db, actor: fields.move_field_after(db, actor, table.name, column.name, None), "fields.moved_front",
+             label=label)
+    elif table.has_column(after):
+        _run(lambda db, actor: fields.move_field_after(db, actor, table.name, column.name, after), "fields.moved",
+             label=label, after=table.column(after).label.get(lang()))
+
+
 def _delete(table: Table, column: Column) -> None:
     _run(lambda db, actor: fields.delete_field(db, actor, table.name, column.name), "fields.deleted",
          label=column.label.get(lang()))
@@ -324,6 +336,7 @@ def _edit_form(table: Table) -> None:
     if _is_added(column):
         delete.button(t("fields.delete"), on_click=_delete, args=(table, column), key=_key(table, f"{prefix}.del"),
                       icon=":material/delete:")
+    _place_form(table, column, prefix)
     made = kind_of(column)
     if made is not None and made.code in CONVERTIBLE_KINDS:
         kinds = {k.code: k.label.get(lang()) for k in KINDS if k.code in CONVERTIBLE_KINDS and k.code != made.code}
@@ -332,6 +345,19 @@ def _edit_form(table: Table) -> None:
                             key=_key(table, f"{prefix}.kind"), help=t("fields.convert_help"))
         convert_cell.button(t("fields.convert"), on_click=_convert, args=(table, column),
                             key=_key(table, f"{prefix}.convert"), icon=":material/swap_horiz:")
+
+
+def _place_form(table: Table, column: Column, prefix: str) -> None:
+    """移到…: pick 最前面 or the field to come after (the one before it now, to start with), then 移动."""
+    names = [c.name for c in table.columns]
+    index = names.index(column.name)
+    places = {"": t("fields.move_front"), **{c.name: t("fields.move_after", label=c.label.get(lang()))
+                                              for c in table.columns if c.name != column.name}}
+    place_cell, move_cell = st.columns([3, 1], vertical_alignment="bottom")
+    place_cell.selectbox(t("fields.move_to"), list(places), index=list(places).index(names[index - 1]) if index else 0,
+                         format_func=places.get, key=_key(table, f"{prefix}.place"))
+    move_cell.button(t("fields.move"), on_click=_move_to, args=(table, column), key=_key(table, f"{prefix}.move"),
+                     icon=":material/low_priority:")
 
 
 def _describe(column: Column) -> str:
