@@ -163,7 +163,7 @@ def options_as_stored(labels: list[str], existing: tuple[Option, ...] = (), lang
     keeps the code: cells holding 金 show 黄金); what is left over gets new
     codes. A kept or renamed option's label in the other language stays,
     unless it was the same text (an option named once): then it follows. No
-    label or code may name two options (typing it would pick either).
+    label, in either language, may name two options (typing it would pick either).
     """
     cleaned = []
     for text in labels:
@@ -191,7 +191,7 @@ def options_as_stored(labels: list[str], existing: tuple[Option, ...] = (), lang
         rows.append([f"o{number}", label, label])
     named: dict[str, str] = {}
     for code, *words in rows:
-        for word in (code, *words):
+        for word in words:
             if named.setdefault(word.casefold(), code) != code:
                 raise FieldError("field.option_twice", label=word)
     return rows

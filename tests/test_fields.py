@@ -262,7 +262,7 @@ def test_a_table_named_with_any_label_reads_it_back_and_the_schema_gains_only_th
 
 def not_a_code(labels: list[str], codes: set[str]) -> bool:
     """Whether none of ``labels`` (as kept) is, ignoring case, one of ``codes`` or a generated code (o1, o2 …):
-    an option label may not name another option."""
+    a cell typed with such a label would be read as the option of that code."""
     return not any(re.fullmatch(r"o[0-9]+", kept_label(label).casefold()) or kept_label(label).casefold() in codes
                    for label in labels)
 
