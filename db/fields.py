@@ -64,6 +64,7 @@ from schema.types import (
     Rollup,
     check_number_format,
     is_empty,
+    option_key,
 )
 
 #: Tables whose fields people may manage (members are the accounts' business).
@@ -168,16 +169,16 @@ def options_as_stored(labels: list[str], existing: tuple[Option, ...] = (), lang
     cleaned = []
     for text in labels:
         label = _label(text)
-        if label.casefold() in {c.casefold() for c in cleaned}:
+        if option_key(label) in {option_key(c) for c in cleaned}:
             raise FieldError("field.option_twice", label=label)
         cleaned.append(label)
-    wanted = {c.casefold() for c in cleaned}
-    kept = {o.label.get(lang).casefold(): o for o in existing}
-    unmatched = [o for o in existing if o.label.get(lang).casefold() not in wanted]
+    wanted = {option_key(c) for c in cleaned}
+    kept = {option_key(o.label.get(lang)): o for o in existing}
+    unmatched = [o for o in existing if option_key(o.label.get(lang)) not in wanted]
     used = {o.code for o in existing}
     rows, number = [], len(existing) + 1
     for label in cleaned:
-        option = kept.get(label.casefold())
+        option = kept.get(option_key(label))
         if option is None and unmatched:
             option = unmatched.pop(0)  # renamed
         if option is not None:
@@ -192,7 +193,7 @@ def options_as_stored(labels: list[str], existing: tuple[Option, ...] = (), lang
     named: dict[str, str] = {}
     for code, *words in rows:
         for word in words:
-            if named.setdefault(word.casefold(), code) != code:
+            if named.setdefault(option_key(word), code) != code:
                 raise FieldError("field.option_twice", label=word)
     return rows
 

@@ -25,6 +25,7 @@ from db.undo import UndoRefused, last_change, trash, undo
 from schema.crm import CUSTOMERS
 from schema.fields import KINDS
 from schema.labels import Label
+from schema.types import option_key
 from tests.conftest import ADMIN, LABELS, insert, kept_label
 
 SALES = Actor(2, "sales")
@@ -261,22 +262,22 @@ def test_a_table_named_with_any_label_reads_it_back_and_the_schema_gains_only_th
 
 
 def not_a_code(labels: list[str], codes: set[str]) -> bool:
-    """Whether none of ``labels`` (as kept) is, ignoring case, one of ``codes`` or a generated code (o1, o2 …):
+    """Whether none of ``labels`` is, as options are compared, one of ``codes`` or a generated code (o1, o2 …):
     a cell typed with such a label would be read as the option of that code."""
-    return not any(re.fullmatch(r"o[0-9]+", kept_label(label).casefold()) or kept_label(label).casefold() in codes
-                   for label in labels)
+    return not any(re.fullmatch(r"o[0-9]+", option_key(label)) or option_key(label) in codes for label in labels)
 
 
 @settings(max_examples=150, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # a fresh copy each
-@given(options=st.lists(LABELS, min_size=1, max_size=8, unique_by=lambda text: kept_label(text).casefold()),
-       renamed=st.lists(LABELS, min_size=8, max_size=8, unique_by=lambda text: kept_label(text).casefold()))
+@given(options=st.lists(LABELS, min_size=1, max_size=8, unique_by=option_key),
+       renamed=st.lists(LABELS, min_size=8, max_size=8, unique_by=option_key))
 def test_options_of_any_labels_read_back_keep_their_codes_when_renamed_and_change_no_schema(
         base_file, tmp_path, options, renamed):
     renamed = renamed[:len(options)]
-    sources = {word.casefold() for o in CUSTOMERS.column("source").type.options for word in (o.code, *astuple(o.label))}
+    sources = {option_key(word) for o in CUSTOMERS.column("source").type.options
+               for word in (o.code, *astuple(o.label))}
     assume(not_a_code(options + renamed, sources))
-    old, new = ({kept_label(label).casefold() for label in labels} for labels in (options, renamed))
+    old, new = ({option_key(label) for label in labels} for labels in (options, renamed))
     assume(not old & new)  # all new labels: each takes, in order, the code of the option in its place
     with opened(fresh_copy(base_file, tmp_path / "options.db")) as db:
         db.execute("PRAGMA synchronous = NORMAL")
@@ -287,8 +288,7 @@ def test_options_of_any_labels_read_back_keep_their_codes_when_renamed_and_chang
         assert option_labels(db, "customers", name) == [kept_label(label) for label in options]
         assert option_labels(db, "customers", "source")[-len(options):] == [kept_label(label) for label in options]
         codes = [o.code for o in load_base(db).table("customers").column(name).type.options]
-        typed = {name: kept_label(options[-1]), "source": kept_label(options[0])}  # as the grid's select offers them
-        customer = insert(db, "customers", name="选项客户", **typed)
+        customer = insert(db, "customers", name="选项客户", **{name: options[-1], "source": options[0]})  # as typed
 
         fields.update_field(db, ADMIN, "customers", name, options=renamed)
         column = load_base(db).table("customers").column(name)
@@ -298,6 +298,17 @@ def test_options_of_any_labels_read_back_keep_their_codes_when_renamed_and_chang
         source = load_base(db).table("customers").column("source").type
         assert source.label(db["customers"].get(customer)["source"], "en") == kept_label(options[0])
         assert master(db) == before
+
+
+@pytest.mark.parametrize(("label", "typed"), [
+    ("！紧急", "！紧急"), ("！紧急", "!紧急"),     # full-width, as a Chinese IME types it, or not
+    ("A  B", "A  B"), ("A  B", "a\tb"), ("0\r0", "0 0"),  # kept with one space; typed with any
+    ("ＶＩＰ", "vip"),
+])
+def test_an_option_is_found_by_its_own_label_however_its_width_spaces_and_case_were_typed(db, make_customer, label,
+                                                                                           typed):
+    name = fields.add_field(db, ADMIN, "customers", "客户类型", "single", options=[label, "普通"])
+    assert db["customers"].get(make_customer(**{name: typed}))[name] == "o1"
 
 
 def test_a_row_deleted_while_a_field_is_in_the_trash_comes_back_with_that_fields_value(db, make_customer):
