@@ -3,8 +3,10 @@
 The ``fields`` table (migration m005) holds one row per field that differs
 from the template: an added column (``kind`` set, a generated name such as
 ``f3`` that is also its SQL column) or a built-in column with a new label,
-help, place or visibility. :func:`load_base` applies them to the CRM template;
-every data function in ``db/`` reads through that base unless given one.
+help, place or visibility, or a built-in select's options (all of them, as
+``[[code, 中文, English], …]``: the template's codes, relabelled, and added
+ones). :func:`load_base` applies them to the CRM template; every data
+function in ``db/`` reads through that base unless given one.
 
 Changing fields is an administrator's right (``manage_schema``). A label is
 any text (Chinese, emoji, quotes, ``;--``): it is stored as a value, never
@@ -30,7 +32,16 @@ from db.sql import quote
 from db.tiers import tier_cuts
 from schema.crm import CRM
 from schema.fields import AGGREGATES, DEFAULT_NUMBER_FORMAT, KIND_CODES, FieldSpec, kind, with_fields
-from schema.formula import FormulaError, formula_column, parse, references, result_of, rewrite
+from schema.formula import (
+    FormulaError,
+    formula_column,
+    label_reference,
+    parse,
+    reference_label,
+    references,
+    result_of,
+    rewrite,
+)
 from schema.labels import Label
 from schema.model import Base, Column, Table, UnknownColumn
 from schema.rules import with_rules, with_tier_cuts
@@ -39,6 +50,7 @@ from schema.types import (
     NOW,
     AutoNumber,
     Checkbox,
+    Choice,
     CreatedOn,
     Date,
     DateTime,
@@ -52,6 +64,7 @@ from schema.types import (
     Rollup,
     check_number_format,
     is_empty,
+    option_key,
 )
 
 #: Tables whose fields people may manage (members are the accounts' business).
@@ -139,36 +152,80 @@ def _check_unique(base: Base, table_name: str, label: str, *, except_name: str |
             raise FieldError("field.label_taken", label=label)
 
 
-def options_as_stored(labels: list[str], existing: tuple[Option, ...] = ()) -> list[list[str]]:
+def options_as_stored(labels: list[str], existing: tuple[Option, ...] = (), lang: str = "zh") -> list[list[str]]:
     """Options as stored: ``[[code, 中文, English], …]``, keeping codes so that cells follow.
 
-    A label that is still there keeps its option (wherever it moved); the
-    new labels take, in order, the codes of the old options that are no
-    longer there (a rename keeps the code: cells holding 金 show 黄金); what
-    is left over gets new codes.
+    ``labels`` are the options' labels in ``lang``. A label that is still
+    there keeps its option (wherever it moved); the new labels take, in
+    order, the codes of the old options that are no longer there (a rename
+    keeps the code: cells holding 金 show 黄金); what is left over gets new
+    codes. A kept or renamed option's label in the other language stays,
+    unless it was the same text (an option named once): then it follows. No
+    label, in either language, may name two options (typing it would pick either).
     """
     cleaned = []
     for text in labels:
         label = clean_label(text)
-        if label.casefold() in {c.casefold() for c in cleaned}:
+        if option_key(label) in {option_key(c) for c in cleaned}:
             raise FieldError("field.option_twice", label=label)
         cleaned.append(label)
-    kept = {o.label.zh.casefold(): o for o in existing}
-    unmatched = [o for o in existing if o.label.zh.casefold() not in {c.casefold() for c in cleaned}]
+    wanted = {option_key(c) for c in cleaned}
+    kept = {option_key(o.label.get(lang)): o for o in existing}
+    unmatched = [o for o in existing if option_key(o.label.get(lang)) not in wanted]
     used = {o.code for o in existing}
     rows, number = [], len(existing) + 1
     for label in cleaned:
-        option = kept.get(label.casefold())
+        option = kept.get(option_key(label))
         if option is None and unmatched:
             option = unmatched.pop(0)  # renamed
         if option is not None:
-            same = option.label.zh == option.label.en
-            rows.append([option.code, label, label if same else option.label.en])
+            zh, en = option.label.zh, option.label.en
+            same = zh == en
+            rows.append([option.code, label if lang != "en" or same else zh, label if lang == "en" or same else en])
             continue
         while f"o{number}" in used:
             number += 1
         used.add(f"o{number}")
         rows.append([f"o{number}", label, label])
+    named: dict[str, str] = {}
+    for code, *words in rows:
+        for word in words:
+            if named.setdefault(option_key(word), code) != code:
+                raise FieldError("field.option_twice", label=word)
+    return rows
+
+
+def _template_codes(table_name: str, name: str) -> set[str]:
+    """The codes of a built-in select's options as the template declares them (code in db/ relies on them)."""
+    if not CRM.has_table(table_name) or not CRM.table(table_name).has_column(name):
+        return set()
+    return {option.code for option in getattr(CRM.table(table_name).column(name).type, "options", ())}
+
+
+def edited_options(table_name: str, column: Column, kind_code: str | None, labels: list[str],
+                   lang: str = "zh") -> list[list[str]]:
+    """The options of select ``column`` once edited to ``labels`` (in ``lang``), as stored.
+
+    An added select takes any list; a built-in one (``kind_code`` is None)
+    may gain options and have any option relabelled, but never loses one of
+    the template's options, whose codes code in db/ relies on (成交 is
+    ``won``). A computed select (评分等级, 客户分层 …) takes none. Raises FieldError.
+    """
+    if kind_code is None:
+        if not isinstance(column.type, Choice) or not column.editable:
+            computed = isinstance(getattr(column.type, "result", None), Choice)
+            raise FieldError("field.options_computed" if computed else "field.no_options",
+                             label=column.label.get(lang))
+    elif not kind(kind_code).has_options:
+        raise FieldError("field.no_options")
+    existing = column.type.options
+    rows = options_as_stored(labels, existing, lang)
+    if not rows:
+        raise FieldError("field.options_required")
+    removed = _template_codes(table_name, column.name) - {code for code, _, _ in rows}
+    for option in existing:
+        if option.code in removed:
+            raise FieldError("field.option_builtin", label=option.label.get(lang))
     return rows
 
 
@@ -414,7 +471,7 @@ def checked_formula(table: Table, name: str, text: str, base: Base | None = None
         for reference in references(node):
             column = formula_column(table, reference)
             if column is None:
-                raise FieldError("formula.unknown_field", label=reference)
+                raise FieldError("formula.unknown_field", label=reference_label(reference) or reference)
             names[reference] = column.name
         expression = rewrite(text, lambda reference: "#" + names[reference])
     except FormulaError as error:
@@ -486,10 +543,11 @@ def _label_of(base: Base, table: Table, node: tuple[str, str]) -> str:
 
 
 def formula_text(table: Table, expression: str, lang: str = "zh") -> str:
-    """A stored expression as a person writes it: references by label in ``lang``."""
+    """A stored expression as a person writes it: references by label in ``lang`` (braces, backslashes and
+    a leading ``#`` in a label escaped, so that the text parses back to the same formula)."""
     def label(reference: str) -> str:
         column = formula_column(table, reference)
-        return column.label.get(lang) if column else reference
+        return label_reference(column.label.get(lang)) if column else reference
     try:
         return rewrite(expression, label)
     except FormulaError:
@@ -510,11 +568,13 @@ def update_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name:
     A new label is the label in ``lang``; the other language's label follows
     when it was the same text (an added field named once), else it is kept.
 
-    Built-in columns take a new label, help and visibility; added fields also
-    requiredness and options. An option whose label is kept keeps its code,
-    so cells holding it follow a rename made by reordering or editing others;
-    a removed option's code stays in its cells, shown as it is. Raises
-    AccessDenied or FieldError.
+    Built-in columns take a new label, help and visibility, and a built-in
+    select new options and new labels for its options (never losing one of
+    the template's: see :func:`edited_options`); added fields also
+    requiredness and options. ``options`` are labels in ``lang``. An option
+    whose label is kept keeps its code, so cells holding it follow a rename
+    made by reordering or editing others; a removed option's code stays in
+    its cells, shown as it is. Raises AccessDenied or FieldError.
     """
     access.require(actor, "manage_schema")
     with write_transaction(db):
@@ -561,20 +621,15 @@ def update_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name:
                 raise FieldError("field.not_autonumber")
             config = json.loads(db.execute("SELECT config FROM fields WHERE id = ?", [row]).fetchone()[0] or "{}")
             changes["config"] = json.dumps({**config, "format": _checked_format(number_format)}, ensure_ascii=False)
-        if required is not None or options is not None:
+        if required is not None:
             if added[0] is None:
                 raise FieldError("field.builtin")
             if required and added[0] in UNTYPED_KINDS:
                 raise FieldError("field.no_required")
-            if required is not None:
-                changes["required"] = int(required)
-            if options is not None:
-                if not kind(added[0]).has_options:
-                    raise FieldError("field.no_options")
-                rows = options_as_stored(options, stored_options(added[1]))
-                if not rows:
-                    raise FieldError("field.options_required")
-                changes["options"] = json.dumps(rows, ensure_ascii=False)
+            changes["required"] = int(required)
+        if options is not None:
+            rows = edited_options(table.name, column, added[0], options, lang)
+            changes["options"] = json.dumps(rows, ensure_ascii=False)
         if changes:
             write_settings(db, row, changes, actor, now)
 
@@ -599,6 +654,27 @@ def write_settings(db: sqlite_utils.Database, row: int, changes: dict[str, Any],
 def move_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name: str, steps: int, *,
                now: dt.datetime | None = None) -> None:
     """Move a column ``steps`` places (negative: to the left) among the table's columns."""
+    _move(db, actor, table_name, name, lambda others, index: max(0, min(len(others), index + steps)), now)
+
+
+def move_field_after(db: sqlite_utils.Database, actor: Actor, table_name: str, name: str, after: str | None, *,
+                     now: dt.datetime | None = None) -> None:
+    """Move a column to just after column ``after`` (``None``: to the front), in one step however far that is.
+    Raises AccessDenied or FieldError (either column not there)."""
+    def place(others: list[str], index: int) -> int:
+        if after is None:
+            return 0
+        if after == name:
+            return index
+        if after not in others:
+            raise FieldError("field.not_found")
+        return others.index(after) + 1
+
+    _move(db, actor, table_name, name, place, now)
+
+
+def _move(db: sqlite_utils.Database, actor: Actor, table_name: str, name: str, place, now: dt.datetime | None) -> None:
+    """Move column ``name`` to ``place(the other columns in order, its index)``: its index among them."""
     access.require(actor, "manage_schema")
     with write_transaction(db):
         access.resolve(db, actor)
@@ -607,8 +683,8 @@ def move_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name: s
         if name not in names:
             raise FieldError("field.not_found")
         index = names.index(name)
-        target = max(0, min(len(names) - 1, index + steps))
-        names.insert(target, names.pop(index))
+        names.pop(index)
+        names.insert(place(names, index), name)
         for position, moved in enumerate(names):
             write_settings(db, _ensure_row(db, table.name, moved), {"position": float(position)}, actor, now)
 

@@ -9,6 +9,7 @@ from ui import worklist as lists
 from ui.entry import through_app
 from ui.i18n import t
 from ui.messages import show_flashes
+from ui.schema import current_base
 from ui.session import signed_in
 
 through_app()
@@ -21,5 +22,6 @@ with opened(base_path()) as db:
     found = worklist(db, actor)
 if found.empty:
     st.success(t("today.all_done"))
+customers = current_base().table("customers")
 for name in SECTIONS:
-    lists.section(found, name)
+    lists.section(found, name, customers)

@@ -3,7 +3,7 @@
 A :class:`FieldSpec` is one row of the base's ``fields`` table, as data: for a
 column people added (``kind`` set), everything about it; for a built-in
 column (``kind`` is ``None``), only what people changed — its label, help,
-visibility, place. :func:`with_fields` turns the template plus the specs into
+visibility, place, and a select's options. :func:`with_fields` turns the template plus the specs into
 the :class:`Base` everything else works from. Internal names of added columns
 are generated (``f1``, ``f2`` …); a label is any text and never reaches SQL.
 """
@@ -152,7 +152,39 @@ def _overridden(column: Column, spec: FieldSpec) -> Column:
         changes["label"] = spec.label
     if spec.help is not None:
         changes["help"] = spec.help
+    if spec.options and isinstance(column.type, Choice) and column.editable:
+        changes["type"] = with_options(column.type, spec.options)
     return replace(column, **changes)
+
+
+def with_options(kind: Choice, kept: tuple[Option, ...]) -> Choice:
+    """A built-in select with the options a base keeps for it: those, in their order and with their labels,
+    then any of the template's they lack (so that no code of the template is ever lost).
+
+    >>> from schema.crm import SOURCES
+    >>> expo = Option("expo", L("线下展会", "Trade show"))
+    >>> [o.label.zh for o in with_options(Choice(SOURCES), (expo, Option("o7", L("抖音", "抖音")))).options]
+    ['线下展会', '抖音', '官网表单', '转介绍', '电话咨询', '线上咨询', '其他']
+    """
+    codes = {option.code for option in kept}
+    return replace(kind, options=(*kept, *(option for option in kind.options if option.code not in codes)))
+
+
+def _following_options(base: Base) -> Base:
+    """``base`` with each rollup that shows a select of the records linking here (最近跟进方式) showing that
+    select's options as the base has them (an option added to 跟进方式 has its label there too)."""
+    def followed(column: Column) -> Column:
+        kind = column.type
+        if not (isinstance(kind, Rollup) and isinstance(kind.result, Choice) and kind.column
+                and base.has_table(kind.table) and base.table(kind.table).has_column(kind.column)):
+            return column
+        source = base.table(kind.table).column(kind.column).type
+        if not isinstance(source, Choice) or source.options == kind.result.options:
+            return column
+        return replace(column, type=replace(kind, result=replace(kind.result, options=source.options)))
+
+    return Base(tables=tuple(replace(table, columns=tuple(followed(c) for c in table.columns))
+                             for table in base.tables))
 
 
 def with_fields(base: Base, specs: Iterable[FieldSpec]) -> Base:
@@ -189,6 +221,8 @@ def with_fields(base: Base, specs: Iterable[FieldSpec]) -> Base:
         columns = tuple(column for _, _, column in sorted(placed, key=lambda item: (item[0], item[1])))
         tables.append(replace(table, columns=columns))
     base = Base(tables=tuple(tables))
+    if any(spec.kind is None and spec.options for spec in specs):
+        base = _following_options(base)
     derived = {(s.table, s.name): s for s in specs if s.kind in ("lookup", "rollup") and not s.deleted}
     if not derived:
         return base

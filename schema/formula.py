@@ -13,7 +13,10 @@ and the functions in :data:`FUNCTIONS`. :func:`parse` gives a tree of
 computed, sorted and filtered in the database like any other.
 
 References are stored by internal name (``{#f3}``, ``{#budget}``) and shown
-by label, so renaming a field never breaks a formula.
+by label, so renaming a field never breaks a formula. Inside ``{…}`` a
+backslash escapes ``{``, ``}``, ``\\`` and ``#`` (``{预算\\{万元\\}}`` names the
+field 预算{万元}; ``{\\#1 渠道}`` a label starting with ``#``, where ``{#…}`` is an
+internal name); :func:`reference_text` writes a label that way.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ _TOKEN = re.compile(r"""
     (?P<space>\s+)
   | (?P<number>\d+(?:\.\d+)?)
   | (?P<text>"[^"]*"|“[^”]*”|'[^']*')
-  | (?P<ref>\{[^{}]+\})
+  | (?P<ref>\{(?:\\[\s\S]|[^{}\\])+\})
   | (?P<word>[A-Za-z_][A-Za-z_0-9]*)
   | (?P<op><=|>=|!=|<>|[-+*/&=<>(),])
 """, re.VERBOSE)
@@ -178,7 +181,7 @@ class _Parser:
         if kind == "text":
             return Node("text", text[1:-1])
         if kind == "ref":
-            return Node("ref", text[1:-1].strip())
+            return Node("ref", _reference(text[1:-1]))
         if kind == "word":
             name = text.upper()
             if name in ("TRUE", "FALSE"):
@@ -225,18 +228,62 @@ def parse(text: str) -> Node:
 
 
 def references(node: Node) -> list[str]:
-    """Every reference in ``node``, in order (as written: labels or ``#name``)."""
+    """Every reference in ``node``, in order: ``#name`` for an internal name, else the label (see
+    :func:`label_reference`)."""
     if node.kind == "ref":
         return [node.value]
     return [found for arg in node.args for found in references(arg)]
 
 
+_ESCAPE = re.compile(r"\\([{}\\#])")
+
+
+def _reference(inside: str) -> str:
+    """The reference ``{inside}`` makes: ``#name`` as it is, else the label with its escapes undone."""
+    inside = inside.strip()
+    if inside.startswith("#"):
+        return inside
+    return label_reference(_ESCAPE.sub(r"\1", inside))
+
+
+def label_reference(label: str) -> str:
+    """The reference naming a field by ``label``, as :func:`references` gives it: the label itself, with a
+    ``\\`` in front when it starts with ``#`` or ``\\`` (so that it is never taken for an internal name).
+
+    >>> label_reference("赢率"), label_reference("#1 渠道")
+    ('赢率', '\\\\#1 渠道')
+    """
+    return "\\" + label if label[:1] in ("#", "\\") else label
+
+
+def reference_label(reference: str) -> str | None:
+    """The label a reference names (``None`` for an internal ``#name``)."""
+    if reference.startswith("#"):
+        return None
+    return reference[1:] if reference.startswith("\\") else reference
+
+
+def written(reference: str) -> str:
+    """A reference as a formula writes it: ``{#name}``, or the label in braces with ``{``, ``}``, ``\\``
+    and a leading ``#`` escaped by a backslash, so that it parses back to the same reference.
+
+    >>> written("预算{万元}"), written(label_reference("#1 渠道")), written("#f3")
+    ('{预算\\\\{万元\\\\}}', '{\\\\#1 渠道}', '{#f3}')
+    """
+    label = reference_label(reference)
+    if label is None:
+        return "{" + reference + "}"
+    text = re.sub(r"([{}\\])", r"\\\1", label)
+    return "{" + ("\\" + text if text.startswith("#") else text) + "}"
+
+
 def rewrite(text: str, replace_ref) -> str:
-    """``text`` with each ``{reference}`` replaced by ``{replace_ref(reference)}`` (strings left alone)."""
+    """``text`` with each reference replaced by ``replace_ref(reference)`` (a reference as
+    :func:`references` gives them), written back with :func:`written`; strings are left alone."""
     parts, position = [], 0
     for kind, token, start in _tokens(text):
         if kind == "ref":
-            parts.append(text[position:start] + "{" + replace_ref(token[1:-1].strip()) + "}")
+            parts.append(text[position:start] + written(replace_ref(_reference(token[1:-1]))))
             position = start + len(token)
     return "".join(parts) + text[position:]
 
@@ -279,8 +326,9 @@ def result_of(node: Node, result_of_ref) -> str:
 
 def formula_column(table: Table, reference: str) -> Column | None:
     """The column a reference names: ``#name`` (as stored) or a label in either language, any case."""
-    if reference.startswith("#"):
+    label = reference_label(reference)
+    if label is None:
         name = reference[1:]
         return table.column(name) if table.has_column(name) else None
-    wanted = reference.casefold()
+    wanted = label.casefold()
     return next((c for c in table.columns if wanted in (c.label.zh.casefold(), c.label.en.casefold())), None)

@@ -195,15 +195,25 @@ def with_rules(base: Base, rules: Rules) -> Base:
             return replace(kind, urgent=rules.urgent_days, soon=rules.soon_days, later=rules.later_days)
         return kind
 
-    return Base(tables=tuple(
-        replace(table, columns=tuple(replace(c, type=ruled(c.type)) for c in table.columns))
-        for table in base.tables))
+    return _with_types(base, _RULED, ruled)
+
+
+#: The column types whose numbers come from the rules (every other column is left as it is).
+_RULED = (StageRate, RevenueTier, ChurnRisk, Lifecycle, ScoreGrade, DueOn, UrgencyClass)
+
+
+def _with_types(base: Base, kinds: tuple[type, ...], change: Any) -> Base:
+    """``base`` with ``change(type)`` as the type of each column whose type is one of ``kinds``; tables without
+    one are kept as they are (the schema is read on every page: most columns follow no rule)."""
+    def changed(table: Any) -> Any:
+        if not any(isinstance(c.type, kinds) for c in table.columns):
+            return table
+        return replace(table, columns=tuple(replace(c, type=change(c.type)) if isinstance(c.type, kinds) else c
+                                            for c in table.columns))
+
+    return Base(tables=tuple(changed(table) for table in base.tables))
 
 
 def with_tier_cuts(base: Base, amounts: tuple[float | None, ...]) -> Base:
     """``base`` with the cut amounts of 客户分层 (db/tiers.py) in its ``RevenueTier`` columns."""
-    return Base(tables=tuple(
-        replace(table, columns=tuple(
-            replace(c, type=replace(c.type, amounts=tuple(amounts))) if isinstance(c.type, RevenueTier) else c
-            for c in table.columns))
-        for table in base.tables))
+    return _with_types(base, (RevenueTier,), lambda kind: replace(kind, amounts=tuple(amounts)))

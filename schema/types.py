@@ -16,6 +16,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from schema.labels import Label
@@ -369,10 +370,22 @@ class Option:
     label: Label
 
 
+@lru_cache(maxsize=4096)
+def option_key(text: str) -> str:
+    """An option's code or label as it is compared with what is typed (and with the other options'): full-width
+    as half-width, runs of whitespace as one space, case ignored — so that an option labelled ``！`` or ``A  B``
+    is found by its own label however it was typed.
+
+    >>> option_key("  Ｔrade\tＳhow ") == option_key("trade show")
+    True
+    """
+    return " ".join(to_half_width(text).split()).casefold()
+
+
 def _match_option(options: tuple[Option, ...], raw: Any) -> str | None:
-    text = to_half_width(str(raw)).strip().casefold()
+    text = option_key(str(raw))
     for option in options:
-        if text in (option.code.casefold(), option.label.zh.casefold(), option.label.en.casefold()):
+        if text in (option_key(option.code), option_key(option.label.zh), option_key(option.label.en)):
             return option.code
     return None
 

@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import strategies as st
 
 from db.access import Actor
 from db.accounts import hash_password
@@ -32,6 +33,26 @@ _ADMIN_HASH = hash_password(ADMIN_PASSWORD)
 #: What a customer moved to 成交 must hold (成交金额, 成交日期, 成交关键因素), and one moved to 输单 (流失原因).
 WON = {"won_amount": 120000, "won_on": "2026-11-20", "win_factors": ["fit"]}
 LOST = {"loss_reason": "price"}
+
+
+#: What labels and formulas treat specially: braces, backslashes, #, quotes of both widths, brackets, SQL's
+#: ``;--``, operators, control characters (kept) and whitespace ones (collapsed), CJK and emoji.
+_FRAGMENTS = ("{", "}", "\\", "#", '"', "'", "“", "”", "(", ")", "[", "]", "【", "】", ";--", "; DROP TABLE customers",
+              "=", "&", "*", "/", "+", "-", ",", "%", "_", " ", "  ", "\t", "\n", "\r", "\x00", "\x07", "\x1b",
+              "\x1f", "\x7f", "\u200b", "\u202e", "\u3000", "预算", "万元", "客户", "渠道", "🚀", "👍🏻", "A", "z",
+              "1", "f1", "#name")
+#: Field, table and option labels as people might type them — any text, or text made of those fragments —
+#: that a label keeps (something left once spaces are collapsed, at most 60 characters): a hypothesis strategy.
+#: :func:`kept_label` is the label kept.
+LABELS = st.one_of(
+    st.text(min_size=1, max_size=60),
+    st.lists(st.sampled_from(_FRAGMENTS), min_size=1, max_size=12).map("".join),
+).filter(lambda text: kept_label(text) != "" and len(text) <= 60)
+
+
+def kept_label(text: str) -> str:
+    """A label as the base keeps it: runs of spaces (and other whitespace) collapsed to one, none at the ends."""
+    return " ".join(text.split())
 
 
 def add_admin(path: Path) -> None:

@@ -106,3 +106,21 @@ def test_the_dashboard_speaks_english(dashboard):
     app = dashboard(lang="en")
     assert app.tabs[0].label == "Funnel & conversion"
     assert app.subheader[0].value == "Sales funnel"
+
+
+def test_options_added_and_renamed_in_the_fields_panel_show_in_the_filters_and_the_funnel(dashboard):
+    import os
+
+    from db import fields
+    from db.connection import opened
+    from tests.conftest import ADMIN
+
+    with opened(os.environ[BASE_ENV]) as db:
+        customers = fields.load_base(db).table("customers")
+        sources = [o.label.zh for o in customers.column("source").type.options]
+        stages = [o.label.zh for o in customers.column("stage").type.options]
+        fields.update_field(db, ADMIN, "customers", "source", options=[*sources, "抖音"])
+        fields.update_field(db, ADMIN, "customers", "stage", options=["销售线索", *stages[1:]])
+    app = dashboard()
+    assert "抖音" in app.multiselect(key="kpis.sources").options
+    assert app.dataframe[0].value.iloc[0, 0] == "销售线索"

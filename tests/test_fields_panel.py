@@ -168,3 +168,59 @@ def test_a_formula_failing_on_one_row_shows_why_in_that_cell_and_values_in_the_o
     assert "#除以零" in cells  # a customer with exactly 2 follow-ups
     assert any(cell not in (None, "#除以零") for cell in cells)  # the others keep their values
     assert not [w for w in app.warning if "不符合字段类型" in w.value]  # no banner: the cell says it
+
+
+def test_a_built_in_select_gets_an_option_in_the_panel_and_english_edits_only_english_names(base):
+    app = app_for(base, "admin", lang="en", page=CUSTOMERS_PAGE)
+    app.run()
+    app.selectbox(key="fields.customers.chosen.en").set_value("source").run()
+    box = app.text_area(key="fields.customers.source.en.options")
+    assert box.value.splitlines() == ["Trade show", "Website form", "Referral", "Phone enquiry", "Online enquiry",
+                                      "Other"]
+    box.input(box.value.replace("Trade show", "Expo") + "\nDouyin")
+    click(app, "Save changes")
+    assert [s.value.replace("\\", "") for s in app.success] == ["Fields updated."]
+    with opened(base) as db:
+        options = load_base(db).table("customers").column("source").type.options
+    assert [(o.label.zh, o.label.en) for o in options][::5] == [("展会", "Expo"), ("其他", "Other")]
+    assert (options[-1].label.zh, options[-1].label.en) == ("Douyin", "Douyin")
+
+    box = app.text_area(key="fields.customers.source.en.options")
+    box.input(box.value.replace("Referral\n", ""))
+    click(app, "Save changes")
+    assert [e.value.replace("\\", "") for e in app.error] == [
+        "“Referral” is a built-in option: it cannot be removed (it can be renamed)."]
+
+
+def test_a_computed_select_shows_no_options_box(base):
+    app = app_for(base, "admin", page=CUSTOMERS_PAGE)
+    app.run()
+    app.selectbox(key="fields.customers.chosen.zh").set_value("score_grade").run()
+    assert not [a for a in app.text_area if a.key == "fields.customers.score_grade.zh.options"]
+    app.selectbox(key="fields.customers.chosen.zh").set_value("stage").run()
+    assert app.text_area(key="fields.customers.stage.zh.options").value.splitlines()[-2:] == ["成交", "输单"]
+
+
+@pytest.mark.parametrize(("lang", "place", "button", "message"), [
+    ("zh", "name", "移动", "已把“合同编号”移到“客户名称”之后。"),
+    ("zh", "", "移动", "已把“合同编号”移到最前面。"),
+    ("en", "name", "Move", "“合同编号” moved after “Customer name”."),
+])
+def test_a_new_field_is_moved_to_its_place_in_one_step_from_the_panel(base, lang, place, button, message):
+    from db import fields as db_fields
+    from tests.conftest import ADMIN
+
+    with opened(base) as db:
+        name = db_fields.add_field(db, ADMIN, "customers", "合同编号", "text")
+    app = app_for(base, "admin", lang=lang, page=CUSTOMERS_PAGE)
+    app.run()
+    app.selectbox(key=f"fields.customers.chosen.{lang}").set_value(name).run()
+    assert app.selectbox(key=f"fields.customers.{name}.{lang}.place").value == "last_revisit_at"  # where it is now
+    app.selectbox(key=f"fields.customers.{name}.{lang}.place").set_value(place)
+    click(app, button)
+    assert [s.value.replace("\\", "") for s in app.success] == [message]
+    with opened(base) as db:
+        names = [c.name for c in load_base(db).table("customers").columns]
+    assert names.index(name) == (names.index(place) + 1 if place else 0)
+    columns = grid_columns(app)  # the grid follows: after 客户名称, or before 客户编号 (after the 详情 tick)
+    assert columns[columns.index(name) + (-1 if place else 1)] == (place or "number")

@@ -3,14 +3,22 @@ and every mistake refused with where and why."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from db import fields
 from db.changes import ChangeSet, RowEdit, apply
-from db.fields import FieldError, load_base
+from db.fields import FieldError, checked_formula, clean_label, formula_text, load_base
 from db.queries import Filter, Query, fetch_page, get_row
+from schema.crm import CUSTOMERS
 from schema.formula import FormulaError, parse
-from tests.conftest import ADMIN, TODAY
+from schema.labels import Label
+from schema.model import Column
+from schema.types import Formula, Number
+from tests.conftest import ADMIN, LABELS, TODAY
 
 
 @pytest.fixture
@@ -157,3 +165,54 @@ def test_a_formula_over_a_failing_formula_fails_too_and_other_rows_are_unaffecte
     rows = {r["id"]: r for r in fetch_page(db, Query("customers"), actor=ADMIN, today=TODAY)}
     assert rows[customer][error_key(doubled)] == "div0"
     assert (rows[other][per_point], rows[other][doubled], rows[other][error_key(doubled)]) == (100.0, 200.0, None)
+
+
+@pytest.mark.parametrize(("label", "written"), [
+    ("预算{万元}", r"{预算\{万元\}}"),
+    ("预算}2", r"{预算\}2}"),
+    ("{}", r"{\{\}}"),
+    ("C:\\报价\\", r"{C:\\报价\\}"),
+    ("#1 渠道", r"{\#1 渠道}"),
+    ("渠道 #1", r"{渠道 #1}"),
+])
+def test_a_field_whose_label_holds_braces_backslashes_or_a_leading_hash_is_referenced_escaped(db, deal, label,
+                                                                                                written):
+    customer, amount, _ = deal
+    fields.update_field(db, ADMIN, "customers", amount, label=label)
+    name = fields.add_field(db, ADMIN, "customers", "两倍金额", "formula", formula=f"{written} * 2")
+    table = load_base(db).table("customers")
+    assert table.column(name).type.expression == f"{{#{amount}}} * 2"
+    assert formula_text(table, table.column(name).type.expression) == f"{written} * 2"
+    assert get_row(db, "customers", customer, actor=ADMIN, today=TODAY)[name] == 400000.0
+
+
+def test_a_referenced_field_renamed_with_a_brace_shows_a_formula_that_saves_back_unchanged(db, deal):
+    customer, amount, _ = deal
+    fields.update_field(db, ADMIN, "customers", amount, label="预算")
+    doubled = fields.add_field(db, ADMIN, "customers", "两倍预算", "formula", formula="{预算} * 2")
+    stored = load_base(db).table("customers").column(doubled).type.expression
+    fields.update_field(db, ADMIN, "customers", amount, label="预算}2")
+    table = load_base(db).table("customers")
+    shown = formula_text(table, stored)
+    assert shown == r"{预算\}2} * 2"
+    fields.update_field(db, ADMIN, "customers", doubled, formula=shown)  # what the 字段 panel saves back
+    assert load_base(db).table("customers").column(doubled).type.expression == stored
+    assert get_row(db, "customers", customer, actor=ADMIN, today=TODAY)[doubled] == 400000.0
+
+
+TAKEN = {label.casefold() for column in CUSTOMERS.columns for label in (column.label.zh, column.label.en)}
+
+
+@settings(max_examples=2_000, deadline=None, database=None)
+@given(label=LABELS, formula=st.sampled_from([
+    "{{#f1}} * 2", "IF({{#f1}} > 0, {{#f1}}, -{{#f1}})", 'CONCAT({{#name}}, "{{x}}", {{#f1}})',
+    "{{#f1}} + {{#expected_amount}} / {{#f1}}"]))
+def test_any_label_shown_in_a_formula_parses_back_to_the_same_formula(label, formula):
+    label = clean_label(label)
+    if label.casefold() in TAKEN:
+        return
+    table = replace(CUSTOMERS, columns=(*CUSTOMERS.columns, Column("f1", Number(), Label(label, label)),
+                                        Column("f2", Formula(), Label("结果", "Result"))))
+    expression = formula.format()
+    shown = formula_text(table, expression)
+    assert checked_formula(table, "f2", shown)[0] == expression

@@ -11,8 +11,11 @@ import pandas as pd
 
 from db.charts import FunnelStep
 from schema.crm import CUSTOMERS
+from schema.types import Choice
 from ui.i18n import lang, t
 
+#: 销售阶段 as the template declares it; a page passes the base's (whose labels may be renamed).
+STAGE: Choice = CUSTOMERS.column("stage").type
 _PALETTE = ["#1f6feb", "#3b82f6", "#60a5fa", "#93c5fd", "#16a34a", "#f59e0b", "#94a3b8"]
 
 
@@ -21,9 +24,9 @@ def percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
-def funnel_frame(steps: list[FunnelStep]) -> pd.DataFrame:
-    """One row per funnel stage, labelled, with the numbers the funnel and its table show."""
-    stage = CUSTOMERS.column("stage").type
+def funnel_frame(steps: list[FunnelStep], stage: Choice = STAGE) -> pd.DataFrame:
+    """One row per funnel stage, labelled (by ``stage``: the base's 销售阶段, whose labels may be renamed), with
+    the numbers the funnel and its table show."""
     return pd.DataFrame({
         t("charts.stage"): [stage.label(s.stage, lang()) for s in steps],
         t("charts.reached"): [s.reached for s in steps],
@@ -34,8 +37,8 @@ def funnel_frame(steps: list[FunnelStep]) -> pd.DataFrame:
     })
 
 
-def funnel_chart(steps: list[FunnelStep], weakest_stage: str | None = None, *,
-                 clickable: bool = False) -> alt.LayerChart:
+def funnel_chart(steps: list[FunnelStep], weakest_stage: str | None = None, *, clickable: bool = False,
+                 stage: Choice = STAGE) -> alt.LayerChart:
     """The funnel: centred bars, widest at 线索, with counts and conversion labels; the bar of
     ``weakest_stage`` (the stage entered by the weakest step) red; ``clickable``: a click picks a stage.
 
@@ -43,7 +46,6 @@ def funnel_chart(steps: list[FunnelStep], weakest_stage: str | None = None, *,
     ``stack="center"``) so that the labels can sit at the bars' centre.
     """
     widest = max((s.reached for s in steps), default=0) or 1
-    stage = CUSTOMERS.column("stage").type
     order = [stage.label(s.stage, lang()) for s in steps]
     frame = pd.DataFrame({
         "stage": order,

@@ -122,9 +122,10 @@ def funnel(found: Analyses, actor: Actor, users: Mapping[int, str]) -> None:
     weakest = found.weakest
     if weakest:
         st.warning(t("dash.weakest", step=_step(found, weakest), rate=percent(weakest.rate)))
-    picked = _chart(charts.funnel_chart(found.funnel, weakest.to_stage if weakest else None, clickable=True),
-                    "dash.funnel", [step.stage for step in found.funnel])
-    st.dataframe(charts.funnel_frame(found.funnel), hide_index=True, width="stretch")
+    stage = customers.column("stage").type
+    picked = _chart(charts.funnel_chart(found.funnel, weakest.to_stage if weakest else None, clickable=True,
+                                        stage=stage), "dash.funnel", [step.stage for step in found.funnel])
+    st.dataframe(charts.funnel_frame(found.funnel, stage), hide_index=True, width="stretch")
     lost = next((g.customers for g in found.breakdowns["stage"] if g.code == "lost"), 0)
     st.caption(t("charts.lost", count=f"{lost:,}"))
     if picked:

@@ -20,7 +20,6 @@ from db.errors import RowNotFound
 from db.history import row_history
 from db.queries import Filter, Query, get_row, link_options
 from db.settings import rules
-from schema.crm import CUSTOMERS
 from schema.model import Table
 from schema.types import Choice
 from ui import attachments, downloads, grid, history, links, paging
@@ -37,8 +36,8 @@ def _back() -> None:
     st.query_params.pop("customer", None)
 
 
-def _figure(name: str, value) -> str:
-    kind = CUSTOMERS.column(name).type
+def _figure(customers: Table, name: str, value) -> str:
+    kind = customers.column(name).type
     kind = getattr(kind, "result", kind)  # a rollup shows as the type it yields
     if value is None:
         return "—"
@@ -104,13 +103,14 @@ def show_customer(raw_id: str, actor: Actor) -> None:
 
     st.title(md_escape(customer["name"]))
     owner = users.get(customer["owner_id"], "—")
-    stage = CUSTOMERS.column("stage").type.label(customer["stage"], lang())
+    base = current_base()
+    customers, follow_up_table = base.table("customers"), base.table("follow_ups")
+    stage = customers.column("stage").type.label(customer["stage"], lang())
     st.caption(md_escape(f"{customer['number']} · {stage} · {owner}"))
     _release_form(customer, actor, reclaim_days)
     downloads.customer_button(customer_id, customer["name"], actor)
     for cell, name in zip(st.columns([3, 1, 2, 2, 2]), _FIGURES, strict=True):
-        cell.metric(md_escape(current_base().table("customers").column(name).label.get(lang())),
-                    _figure(name, customer[name]))
+        cell.metric(md_escape(customers.column(name).label.get(lang())), _figure(customers, name, customer[name]))
 
     st.subheader(t("customers.profile"))
     links.search_box(search, profile_links, follow_up_links)

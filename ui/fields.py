@@ -98,11 +98,10 @@ def _save(table: Table, column: Column) -> None:
             number_format = state.get(_key(table, f"{prefix}.format"), "")
             if number_format != column.type.pattern:
                 changes["number_format"] = number_format
-        if kind_of(column) and kind_of(column).has_options:
-            lines = [line for line in state.get(_key(table, f"{prefix}.options"), "").splitlines()
-                     if line.strip()]
-            if lines != [o.label.zh for o in column.type.options]:
-                changes["options"] = lines
+    if _has_options(column):
+        lines = [line for line in state.get(_key(table, f"{prefix}.options"), "").splitlines() if line.strip()]
+        if lines != _option_lines(column):
+            changes["options"] = lines
     if changes:
         _run(lambda db, actor: fields.update_field(db, actor, table.name, column.name, lang=lang(), **changes),
              "fields.saved")
@@ -119,6 +118,17 @@ def _convert(table: Table, column: Column) -> None:
         if result.shortened:
             text += " " + t("fields.shortened", count=result.shortened)
         flash("warning" if result.kept or result.shortened else "success", md_escape(text))
+
+
+def _has_options(column: Column) -> bool:
+    """Whether the panel edits this field's options: a select people type into, added or built-in (a computed
+    one such as 评分等级 has none to edit)."""
+    return isinstance(column.type, Choice) and column.editable
+
+
+def _option_lines(column: Column) -> list[str]:
+    """The options as the box shows them: their labels in the language read now, each language its own."""
+    return [option.label.get(lang()) for option in column.type.options]
 
 
 def _typed(column: Column) -> bool:
@@ -142,6 +152,18 @@ def _default_text(column: Column) -> str:
 
 def _move(table: Table, column: Column, steps: int) -> None:
     _run(lambda db, actor: fields.move_field(db, actor, table.name, column.name, steps))
+
+
+def _move_to(table: Table, column: Column) -> None:
+    """移到…: to the front, or just after the field picked, in one step."""
+    after = st.session_state.get(_key(table, f"{column.name}.{lang()}.place")) or None
+    label = column.label.get(lang())
+    if after is None:
+        _run(lambda db, actor: fields.move_field_after(db, actor, table.name, column.name, None), "fields.moved_front",
+             label=label)
+    elif table.has_column(after):
+        _run(lambda db, actor: fields.move_field_after(db, actor, table.name, column.name, after), "fields.moved",
+             label=label, after=table.column(after).label.get(lang()))
 
 
 def _delete(table: Table, column: Column) -> None:
@@ -297,12 +319,13 @@ def _edit_form(table: Table) -> None:
         if isinstance(column.type, AutoNumber):
             st.text_input(t("fields.number_format"), value=column.type.pattern, key=_key(table, f"{prefix}.format"),
                           help=t("fields.number_format_help"), max_chars=40)
-        if kind_of(column) and kind_of(column).has_options:
-            st.text_area(t("fields.options"), value="\n".join(o.label.zh for o in column.type.options),
-                         key=_key(table, f"{prefix}.options"), height=90)
         if isinstance(column.type, Formula):
             st.text_input(t("fields.formula"), value=fields.formula_text(table, column.type.expression, lang()),
                           key=_key(table, f"{prefix}.formula"), help=t("fields.formula_help"))
+    if _has_options(column):
+        st.text_area(t("fields.options"), value="\n".join(_option_lines(column)), key=_key(table, f"{prefix}.options"),
+                     height=150 if len(column.type.options) > 4 else 90,
+                     help=t("fields.options_help" if _is_added(column) else "fields.options_builtin_help"))
     save, left, right, delete, _ = st.columns([2, 1, 1, 1, 2])
     save.button(t("fields.save"), on_click=_save, args=(table, column), key=_key(table, f"{prefix}.save"),
                 type="primary")
@@ -313,6 +336,7 @@ def _edit_form(table: Table) -> None:
     if _is_added(column):
         delete.button(t("fields.delete"), on_click=_delete, args=(table, column), key=_key(table, f"{prefix}.del"),
                       icon=":material/delete:")
+    _place_form(table, column, prefix)
     made = kind_of(column)
     if made is not None and made.code in CONVERTIBLE_KINDS:
         kinds = {k.code: k.label.get(lang()) for k in KINDS if k.code in CONVERTIBLE_KINDS and k.code != made.code}
@@ -321,6 +345,19 @@ def _edit_form(table: Table) -> None:
                             key=_key(table, f"{prefix}.kind"), help=t("fields.convert_help"))
         convert_cell.button(t("fields.convert"), on_click=_convert, args=(table, column),
                             key=_key(table, f"{prefix}.convert"), icon=":material/swap_horiz:")
+
+
+def _place_form(table: Table, column: Column, prefix: str) -> None:
+    """移到…: pick 最前面 or the field to come after (the one before it now, to start with), then 移动."""
+    names = [c.name for c in table.columns]
+    index = names.index(column.name)
+    places = {"": t("fields.move_front"), **{c.name: t("fields.move_after", label=c.label.get(lang()))
+                                              for c in table.columns if c.name != column.name}}
+    place_cell, move_cell = st.columns([3, 1], vertical_alignment="bottom")
+    place_cell.selectbox(t("fields.move_to"), list(places), index=list(places).index(names[index - 1]) if index else 0,
+                         format_func=places.get, key=_key(table, f"{prefix}.place"))
+    move_cell.button(t("fields.move"), on_click=_move_to, args=(table, column), key=_key(table, f"{prefix}.move"),
+                     icon=":material/low_priority:")
 
 
 def _describe(column: Column) -> str:

@@ -369,7 +369,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "field.options_required": "单选和多选字段至少需要一个选项。",
         "field.option_twice": "选项“{label}”重复了。",
         "field.not_found": "没有这个字段（可能已被删除）。",
-        "field.builtin": "内置字段只能修改名称、说明和显示。",
+        "field.builtin": "内置字段只能修改名称、说明、显示和位置（单选、多选还可以编辑选项）。",
+        "field.option_builtin": "“{label}”是内置选项，不能删除（可以改名）。",
+        "field.options_computed": "“{label}”由系统计算，它的选项不能修改。",
         "field.builtin_delete": "内置字段不能删除，可以隐藏。",
         "field.no_options": "这种字段没有选项。",
         "field.label_column": "记录的名称列不能隐藏。",
@@ -384,6 +386,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "fields.builtin": "内置",
         "fields.left": "左移",
         "fields.right": "右移",
+        "fields.move_to": "移到…",
+        "fields.move_front": "最前面",
+        "fields.move_after": "“{label}”之后",
+        "fields.move": "移动",
+        "fields.moved": "已把“{label}”移到“{after}”之后。",
+        "fields.moved_front": "已把“{label}”移到最前面。",
         "fields.delete": "删除",
         "fields.add": "添加字段",
         "fields.new_label": "字段名称",
@@ -397,13 +405,17 @@ CATALOG: dict[str, dict[str, str]] = {
         "fields.restore": "恢复",
         "fields.restored": "已恢复字段“{label}”及其数据。",
         "fields.options": "选项",
+        "fields.options_help": "每行一个，改的是中文名称（英文界面里改英文名称）。改名：直接改这一行，单元格跟着变。",
+        "fields.options_builtin_help": ("每行一个，改的是中文名称（英文界面里改英文名称）。内置选项可以改名、调整顺序，"
+                                        "不能删除；可以添加新选项。"),
         "fields.save": "保存修改",
         "fields.help_text": "说明",
         "fields.hidden": "已隐藏",
         "fields.formula": "公式",
         "fields.formula_help": "用 {{字段名称}} 引用本表字段；+ - * /、& 连接文本、比较 = != < > <= >=、AND/OR/NOT；"
                                "函数 IF、AND、OR、NOT、CONCAT、LEFT、RIGHT、LEN、ROUND、ABS、TODAY、DAYS_BETWEEN、"
-                               "DATE_ADD。例：IF({{跟进次数}} = 0, \"未跟进\", {{联系人}})",
+                               "DATE_ADD。例：IF({{跟进次数}} = 0, \"未跟进\", {{联系人}})。字段名称里的 {{、}}、\\ "
+                               "和开头的 # 前面加 \\：`{{预算\\{{万元\\}}}}`",
         "field.not_formula": "这不是公式字段。",
         "formula.empty": "请填写公式。",
         "formula.too_long": "公式太长了（最多 {limit} 个字符）。",
@@ -1258,7 +1270,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "field.options_required": "A select field needs at least one option.",
         "field.option_twice": "The option “{label}” is there twice.",
         "field.not_found": "No such field (it may have been deleted).",
-        "field.builtin": "Built-in fields only take a new name, help and visibility.",
+        "field.builtin": "Built-in fields only take a new name, help, visibility and place (and selects, their "
+                         "options).",
+        "field.option_builtin": "“{label}” is a built-in option: it cannot be removed (it can be renamed).",
+        "field.options_computed": "“{label}” is computed by the base: its options cannot be changed.",
         "field.builtin_delete": "Built-in fields cannot be deleted; hide them instead.",
         "field.no_options": "This kind of field has no options.",
         "field.label_column": "The column that names a record cannot be hidden.",
@@ -1275,6 +1290,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "fields.builtin": "built-in",
         "fields.left": "Left",
         "fields.right": "Right",
+        "fields.move_to": "Move to…",
+        "fields.move_front": "the front",
+        "fields.move_after": "after “{label}”",
+        "fields.move": "Move",
+        "fields.moved": "“{label}” moved after “{after}”.",
+        "fields.moved_front": "“{label}” moved to the front.",
         "fields.delete": "Delete",
         "fields.add": "Add a field",
         "fields.new_label": "Field name",
@@ -1288,6 +1309,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "fields.restore": "Restore",
         "fields.restored": "Field “{label}” and its data restored.",
         "fields.options": "Options",
+        "fields.options_help": "One per line, in English (the Chinese view edits the Chinese names). To rename an "
+                               "option, edit its line: cells follow.",
+        "fields.options_builtin_help": "One per line, in English (the Chinese view edits the Chinese names). "
+                                       "Built-in options can be renamed and reordered, not removed; new ones can be "
+                                       "added.",
         "fields.save": "Save changes",
         "fields.help_text": "Help text",
         "fields.hidden": "hidden",
@@ -1295,7 +1321,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "fields.formula_help": "Refer to this table's fields as {{Field name}}; + - * /, & joins text, "
                                "comparisons = != < > <= >=, AND/OR/NOT; functions IF, AND, OR, NOT, CONCAT, LEFT, "
                                "RIGHT, LEN, ROUND, ABS, TODAY, DAYS_BETWEEN, DATE_ADD. "
-                               "E.g. IF({{Follow-ups}} = 0, \"none\", {{Contact}})",
+                               "E.g. IF({{Follow-ups}} = 0, \"none\", {{Contact}}). Put a \\ before {{, }} or \\ "
+                               "in a field's name, and before a # it starts with: `{{Budget \\{{k\\}}}}`",
         "field.not_formula": "This is not a formula field.",
         "formula.empty": "Write the formula.",
         "formula.too_long": "The formula is too long (at most {limit} characters).",

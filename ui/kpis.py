@@ -8,8 +8,8 @@ from collections.abc import Mapping
 import streamlit as st
 
 from db.kpis import DEFAULT_PRESET, PRESETS, Kpis, Period, preset
-from schema.crm import INDUSTRIES, SOURCES
 from ui.i18n import lang, t
+from ui.schema import current_base
 
 
 def filters(users: Mapping[int, str], *, can_pick_owner: bool) -> Period:
@@ -30,8 +30,9 @@ def filters(users: Mapping[int, str], *, can_pick_owner: bool) -> Period:
     names = dict(users)  # worked out now, not in format_func
     chosen = owners.multiselect(t("kpis.owners"), list(names), format_func=names.get, key="kpis.owners",
                                 placeholder=t("filters.all"), disabled=not can_pick_owner)
-    industry_labels = {o.code: o.label.get(lang()) for o in INDUSTRIES}
-    source_labels = {o.code: o.label.get(lang()) for o in SOURCES}
+    customers = current_base().table("customers")  # the options as this base has them (抖音 added, 展会 renamed)
+    industry_labels = {o.code: o.label.get(lang()) for o in customers.column("industry").type.options}
+    source_labels = {o.code: o.label.get(lang()) for o in customers.column("source").type.options}
     picked_industries = industries.multiselect(t("kpis.industries"), list(industry_labels),
                                                format_func=industry_labels.get, key="kpis.industries",
                                                placeholder=t("filters.all"))

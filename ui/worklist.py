@@ -18,9 +18,10 @@ from db.connection import base_path, opened
 from db.errors import InvalidChanges, StaleRow
 from db.settings import rules
 from db.worklist import Item, Worklist
-from schema.crm import GRADES, METHODS, SCORE_GRADES, STAGES
+from schema.model import Table
 from ui.i18n import lang, t
 from ui.messages import describe, flash
+from ui.schema import current_base
 from ui.session import acting
 from ui.text import md_escape
 
@@ -67,7 +68,8 @@ def log_form() -> None:
         return
     with st.container(border=True):
         st.markdown(f"**{md_escape(t('today.log_title', name=item.name))}**")
-        methods = {o.code: o.label.get(lang()) for o in METHODS}  # worked out now, not in format_func
+        options = current_base().table("follow_ups").column("method").type.options  # as this base has them
+        methods = {o.code: o.label.get(lang()) for o in options}  # worked out now, not in format_func
         st.radio(t("today.method"), list(methods), format_func=methods.get, key="today.method", horizontal=True)
         if st.session_state.get("today.method") == "revisit":
             st.radio(t("today.satisfaction"), [1, 2, 3, 4, 5], key="today.satisfaction", horizontal=True,
@@ -79,15 +81,18 @@ def log_form() -> None:
         cancel.button(t("today.cancel"), on_click=_cancel, key="today.cancel")
 
 
-def section(found: Worklist, name: str) -> None:
-    """One list with its count, each customer with 记跟进 and a link to the detail; its empty line if none."""
+def section(found: Worklist, name: str, customers: Table | None = None) -> None:
+    """One list with its count, each customer with 记跟进 and a link to the detail; its empty line if none.
+    Grades and stages are named as ``customers`` (this base's table, read once by the page) has them."""
     count = found.counts.get(name, 0)
     st.subheader(t(f"today.{name}", count=count, hours=found.first_contact_hours))
     if not count:
         st.caption(t(f"today.{name}_none"))
         return
-    grades = {o.code: o.label.get(lang()) for o in (*SCORE_GRADES, *GRADES)}
-    stages = {o.code: o.label.get(lang()) for o in STAGES}
+    customers = customers or current_base().table("customers")
+    grades = {o.code: o.label.get(lang())
+              for o in (*customers.column("score_grade").type.result.options, *customers.column("grade").type.options)}
+    stages = {o.code: o.label.get(lang()) for o in customers.column("stage").type.options}
     for item in found.items[name]:
         text, action = st.columns([5, 1], vertical_alignment="center")
         detail = [grades.get(item.grade or "", ""), stages.get(item.stage or "", ""),
