@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
@@ -59,6 +60,7 @@ from schema.types import (
     InvalidValue,
     Link,
     Lookup,
+    MultiChoice,
     Number,
     Option,
     Rollup,
@@ -152,16 +154,20 @@ def _check_unique(base: Base, table_name: str, label: str, *, except_name: str |
             raise FieldError("field.label_taken", label=label)
 
 
-def options_as_stored(labels: list[str], existing: tuple[Option, ...] = (), lang: str = "zh") -> list[list[str]]:
+def options_as_stored(labels: list[str], existing: tuple[Option, ...] = (), lang: str = "zh", *,
+                      taken: Iterable[str] = ()) -> list[list[str]]:
     """Options as stored: ``[[code, 中文, English], …]``, keeping codes so that cells follow.
 
     ``labels`` are the options' labels in ``lang``. A label that is still
     there keeps its option (wherever it moved); the new labels take, in
     order, the codes of the old options that are no longer there (a rename
     keeps the code: cells holding 金 show 黄金); what is left over gets new
-    codes. A kept or renamed option's label in the other language stays,
-    unless it was the same text (an option named once): then it follows. No
-    label, in either language, may name two options (typing it would pick either).
+    codes — never one in ``taken`` (codes still held by cells of an option
+    removed earlier: a new option must not take over their cells). A kept or
+    renamed option's label in the other language stays, unless it was the same
+    text (an option named once): then it follows. No label, in either
+    language, may name two options, nor be another option's code (typing it
+    would pick either).
     """
     cleaned = []
     for text in labels:
@@ -172,7 +178,7 @@ def options_as_stored(labels: list[str], existing: tuple[Option, ...] = (), lang
     wanted = {option_key(c) for c in cleaned}
     kept = {option_key(o.label.get(lang)): o for o in existing}
     unmatched = [o for o in existing if option_key(o.label.get(lang)) not in wanted]
-    used = {o.code for o in existing}
+    used = {o.code for o in existing} | set(taken)
     rows, number = [], len(existing) + 1
     for label in cleaned:
         option = kept.get(option_key(label))
@@ -192,7 +198,23 @@ def options_as_stored(labels: list[str], existing: tuple[Option, ...] = (), lang
         for word in words:
             if named.setdefault(option_key(word), code) != code:
                 raise FieldError("field.option_twice", label=word)
+    codes = {option_key(code): code for code, *_ in rows}
+    for code, *words in rows:  # 线上咨询's code is online: a new option labelled Online would never be picked
+        for word in words:
+            if codes.get(option_key(word), code) != code:
+                raise FieldError("field.option_is_code", label=word)
     return rows
+
+
+def codes_in_cells(db: sqlite_utils.Database, table_name: str, column: Column) -> set[str]:
+    """The option codes the cells of select ``column`` hold now (read when its options are edited)."""
+    table, name = quote(table_name), quote(column.name)
+    if isinstance(column.type, MultiChoice):
+        sql = (f"SELECT DISTINCT j.value FROM {table} AS t, json_each(t.{name}) AS j "
+               f"WHERE t.{name} IS NOT NULL AND json_valid(t.{name})")
+    else:
+        sql = f"SELECT DISTINCT {name} FROM {table} WHERE {name} IS NOT NULL"
+    return {str(row[0]) for row in db.execute(sql).fetchall()}
 
 
 def _template_codes(table_name: str, name: str) -> set[str]:
@@ -203,7 +225,7 @@ def _template_codes(table_name: str, name: str) -> set[str]:
 
 
 def edited_options(table_name: str, column: Column, kind_code: str | None, labels: list[str],
-                   lang: str = "zh") -> list[list[str]]:
+                   lang: str = "zh", *, taken: Iterable[str] = ()) -> list[list[str]]:
     """The options of select ``column`` once edited to ``labels`` (in ``lang``), as stored.
 
     An added select takes any list; a built-in one (``kind_code`` is None)
@@ -219,14 +241,24 @@ def edited_options(table_name: str, column: Column, kind_code: str | None, label
     elif not kind(kind_code).has_options:
         raise FieldError("field.no_options")
     existing = column.type.options
-    rows = options_as_stored(labels, existing, lang)
+    rows = options_as_stored(labels, existing, lang, taken=taken)
     if not rows:
         raise FieldError("field.options_required")
     removed = _template_codes(table_name, column.name) - {code for code, _, _ in rows}
     for option in existing:
         if option.code in removed:
             raise FieldError("field.option_builtin", label=option.label.get(lang))
+    if kind_code is None and (table_name, column.name) in FIXED_OPTIONS:
+        added = [label for code, *words in rows if code not in {o.code for o in existing}
+                 for label in words[:1]]
+        if added:  # the funnel, win rates and the 看板 know each stage
+            raise FieldError("field.options_fixed", field=column.label.get(lang), label=added[0])
     return rows
+
+
+#: Built-in selects whose options may be renamed but never added to: the sales stages, which the funnel, the
+#: win rates (规则) and the deal requirements name one by one.
+FIXED_OPTIONS = {("customers", "stage")}
 
 
 def stamp_text(now: dt.datetime | None) -> str:
@@ -628,7 +660,8 @@ def update_field(db: sqlite_utils.Database, actor: Actor, table_name: str, name:
                 raise FieldError("field.no_required")
             changes["required"] = int(required)
         if options is not None:
-            rows = edited_options(table.name, column, added[0], options, lang)
+            rows = edited_options(table.name, column, added[0], options, lang,
+                                  taken=codes_in_cells(db, table.name, column))
             changes["options"] = json.dumps(rows, ensure_ascii=False)
         if changes:
             write_settings(db, row, changes, actor, now)

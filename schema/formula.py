@@ -16,7 +16,7 @@ References are stored by internal name (``{#f3}``, ``{#budget}``) and shown
 by label, so renaming a field never breaks a formula. Inside ``{…}`` a
 backslash escapes ``{``, ``}``, ``\\`` and ``#`` (``{预算\\{万元\\}}`` names the
 field 预算{万元}; ``{\\#1 渠道}`` a label starting with ``#``, where ``{#…}`` is an
-internal name); :func:`reference_text` writes a label that way.
+internal name); :func:`written` writes a label that way.
 """
 
 from __future__ import annotations

@@ -449,6 +449,43 @@ def test_removing_a_built_in_option_is_refused_naming_it_and_writes_nothing(db, 
     assert db.execute("SELECT * FROM fields").fetchall() == before
 
 
+def test_the_sales_stages_can_be_renamed_but_not_added_to(db):
+    labels = option_labels(db, "customers", "stage", "zh")
+    with pytest.raises(FieldError) as refused:
+        fields.update_field(db, ADMIN, "customers", "stage", options=[*labels, "暂停"])
+    assert (refused.value.reason, refused.value.params) == ("field.options_fixed",
+                                                            {"field": "销售阶段", "label": "暂停"})
+    fields.update_field(db, ADMIN, "customers", "stage", options=["初步线索" if x == "线索" else x for x in labels])
+    assert load_base(db).table("customers").column("stage").type.label("lead", "zh") == "初步线索"
+
+
+@pytest.mark.parametrize(("column", "lang", "label"), [
+    ("source", "en", "Online"),     # 线上咨询's code is online
+    ("source", "zh", "phone"),      # 电话咨询's
+    ("source", "en", "Expo"),       # 展会's (Trade show)
+])
+def test_an_option_named_like_another_options_code_is_refused(db, column, lang, label):
+    labels = option_labels(db, "customers", column, lang)
+    codes = {o.code for o in load_base(db).table("customers").column(column).type.options}
+    assert label.lower() in codes
+    with pytest.raises(FieldError) as refused:
+        fields.update_field(db, ADMIN, "customers", column, options=[*labels, label], lang=lang)
+    assert refused.value.reason == "field.option_is_code"
+
+
+def test_a_new_option_never_takes_over_the_cells_of_one_removed_earlier(db, make_customer):
+    fields.update_field(db, ADMIN, "customers", "source", options=[*option_labels(db, "customers", "source", "zh"),
+                                                                    "抖音"])
+    douyin = code_of(db, "customers", "source", "抖音")
+    customer = make_customer(source=douyin)
+    fields.update_field(db, ADMIN, "customers", "source",
+                        options=[x for x in option_labels(db, "customers", "source", "zh") if x != "抖音"])
+    fields.update_field(db, ADMIN, "customers", "source", options=[*option_labels(db, "customers", "source", "zh"),
+                                                                    "快手"])
+    kuaishou = code_of(db, "customers", "source", "快手")
+    assert kuaishou != douyin and db["customers"].get(customer)["source"] == douyin
+
+
 @pytest.mark.parametrize(("column", "reason"), [
     ("score_grade", "field.options_computed"),     # 评分等级, from the lead score
     ("tier", "field.options_computed"),            # 客户分层, from the revenue

@@ -368,6 +368,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "field.unknown_kind": "没有这种字段类型。",
         "field.options_required": "单选和多选字段至少需要一个选项。",
         "field.option_twice": "选项“{label}”重复了。",
+        "field.option_is_code": "选项名称“{label}”与另一个选项的内部代码相同，输入时会被当作那个选项；请换一个名称。",
+        "field.options_fixed": "“{field}”的选项只能改名，不能增加（漏斗、赢率和成交规则按阶段逐一设定）："
+                                "“{label}”没有保存。",
         "field.not_found": "没有这个字段（可能已被删除）。",
         "field.builtin": "内置字段只能修改名称、说明、显示和位置（单选、多选还可以编辑选项）。",
         "field.option_builtin": "“{label}”是内置选项，不能删除（可以改名）。",
@@ -1269,6 +1272,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "field.unknown_kind": "No such kind of field.",
         "field.options_required": "A select field needs at least one option.",
         "field.option_twice": "The option “{label}” is there twice.",
+        "field.options_fixed": "The options of \u201c{field}\u201d can be renamed but not added to (the funnel, "
+                               "win rates and deal rules name each stage): \u201c{label}\u201d was not saved.",
+        "field.option_is_code": "The option name \u201c{label}\u201d is another option's code: typing it would "
+                                "pick that option. Choose another name.",
         "field.not_found": "No such field (it may have been deleted).",
         "field.builtin": "Built-in fields only take a new name, help, visibility and place (and selects, their "
                          "options).",
