@@ -1,4 +1,5 @@
-"""操作日志 (administrators and managers): every change in the base, filtered by member, table and date."""
+"""操作日志 (administrators and managers): every change in the base, filtered by member, table (added ones too) and
+date; linked records (a follow-up's 客户) named."""
 
 import datetime as dt
 
@@ -7,11 +8,11 @@ import streamlit as st
 from db.connection import base_path, opened
 from db.history import activity
 from db.queries import link_options
-from schema.crm import CRM
 from ui import history, paging
 from ui.entry import through_app
 from ui.i18n import lang, t
 from ui.messages import show_flashes
+from ui.schema import current_base
 from ui.session import signed_in
 
 PAGE_SIZE = 100
@@ -27,7 +28,8 @@ with opened(base_path()) as db:
     who_cell, table_cell, since_cell, until_cell = st.columns(4)
     who = who_cell.selectbox(t("activity.who"), [ALL, *users], key="activity.who",
                              format_func=lambda u: t("activity.everyone") if u == ALL else users[u])
-    tables = {table.name: table.label.get(lang()) for table in CRM.tables} | {"attachments": t("attachments.record")}
+    tables = {table.name: table.label.get(lang()) for table in current_base().tables} | {
+        "attachments": t("attachments.record")}
     table = table_cell.selectbox(t("activity.table"), [ALL, *tables], key="activity.table",
                                  format_func=lambda n: t("activity.all_tables") if n == ALL else tables[n])
     since = since_cell.date_input(t("activity.since"), value=None, key="activity.since")
@@ -39,7 +41,8 @@ with opened(base_path()) as db:
     pages = paging.page_count(total, PAGE_SIZE)
     number = paging.current_page("activity", pages)
     _, entries = activity(db, actor=actor, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, **filters)
+    named = history.linked_names(db, entries, actor) | {"users": users}  # a follow-up's 客户 by name, not #id
 
 st.caption(t("activity.count", count=f"{total:,}"))
-history.show(entries, {"users": users})
+history.show(entries, named)
 paging.pager("activity", pages)

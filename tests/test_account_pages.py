@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from db import accounts, snapshots
-from db.changes import ChangeSet, RowDelete
+from db import accounts, snapshots, tables
+from db.changes import ChangeSet, NewRow, RowDelete
 from db.changes import apply as apply_changes
 from db.connection import BASE_ENV, opened
 from db.demo import DEMO_PASSWORD
@@ -136,6 +136,21 @@ def test_the_activity_log_filters_by_member(base):
     app.selectbox(key="activity.who").set_value(1).run()
     shown = app.dataframe[0].value
     assert set(shown["操作"]) == {"删除"} and set(shown["成员"]) == {"系统管理员"}
+
+
+def test_the_activity_log_names_linked_records_and_offers_added_tables(base):
+    with opened(base) as db:
+        customer, name = db.execute("SELECT id, name FROM customers ORDER BY id LIMIT 1").fetchone()
+        apply_changes(db, ChangeSet("follow_ups", inserts=(NewRow({"customer_id": customer, "time": "2026-11-22 09:00",
+                                                                   "content": "日志里的跟进"}),)), actor=ADMIN)
+        tables.create_table(db, ADMIN, "合同", template_code="contracts")
+    app = app_for(base, "wanghaitao")
+    app.run()
+    app.switch_page("pages/activity.py").run()
+    assert "合同" in app.selectbox(key="activity.table").options  # its label, as the select shows it
+    app.selectbox(key="activity.table").set_value("follow_ups").run()
+    shown = app.dataframe[0].value
+    assert name in set(shown["新值"]) and not any(str(v).startswith("#") for v in shown["新值"])
 
 
 def test_housekeeping_takes_one_daily_snapshot_purges_the_old_trash_and_old_sessions(base):
