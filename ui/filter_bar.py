@@ -9,7 +9,6 @@ table has the search and the folded 筛选与排序 panel (``ui/filters.py``).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -20,6 +19,7 @@ from db.queries import Filter, Query, groupable, link_options
 from schema.model import Table
 from ui import filters, paging
 from ui.i18n import lang, t
+from ui.layout import group_value
 from ui.text import md_escape
 
 #: The link fields of the built-in tables whose filters offer every member by name.
@@ -82,7 +82,6 @@ def _picked_group(table: Table, prefix: str) -> tuple[Filter, ...]:
     if not column or picked is None or not table.has_column(column) or not groupable(table.column(column)):
         return ()
     try:
-        value = json.loads(picked)
+        return (Filter(column, "in", (group_value(picked),)),)
     except (TypeError, ValueError):
         return ()
-    return (Filter(column, "in", (value,)),) if isinstance(value, str | int | float | None) else ()

@@ -110,6 +110,15 @@ def label(table: Table, name: str, group: Group, links: Mapping[str, Mapping[int
     return group.label or links.get(name, {}).get(group.value) or f"#{group.value}"
 
 
+def group_value(token: str) -> str | int | float | None:
+    """The value a picked group's token stands for (the JSON the pills are keyed by); raises ValueError or
+    TypeError for a token that is not one."""
+    value = json.loads(token)
+    if not isinstance(value, str | int | float | None):
+        raise ValueError(token)
+    return value
+
+
 def groups(db: sqlite_utils.Database, table: Table, query: Query, group_by: str | None, prefix: str, actor: Actor,
            links: Mapping[str, Mapping[int, str]]) -> Query:
     """The groups of ``query``'s rows by ``group_by`` with their counts, as pills; ``query`` narrowed to the
@@ -123,9 +132,7 @@ def groups(db: sqlite_utils.Database, table: Table, query: Query, group_by: str 
     picked = st.session_state.get(key)
     if picked is not None and picked not in found:  # filtered away since it was picked, or not among the largest
         try:
-            value = json.loads(picked)
-            if not isinstance(value, str | int | float | None):
-                raise ValueError(picked)
+            value = group_value(picked)
             narrowed = replace(query, narrow=(*query.narrow, Filter(group_by, "in", (value,))))
             found[picked] = Group(value, None, count_rows(db, narrowed, actor=actor))
         except (TypeError, ValueError):

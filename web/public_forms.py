@@ -57,11 +57,9 @@ def _say(lang: str, key: str, **params: Any) -> str:
 
 def _load(token: str) -> tuple[PublicForm, Table] | None:
     with opened(base_path()) as db:
-        form = public_forms.by_token(db, token)
-        if form is None:
-            return None
         base = load_base(db)
-        return (form, base.table(form.table)) if base.has_table(form.table) else None
+        form = public_forms.by_token(db, token, base=base)
+    return (form, base.table(form.table)) if form is not None and base.has_table(form.table) else None
 
 
 def _input(column: Column, value: Any, lang: str) -> str:
